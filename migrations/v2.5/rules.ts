@@ -1,0 +1,79 @@
+/**
+ * v1 rules and policy specs in the v1 API shape that v2.5/v2.6 GlobalNetworkPolicy objects hold
+ * (libcalico-go v1.7 `lib/api/rule.go`): `action` always present, `source` and `destination`
+ * always present (as `{}` when empty), merged `nets`/`notNets`, lowercase actions and protocols.
+ */
+import type { V1EntityRule, V1PolicySpec, V1Rule } from '../../src/model/v1.js';
+import { formatCidr, isMasked, maskCidr, parseCidr } from '../../src/net.js';
+import { compact } from '../../src/util.js';
+
+/** What converting one policy noticed, for the report. */
+export interface RuleNotes {
+  readonly problems: string[];
+  readonly masked: string[];
+  readonly logPrefixes: string[];
+}
+
+function nets(list: readonly string[] | undefined, where: string, notes: RuleNotes): string[] | undefined {
+  if (!list) return undefined;
+  return list.map((text) => {
+    // A bare address is read as a single-host network, as libcalico-go's IPNet parsing does.
+    const cidr = text.includes('/') ? parseCidr(text) : parseCidr(`${text}/${text.includes(':') ? 128 : 32}`);
+    if (!cidr) {
+      notes.problems.push(`${where}: ${JSON.stringify(text)} is not a CIDR`);
+      return text;
+    }
+    if (!isMasked(cidr)) {
+      const masked = formatCidr(maskCidr(cidr));
+      notes.masked.push(`${where}: ${text} → ${masked}`);
+      return masked;
+    }
+    return formatCidr(cidr);
+  });
+}
+
+function entity(e: V1EntityRule, where: string, notes: RuleNotes): Record<string, unknown> {
+  return compact({
+    tag: e.tag,
+    nets: nets(e.nets, `${where} nets`, notes),
+    selector: e.selector,
+    ports: e.ports,
+    notTag: e.notTag,
+    notNets: nets(e.notNets, `${where} notNets`, notes),
+    notSelector: e.notSelector,
+    notPorts: e.notPorts,
+  });
+}
+
+export function ruleToV1Api(rule: V1Rule, where: string, notes: RuleNotes): Record<string, unknown> {
+  if (rule.logPrefix !== undefined) notes.logPrefixes.push(`${where}: ${JSON.stringify(rule.logPrefix)}`);
+  const hasPorts = [rule.source, rule.destination].some((e) => (e.ports?.length ?? 0) > 0 || (e.notPorts?.length ?? 0) > 0);
+  if (hasPorts && !['tcp', 'udp', 6, 17].includes(rule.protocol ?? '')) {
+    notes.problems.push(`${where}: ports need protocol tcp or udp (got ${rule.protocol === undefined ? 'none' : JSON.stringify(rule.protocol)})`);
+  }
+  return compact({
+    action: rule.action,
+    ipVersion: rule.ipVersion,
+    protocol: rule.protocol,
+    notProtocol: rule.notProtocol,
+    icmp: rule.icmp,
+    notICMP: rule.notICMP,
+    source: entity(rule.source, `${where} source`, notes),
+    destination: entity(rule.destination, `${where} destination`, notes),
+  });
+}
+
+/** The v1 API PolicySpec as a v2.5 GlobalNetworkPolicy `spec`. */
+export function policySpecToV1Api(spec: V1PolicySpec, notes: RuleNotes): Record<string, unknown> {
+  const ingress = spec.ingress.map((r, i) => ruleToV1Api(r, `ingress[${i}]`, notes));
+  const egress = spec.egress.map((r, i) => ruleToV1Api(r, `egress[${i}]`, notes));
+  return compact({
+    order: spec.order,
+    selector: spec.selector,
+    ingress: ingress.length > 0 ? ingress : undefined,
+    egress: egress.length > 0 ? egress : undefined,
+    doNotTrack: spec.doNotTrack || undefined,
+    preDNAT: spec.preDNAT || undefined,
+    types: spec.types && spec.types.length > 0 ? spec.types : undefined,
+  });
+}

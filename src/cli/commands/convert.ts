@@ -1,0 +1,47 @@
+/** `calico-migrate convert`: offline conversion of dump files to a target version's CRD form. */
+import { join } from 'node:path';
+import { convertDumps } from '../../convert.js';
+import { EXIT } from '../../errors.js';
+import type { InputFormat } from '../../input/dump.js';
+import type { TargetVersion } from '../../model/target.js';
+import { serialize, toList, type OutputFormat } from '../../output/serialize.js';
+import { renderSummary } from '../../report/render.js';
+import { prepareOutDir, readDumps, resolvePath, writeFileAtomic, type CliIo } from '../io.js';
+
+export interface ConvertOptions {
+  readonly fromFile: readonly string[];
+  readonly inputFormat?: InputFormat;
+  readonly to: TargetVersion;
+  readonly output: OutputFormat;
+  readonly outDir?: string;
+  readonly report?: string;
+}
+
+/** File name of one object in --out-dir: apply position, kind and name. */
+function objectFileName(index: number, kind: string, name: string, format: OutputFormat): string {
+  return `${String(index + 1).padStart(3, '0')}-${kind.toLowerCase()}-${name}.${format}`;
+}
+
+export async function runConvert(opts: ConvertOptions, io: CliIo): Promise<number> {
+  const dumps = await readDumps(opts.fromFile, io.cwd, opts.inputFormat);
+  const result = convertDumps(dumps, opts.to);
+
+  let written: string;
+  if (opts.outDir) {
+    const dir = resolvePath(io.cwd, opts.outDir);
+    await prepareOutDir(dir);
+    for (const [i, o] of result.objects.entries()) {
+      await writeFileAtomic(join(dir, objectFileName(i, o.kind, o.metadata.name, opts.output)), serialize(o, opts.output));
+    }
+    written = `written to ${opts.outDir}/ (one file each)`;
+  } else {
+    io.stdout.write(serialize(toList(result.objects), opts.output));
+    written = 'written to stdout as a List';
+  }
+  if (opts.report) {
+    await writeFileAtomic(resolvePath(io.cwd, opts.report), serialize(result.report, 'json'));
+    written += `; report in ${opts.report}`;
+  }
+  io.stderr.write(renderSummary(result.report, written));
+  return result.blocked ? EXIT.blocked : EXIT.ok;
+}

@@ -1,0 +1,72 @@
+/**
+ * The command line: flags → options → command. The only place that maps errors to exit codes.
+ * Exit codes (shared by every command): 0 done, 1 usage or runtime error, 2 changes pending,
+ * 3 blocked by error records or blocker issues.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { CalicoMigrateError, EXIT } from '../errors.js';
+import { INPUT_FORMATS, type InputFormat } from '../input/dump.js';
+import { TARGET_VERSIONS, type TargetVersion } from '../model/target.js';
+import type { OutputFormat } from '../output/serialize.js';
+import { runConvert } from './commands/convert.js';
+import type { CliIo } from './io.js';
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+function program(io: CliIo, setExit: (code: number) => void): Command {
+  const cmd = new Command('calico-migrate')
+    .description('Convert Calico v2.4-era configuration to the CRD form of Calico v2.5 and later, accounting for every record.')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError('(run with --help for usage)');
+
+  cmd
+    .command('convert')
+    .description('convert dump files offline and print the target objects as a Kubernetes List')
+    .requiredOption('--from-file <path>', 'dump file to read (repeatable): etcd v2/v3 JSON, flat key map, or Kubernetes YAML/JSON', collect)
+    .addOption(new Option('--input-format <format>', 'override format detection').choices([...INPUT_FORMATS]))
+    .addOption(new Option('--to <version>', 'target version').choices([...TARGET_VERSIONS]).makeOptionMandatory())
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
+    .option('--out-dir <dir>', 'write one file per object into this directory instead of a List on stdout')
+    .option('--report <file>', 'write the JSON report (every record with its disposition) to this file')
+    .action(async (o: { fromFile: string[]; inputFormat?: InputFormat; to: TargetVersion; output: OutputFormat; outDir?: string; report?: string }) => {
+      setExit(
+        await runConvert(
+          {
+            fromFile: o.fromFile,
+            to: o.to,
+            output: o.output,
+            ...(o.inputFormat ? { inputFormat: o.inputFormat } : {}),
+            ...(o.outDir ? { outDir: o.outDir } : {}),
+            ...(o.report ? { report: o.report } : {}),
+          },
+          io,
+        ),
+      );
+    });
+  return cmd;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function main(argv: readonly string[], io: CliIo): Promise<number> {
+  let exit: number = EXIT.ok;
+  try {
+    await program(io, (code) => (exit = code)).parseAsync([...argv], { from: 'user' });
+    return exit;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end with exit code 0; every parse error is a usage error.
+      return e.exitCode === 0 ? EXIT.ok : EXIT.error;
+    }
+    if (e instanceof CalicoMigrateError) {
+      io.stderr.write(`calico-migrate: error: ${e.message}\n`);
+      return EXIT.error;
+    }
+    const err = e instanceof Error ? e : new Error(String(e));
+    io.stderr.write(`calico-migrate: internal error: ${err.message}\nThis is a bug; please report it with the command you ran.\n`);
+    if (process.env['CALICO_MIGRATE_DEBUG']) io.stderr.write(`${err.stack ?? ''}\n`);
+    return EXIT.error;
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * The offline conversion pipeline as one library call: decoded dumps → parse → migrate (the
+ * registered steps of the target) → report. Pure; reading files and writing output belong to
+ * the callers (the CLI, tests).
+ */
+import { STEPS } from '../migrations/index.js';
+import type { DecodedDump } from './input/dump.js';
+import { checkSteps, runSteps } from './migrate/run.js';
+import type { Report } from './model/report.js';
+import type { TargetObject, TargetVersion } from './model/target.js';
+import { V1_ITEM_TYPES } from './model/v1.js';
+import { parseDumps } from './parse/index.js';
+import { buildReport, isBlocked } from './report/build.js';
+import { TARGETS } from './targets.js';
+
+export interface ConvertResult {
+  /** Target objects in apply order. */
+  readonly objects: readonly TargetObject[];
+  readonly report: Report;
+  /** Some records are errors, or an issue blocks the migration. */
+  readonly blocked: boolean;
+}
+
+export function convertDumps(dumps: readonly DecodedDump[], to: TargetVersion): ConvertResult {
+  const steps = STEPS[to];
+  checkSteps(steps, V1_ITEM_TYPES);
+  const parsed = parseDumps(dumps);
+  const migrated = runSteps(parsed.snapshot, steps, TARGETS[to]);
+  const report = buildReport(dumps, parsed, migrated, to, migrated.objects.length);
+  return { objects: migrated.objects, report, blocked: isBlocked(report) };
+}

@@ -1,0 +1,146 @@
+/**
+ * The step runner: folds the registered steps of one target over the v2.4 snapshot, then checks
+ * the whole result: every item accounted exactly once, no two records landing on the same target
+ * object, and every object valid for the target. Pure.
+ */
+import { CalicoMigrateError } from '../errors.js';
+import type { Issue, RecordOutcome, Rename } from '../model/report.js';
+import { objectId, type TargetObject } from '../model/target.js';
+import type { V1Item, V1ItemType, V1Snapshot } from '../model/v1.js';
+import { byString } from '../util.js';
+import type { EmittedObject, ItemOf, Step } from './step.js';
+
+export interface TargetDefinition {
+  /** Apply order of kinds; objects of earlier kinds come first. */
+  readonly kindOrder: readonly string[];
+  /** Returns the problems that make an object invalid for this target (empty when valid). */
+  readonly validate: (object: TargetObject) => readonly string[];
+}
+
+export interface MigrationResult {
+  /** Target objects in apply order. */
+  readonly objects: readonly TargetObject[];
+  readonly outcomes: readonly RecordOutcome[];
+  readonly issues: readonly Issue[];
+  readonly renames: readonly Rename[];
+  readonly steps: readonly string[];
+}
+
+/** Checks the registry for one target: ids unique and ordered, each item type handled once. */
+export function checkSteps(steps: readonly Step[], allTypes: readonly V1ItemType[]): void {
+  const owner = new Map<V1ItemType, string>();
+  steps.forEach((step, i) => {
+    const prev = steps[i - 1];
+    if (prev && byString(prev.id, step.id) >= 0) {
+      throw new CalicoMigrateError('E_STEP_REGISTRY', `step ${step.id} is registered after ${prev.id}; ids must be unique and ascending`);
+    }
+    for (const t of step.handles) {
+      const other = owner.get(t);
+      if (other) throw new CalicoMigrateError('E_STEP_REGISTRY', `item type ${t} is handled by both ${other} and ${step.id}`);
+      owner.set(t, step.id);
+    }
+  });
+  const missing = allTypes.filter((t) => !owner.has(t));
+  if (missing.length > 0) throw new CalicoMigrateError('E_STEP_REGISTRY', `no step handles item type(s) ${missing.join(', ')}`);
+}
+
+function replaceWithError(outcomes: Map<string, RecordOutcome>, origin: string, code: string, message: string, hint?: string): void {
+  const prev = outcomes.get(origin);
+  if (!prev) return;
+  outcomes.set(origin, { origin, file: prev.file, disposition: 'error', code, message, ...(hint ? { hint } : {}) });
+}
+
+export function runSteps(snapshot: V1Snapshot, steps: readonly Step[], target: TargetDefinition): MigrationResult {
+  const byType = new Map<V1ItemType, V1Item[]>();
+  for (const item of snapshot.items) {
+    const list = byType.get(item.type) ?? [];
+    list.push(item);
+    byType.set(item.type, list);
+  }
+
+  const outcomes = new Map<string, RecordOutcome>();
+  const issues: Issue[] = [];
+  const renames: Rename[] = [];
+  const emitted: EmittedObject[] = [];
+
+  for (const step of steps) {
+    const items = step.handles.flatMap((t) => byType.get(t) ?? []) as ItemOf<V1ItemType>[];
+    const out = step.transform(items, { snapshot });
+    const expected = new Set(items.map((i) => i.origin));
+    for (const o of out.outcomes) {
+      if (!expected.has(o.origin)) {
+        throw new CalicoMigrateError('E_INTERNAL', `step ${step.id} reported an outcome for ${o.origin}, which it was not given`);
+      }
+      if (outcomes.has(o.origin)) {
+        throw new CalicoMigrateError('E_INTERNAL', `step ${step.id} reported ${o.origin} twice`);
+      }
+      outcomes.set(o.origin, o);
+    }
+    for (const item of items) {
+      if (!outcomes.has(item.origin)) {
+        outcomes.set(item.origin, {
+          origin: item.origin,
+          file: item.file,
+          disposition: 'error',
+          code: 'unaccounted',
+          message: `internal: step ${step.id} did not account for this record; please report this as a bug`,
+        });
+      }
+    }
+    issues.push(...out.issues);
+    renames.push(...out.renames);
+    emitted.push(...out.objects);
+  }
+
+  // Two records landing on the same object: an error for every origin, and neither is written.
+  const byId = new Map<string, EmittedObject[]>();
+  for (const e of emitted) {
+    const id = objectId(e.object);
+    byId.set(id, [...(byId.get(id) ?? []), e]);
+  }
+  const kept: EmittedObject[] = [];
+  for (const [id, group] of byId) {
+    if (group.length === 1 && group[0]) {
+      kept.push(group[0]);
+      continue;
+    }
+    const origins = group.flatMap((g) => g.origins);
+    for (const origin of origins) {
+      const others = origins.filter((o) => o !== origin).join(', ');
+      replaceWithError(outcomes, origin, 'name-clash', `converts to ${id}, as does ${others}; neither is written`, 'rename or remove one of the records so that each converts to a distinct object');
+    }
+  }
+
+  // Target validation: an invalid object is not written; its records become errors.
+  const valid: EmittedObject[] = [];
+  for (const e of kept) {
+    const problems = target.validate(e.object);
+    if (problems.length === 0) {
+      valid.push(e);
+      continue;
+    }
+    for (const origin of e.origins) {
+      replaceWithError(outcomes, origin, 'invalid-target', `converted ${objectId(e.object)} is not valid: ${problems.join('; ')}`);
+    }
+  }
+
+  // Converted records may only point at objects that are written.
+  const written = new Set(valid.map((e) => objectId(e.object)));
+  for (const [origin, o] of outcomes) {
+    if (o.disposition !== 'converted') continue;
+    const lost = (o.targets ?? []).filter((t) => !written.has(t));
+    if (lost.length > 0) {
+      replaceWithError(outcomes, origin, 'target-not-written', `fed ${lost.join(', ')}, which is not written because of another record's error`);
+    }
+  }
+
+  const rank = (kind: string) => {
+    const i = target.kindOrder.indexOf(kind);
+    return i < 0 ? target.kindOrder.length : i;
+  };
+  const objects = valid
+    .map((e) => e.object)
+    .sort((a, b) => rank(a.kind) - rank(b.kind) || byString(a.kind, b.kind) || byString(objectId(a), objectId(b)));
+
+  return { objects, outcomes: [...outcomes.values()], issues, renames, steps: steps.map((s) => s.id) };
+}

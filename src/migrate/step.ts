@@ -1,0 +1,98 @@
+/**
+ * The migration step contract. A step is pure: it receives the v2.4 items of the types it
+ * handles and returns target objects plus exactly one outcome per item. No I/O, clocks,
+ * randomness or environment; `test/migrations/purity.test.ts` enforces the imports.
+ */
+import type { Issue, RecordOutcome, Rename, Severity } from '../model/report.js';
+import type { TargetObject, TargetVersion } from '../model/target.js';
+import { objectId } from '../model/target.js';
+import type { V1Item, V1ItemType, V1Snapshot } from '../model/v1.js';
+
+/** A target object with the origins of every record that fed it. */
+export interface EmittedObject {
+  readonly object: TargetObject;
+  readonly origins: readonly string[];
+}
+
+export interface StepOutput {
+  readonly objects: readonly EmittedObject[];
+  readonly outcomes: readonly RecordOutcome[];
+  readonly issues: readonly Issue[];
+  readonly renames: readonly Rename[];
+}
+
+export type ItemOf<T extends V1ItemType> = Extract<V1Item, { type: T }>;
+
+/** Read-only context: the whole snapshot, for steps that cross-reference other records. */
+export interface StepContext {
+  readonly snapshot: V1Snapshot;
+}
+
+export interface Step<T extends V1ItemType = V1ItemType> {
+  /** Equal to the file stem, e.g. `0030-ip-pools`. */
+  readonly id: string;
+  readonly target: TargetVersion;
+  /** One sentence for `--help`, the report and CHANGELOG. */
+  readonly summary: string;
+  /** The item types this step accounts for. Each type is handled by exactly one step per target. */
+  readonly handles: readonly T[];
+  readonly transform: (items: readonly ItemOf<T>[], context: StepContext) => StepOutput;
+}
+
+/** Declares a step with its item types inferred from `handles`. */
+export function defineStep<T extends V1ItemType>(step: Step<T>): Step<T> {
+  return step;
+}
+
+/** A hint and severity to attach to a skipped or converted record. */
+export interface Note {
+  readonly severity: Severity;
+  readonly code?: string;
+  readonly message?: string;
+  readonly hint?: string;
+}
+
+/**
+ * Collects a step's output. Every item must end in exactly one of `converted`, `skipped` or
+ * `failed`; the runner checks that.
+ */
+export class OutputBuilder {
+  private readonly objects: EmittedObject[] = [];
+  private readonly outcomes: RecordOutcome[] = [];
+  private readonly issues: Issue[] = [];
+  private readonly renames: Rename[] = [];
+
+  /** Emits an object fed by the given items; returns its id. */
+  emit(object: TargetObject, from: readonly Pick<V1Item, 'origin'>[]): string {
+    this.objects.push({ object, origins: from.map((i) => i.origin) });
+    return objectId(object);
+  }
+
+  converted(item: V1Item, targets: readonly string[], note?: Note): void {
+    this.outcomes.push({ origin: item.origin, file: item.file, disposition: 'converted', targets: [...targets] });
+    if (note?.message) this.issue(item, note.severity, note.code ?? 'note', note.message, note.hint);
+  }
+
+  /** Skipped with a reason code; `severity` decides whether it is also an issue to read. */
+  skipped(item: V1Item, code: string, message: string, note?: { severity: Severity; hint?: string }): void {
+    this.outcomes.push({ origin: item.origin, file: item.file, disposition: 'skipped', code, message });
+    if (note && note.severity !== 'info') this.issue(item, note.severity, code, message, note.hint);
+    else if (note?.hint) this.issue(item, 'info', code, message, note.hint);
+  }
+
+  failed(item: V1Item, code: string, message: string, hint?: string): void {
+    this.outcomes.push({ origin: item.origin, file: item.file, disposition: 'error', code, message, ...(hint ? { hint } : {}) });
+  }
+
+  issue(item: Pick<V1Item, 'origin'> | undefined, severity: Severity, code: string, message: string, hint?: string): void {
+    this.issues.push({ severity, code, ...(item ? { origin: item.origin } : {}), message, ...(hint ? { hint } : {}) });
+  }
+
+  rename(item: V1Item, kind: string, from: string, to: string): void {
+    if (from !== to) this.renames.push({ kind, from, to, origin: item.origin });
+  }
+
+  build(): StepOutput {
+    return { objects: this.objects, outcomes: this.outcomes, issues: this.issues, renames: this.renames };
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The typed Calico v2.4 model: every source record, once parsed, becomes exactly one `V1Item`.
+ * Items keep their origin so every later stage can account for them. The shapes follow the v1
+ * backend model of libcalico-go v1.5 (etcd) and its Kubernetes-datastore equivalents; policies
+ * and rules are held in the v1 *API* field naming, which both etcd values and SystemNetworkPolicy
+ * specs convert into.
+ */
+import type { Cidr, Ip } from '../net.js';
+
+/** Where a record was stored: the etcd keyspace, or Kubernetes objects (TPRs, Node fields). */
+export type SourceStore = 'etcd' | 'kubernetes';
+
+/** What every item carries: its origin (etcd key, `Kind/namespace/name`, or a Node field) and file. */
+export interface ItemBase {
+  readonly origin: string;
+  readonly file: string;
+  readonly store: SourceStore;
+}
+
+export type V1Port = number | string;
+
+export interface V1EntityRule {
+  readonly tag?: string;
+  readonly nets?: readonly string[];
+  readonly selector?: string;
+  readonly ports?: readonly V1Port[];
+  readonly notTag?: string;
+  readonly notNets?: readonly string[];
+  readonly notSelector?: string;
+  readonly notPorts?: readonly V1Port[];
+}
+
+export interface V1IcmpFields {
+  readonly type?: number;
+  readonly code?: number;
+}
+
+export type V1Action = 'allow' | 'deny' | 'log' | 'pass';
+
+export interface V1Rule {
+  readonly action: V1Action;
+  readonly ipVersion?: 4 | 6;
+  readonly protocol?: number | string;
+  readonly notProtocol?: number | string;
+  readonly icmp?: V1IcmpFields;
+  readonly notICMP?: V1IcmpFields;
+  readonly source: V1EntityRule;
+  readonly destination: V1EntityRule;
+  /** Backend-only field (etcd); the v1 API and the CRD forms have no place for it. */
+  readonly logPrefix?: string;
+}
+
+export interface V1PolicySpec {
+  readonly order?: number;
+  readonly selector: string;
+  readonly ingress: readonly V1Rule[];
+  readonly egress: readonly V1Rule[];
+  readonly doNotTrack: boolean;
+  readonly preDNAT: boolean;
+  /** Only in v2.6-era data; v2.4 never writes it. */
+  readonly types?: readonly ('ingress' | 'egress')[];
+  readonly applyOnForward?: boolean;
+}
+
+export interface V1Pool {
+  readonly cidr: Cidr;
+  /** Tunnel interface name: `tunl0` when IPIP is on, empty when off. */
+  readonly ipip: string;
+  /** `''` (always, when enabled), `always` or `cross-subnet`. */
+  readonly ipipMode: '' | 'always' | 'cross-subnet';
+  readonly masquerade: boolean;
+  /** Legacy pycalico flag; undefined when the value did not carry it. */
+  readonly ipam?: boolean;
+  readonly disabled: boolean;
+}
+
+export type BgpGlobalName = 'AsNumber' | 'LogLevel' | 'NodeMeshEnabled';
+
+/** Parsed items, discriminated by `type`. */
+export type V1Item = ItemBase &
+  (
+    | { readonly type: 'felix-global-config'; readonly name: string; readonly value: string }
+    | { readonly type: 'felix-host-config'; readonly host: string; readonly name: string; readonly value: string }
+    | { readonly type: 'bgp-global-config'; readonly name: BgpGlobalName; readonly storedName: string; readonly value: string; readonly asNumber?: number; readonly meshEnabled?: boolean }
+    | { readonly type: 'bgp-unknown-global-config'; readonly name: string; readonly value: string }
+    | { readonly type: 'bgp-host-loglevel'; readonly host: string; readonly value: string }
+    | { readonly type: 'node-bgp-ip'; readonly host: string; readonly family: 4 | 6; readonly ip?: Ip }
+    | { readonly type: 'node-bgp-network'; readonly host: string; readonly family: 4 | 6; readonly network?: Cidr }
+    | { readonly type: 'node-as-number'; readonly host: string; readonly asNumber: number; readonly raw: string }
+    /** KDD `projectcalico.org/IPv4Address`: host address with its prefix length. */
+    | { readonly type: 'node-ipv4-address'; readonly host: string; readonly address: Cidr }
+    | { readonly type: 'node-pod-cidr'; readonly host: string; readonly cidr: Cidr }
+    | { readonly type: 'node-marker'; readonly host: string; readonly field: 'metadata' | 'bird_ip' | 'orchestrator_refs'; readonly value: string }
+    | { readonly type: 'node-unknown-annotation'; readonly host: string; readonly key: string; readonly value: string }
+    | { readonly type: 'bgp-global-peer'; readonly ip: Ip; readonly asNumber: number; readonly asRaw: string; readonly storedName?: string }
+    | { readonly type: 'bgp-node-peer'; readonly node: string; readonly ip: Ip; readonly asNumber: number; readonly asRaw: string; readonly storedName?: string }
+    | { readonly type: 'ip-pool'; readonly pool: V1Pool; readonly storedName?: string }
+    | { readonly type: 'policy'; readonly name: string; readonly tier: string; readonly kind: 'etcd-policy' | 'system-network-policy'; readonly spec: V1PolicySpec; readonly annotations?: Readonly<Record<string, string>> }
+    | { readonly type: 'tier-metadata'; readonly tier: string; readonly value: string }
+    | { readonly type: 'profile-part'; readonly profile: string; readonly part: 'tags' | 'labels' | 'rules'; readonly value: unknown }
+    | { readonly type: 'host-endpoint'; readonly host: string; readonly endpoint: string; readonly value: Readonly<Record<string, unknown>> }
+    | { readonly type: 'workload-endpoint'; readonly host: string; readonly orchestrator: string; readonly workload: string; readonly endpoint: string; readonly value: Readonly<Record<string, unknown>> }
+    | { readonly type: 'ipam-block'; readonly cidr: Cidr; readonly affinityHost?: string; readonly allocated: number }
+    | { readonly type: 'ipam-handle'; readonly handle: string }
+    | { readonly type: 'ipam-affinity'; readonly host: string; readonly cidr: Cidr }
+    | { readonly type: 'ipam-config'; readonly value: string }
+    | { readonly type: 'custom-bgp-filter'; readonly family: 4 | 6; readonly name: string; readonly value: string }
+    | { readonly type: 'status'; readonly host?: string }
+    | { readonly type: 'ready-flag'; readonly value: string }
+    | { readonly type: 'openstack-runtime' }
+    | { readonly type: 'route-reflector'; readonly value: string }
+    | { readonly type: 'tpr-definition'; readonly name: string }
+    | { readonly type: 'unrelated-object'; readonly kind: string }
+    | { readonly type: 'unknown-key'; readonly value: string }
+  );
+
+export type V1ItemType = V1Item['type'];
+
+/** The parsed v2.4 data: items in origin order. */
+export interface V1Snapshot {
+  readonly version: 'v2.4';
+  readonly items: readonly V1Item[];
+}
+
+/** Every item type, for the registry check that each is handled by exactly one step. */
+export const V1_ITEM_TYPES: readonly V1ItemType[] = [
+  'felix-global-config', 'felix-host-config', 'bgp-global-config', 'bgp-unknown-global-config', 'bgp-host-loglevel',
+  'node-bgp-ip', 'node-bgp-network', 'node-as-number', 'node-ipv4-address', 'node-pod-cidr', 'node-marker',
+  'node-unknown-annotation', 'bgp-global-peer', 'bgp-node-peer', 'ip-pool', 'policy', 'tier-metadata', 'profile-part',
+  'host-endpoint', 'workload-endpoint', 'ipam-block', 'ipam-handle', 'ipam-affinity', 'ipam-config', 'custom-bgp-filter',
+  'status', 'ready-flag', 'openstack-runtime', 'route-reflector', 'tpr-definition', 'unrelated-object', 'unknown-key',
+];

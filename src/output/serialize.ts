@@ -1,0 +1,27 @@
+/** Deterministic serialisation: sorted keys at every level, no line folding, trailing newline. */
+import YAML from 'yaml';
+import type { TargetObject } from '../model/target.js';
+
+export type OutputFormat = 'yaml' | 'json';
+
+/** Deep copy with object keys sorted by code point (arrays keep their order). */
+export function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return Object.fromEntries(entries.map(([k, v]) => [k, sortKeys(v)]));
+  }
+  return value;
+}
+
+export function serialize(value: unknown, format: OutputFormat): string {
+  const sorted = sortKeys(value);
+  if (format === 'json') return `${JSON.stringify(sorted, null, 2)}\n`;
+  return YAML.stringify(sorted, { lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false });
+}
+
+/** A Kubernetes `List` of the objects, in the order given (apply order). */
+export function toList(objects: readonly TargetObject[]): { apiVersion: 'v1'; kind: 'List'; items: readonly TargetObject[] } {
+  return { apiVersion: 'v1', kind: 'List', items: objects };
+}

@@ -1,0 +1,220 @@
+/**
+ * etcd keys (v2 or v3 keyspace, same paths) → v2.4 model items. One key is one record. Paths and
+ * value formats follow §1 of the data model (libcalico-go v1.5 `lib/backend/model`).
+ */
+import type { RawEtcdRecord } from '../input/dump.js';
+import { formatCidr, parseCidr, parseIp, sameIp, type Cidr } from '../net.js';
+import { unescapeName } from '../names.js';
+import type { BgpGlobalName, ItemBase, V1Item } from '../model/v1.js';
+import { isRecord } from '../input/dump.js';
+import {
+  ValueError,
+  parseAsNumber,
+  parseBackendPolicy,
+  parseCidrField,
+  parseJsonObject,
+  parseJsonValue,
+  parseNodeMesh,
+  parsePoolValue,
+  parseProfileRules,
+  type NoteSink,
+} from './values.js';
+
+/** A CIDR from a key path segment (`10.0.0.0-8`, `fd80::-64`): the last `-` was the `/`. */
+function cidrFromSegment(segment: string, key: string): Cidr {
+  const cut = segment.lastIndexOf('-');
+  const c = cut > 0 ? parseCidr(`${segment.slice(0, cut)}/${segment.slice(cut + 1)}`) : undefined;
+  if (!c) throw new ValueError(`key segment ${JSON.stringify(segment)} is not a CIDR with "/" written as "-" (key ${key})`, 'invalid-key');
+  return c;
+}
+
+function ipFromSegment(segment: string, family: 4 | 6) {
+  const ip = parseIp(segment);
+  if (!ip || ip.family !== family) throw new ValueError(`key segment ${JSON.stringify(segment)} is not an IPv${family} address`, 'invalid-key');
+  return ip;
+}
+
+function checkCidrMatchesKey(valueCidr: Cidr, keyCidr: Cidr): void {
+  if (formatCidr(valueCidr) !== formatCidr(keyCidr)) {
+    throw new ValueError(`value cidr ${formatCidr(valueCidr)} does not match the cidr in the key (${formatCidr(keyCidr)})`);
+  }
+}
+
+function familyOf(segment: string): 4 | 6 | undefined {
+  return segment === 'v4' || segment === 'ipv4' ? 4 : segment === 'v6' || segment === 'ipv6' ? 6 : undefined;
+}
+
+const BGP_GLOBAL: Readonly<Record<string, BgpGlobalName>> = { as_num: 'AsNumber', loglevel: 'LogLevel', node_mesh: 'NodeMeshEnabled' };
+
+function peer(base: ItemBase, value: string, keyIp: string, family: 4 | 6, node: string | undefined, note: NoteSink): V1Item {
+  const ip = ipFromSegment(keyIp, family);
+  const v = parseJsonObject(value, 'BGP peer value');
+  const valueIp = typeof v['ip'] === 'string' ? parseIp(v['ip']) : undefined;
+  if (!valueIp) throw new ValueError(`BGP peer value field "ip" ${JSON.stringify(v['ip'])} is not an IP address`);
+  if (!sameIp(ip, valueIp)) throw new ValueError(`BGP peer value ip ${String(v['ip'])} does not match the ip in the key (${keyIp})`);
+  const unknown = Object.keys(v).filter((k) => k !== 'ip' && k !== 'as_num');
+  if (unknown.length > 0) note('unknown-field', `BGP peer value has field(s) ${unknown.sort().join(', ')} that Calico v2.4 does not read`);
+  const asNumber = parseAsNumber(v['as_num'], 'BGP peer field "as_num"');
+  return node === undefined
+    ? { ...base, type: 'bgp-global-peer', ip, asNumber, asRaw: String(v['as_num']) }
+    : { ...base, type: 'bgp-node-peer', node, ip, asNumber, asRaw: String(v['as_num']) };
+}
+
+function parseV1Key(base: ItemBase, p: readonly string[], value: string, note: NoteSink): V1Item | undefined {
+  // p: path segments after /calico/v1
+  const [a, b, c, d, e, f, g, h] = p;
+  if (a === 'Ready' && p.length === 1) return { ...base, type: 'ready-flag', value };
+  if (a === 'config' && p.length === 2 && b) return { ...base, type: 'felix-global-config', name: b, value };
+  if (a === 'host' && b) {
+    const host = b;
+    if (c === 'config' && p.length === 4 && d) return { ...base, type: 'felix-host-config', host, name: d, value };
+    if ((c === 'metadata' || c === 'bird_ip' || c === 'orchestrator_refs') && p.length === 3) {
+      return { ...base, type: 'node-marker', host, field: c, value };
+    }
+    if (c === 'endpoint' && p.length === 4 && d) {
+      return { ...base, type: 'host-endpoint', host, endpoint: unescapeName(d), value: parseJsonObject(value, 'host endpoint value') };
+    }
+    if (c === 'workload' && p.length === 7 && d && e && f === 'endpoint' && g) {
+      return {
+        ...base,
+        type: 'workload-endpoint',
+        host,
+        orchestrator: unescapeName(d),
+        workload: unescapeName(e),
+        endpoint: unescapeName(g),
+        value: parseJsonObject(value, 'workload endpoint value'),
+      };
+    }
+    return undefined;
+  }
+  if (a === 'policy' && b === 'profile' && c && p.length === 4 && (d === 'tags' || d === 'labels' || d === 'rules')) {
+    const profile = unescapeName(c);
+    if (d === 'tags') {
+      const tags = parseJsonValue(value, 'profile tags');
+      if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) throw new ValueError('profile tags value must be a JSON list of strings');
+      return { ...base, type: 'profile-part', profile, part: d, value: tags };
+    }
+    if (d === 'labels') {
+      const labels = parseJsonObject(value, 'profile labels');
+      if (!Object.values(labels).every((v) => typeof v === 'string')) throw new ValueError('profile labels value must map strings to strings');
+      return { ...base, type: 'profile-part', profile, part: d, value: labels };
+    }
+    return { ...base, type: 'profile-part', profile, part: d, value: parseProfileRules(parseJsonObject(value, 'profile rules'), 'profile rules', note) };
+  }
+  if (a === 'policy' && b === 'tier' && c) {
+    const tier = unescapeName(c);
+    if (d === 'metadata' && p.length === 4) return { ...base, type: 'tier-metadata', tier, value };
+    if (d === 'policy' && e && p.length === 5) {
+      const parsed = parseBackendPolicy(parseJsonObject(value, 'policy value'), 'policy', note);
+      return {
+        ...base,
+        type: 'policy',
+        name: unescapeName(e),
+        tier,
+        kind: 'etcd-policy',
+        spec: parsed.spec,
+        ...(parsed.annotations ? { annotations: parsed.annotations } : {}),
+      };
+    }
+    return undefined;
+  }
+  if (a === 'ipam' && b && c === 'pool' && d && p.length === 4 && familyOf(b)) {
+    const keyCidr = cidrFromSegment(d, base.origin);
+    if (keyCidr.ip.family !== familyOf(b)) throw new ValueError(`pool ${formatCidr(keyCidr)} is stored under ${b}`, 'invalid-key');
+    const pool = parsePoolValue(parseJsonObject(value, 'IP pool value'), 'IP pool value', note);
+    checkCidrMatchesKey(pool.cidr, keyCidr);
+    return { ...base, type: 'ip-pool', pool };
+  }
+  void h;
+  return undefined;
+}
+
+function parseBgpKey(base: ItemBase, p: readonly string[], value: string, note: NoteSink): V1Item | undefined {
+  // p: path segments after /calico/bgp/v1
+  const [a, b, c, d] = p;
+  if (a === 'global') {
+    if (b && p.length === 2 && BGP_GLOBAL[b]) {
+      const name = BGP_GLOBAL[b];
+      if (name === 'AsNumber') return { ...base, type: 'bgp-global-config', name, storedName: b, value, asNumber: parseAsNumber(value, 'as_num') };
+      if (name === 'NodeMeshEnabled') return { ...base, type: 'bgp-global-config', name, storedName: b, value, meshEnabled: parseNodeMesh(value, 'node_mesh') };
+      return { ...base, type: 'bgp-global-config', name, storedName: b, value };
+    }
+    if ((b === 'peer_v4' || b === 'peer_v6') && c && p.length === 3) return peer(base, value, c, b === 'peer_v4' ? 4 : 6, undefined, note);
+    if (b === 'custom_filters' && c && d && p.length === 4 && familyOf(c)) {
+      return { ...base, type: 'custom-bgp-filter', family: familyOf(c) ?? 4, name: d, value };
+    }
+    if (b && p.length === 2) return { ...base, type: 'bgp-unknown-global-config', name: b, value };
+    return undefined;
+  }
+  if (a === 'host' && b) {
+    const host = b;
+    if ((c === 'ip_addr_v4' || c === 'ip_addr_v6') && p.length === 3) {
+      const family = c === 'ip_addr_v4' ? 4 : 6;
+      if (value.trim() === '') return { ...base, type: 'node-bgp-ip', host, family };
+      return { ...base, type: 'node-bgp-ip', host, family, ip: ipFromValue(value, family) };
+    }
+    if ((c === 'network_v4' || c === 'network_v6') && p.length === 3) {
+      const family = c === 'network_v4' ? 4 : 6;
+      if (value.trim() === '') return { ...base, type: 'node-bgp-network', host, family };
+      const network = parseCidrField(value.trim(), c);
+      if (network.ip.family !== family) throw new ValueError(`${c} ${JSON.stringify(value)} is not an IPv${family} network`);
+      return { ...base, type: 'node-bgp-network', host, family, network };
+    }
+    if (c === 'as_num' && p.length === 3) return { ...base, type: 'node-as-number', host, asNumber: parseAsNumber(value, 'as_num'), raw: value };
+    if (c === 'loglevel' && p.length === 3) return { ...base, type: 'bgp-host-loglevel', host, value };
+    if ((c === 'peer_v4' || c === 'peer_v6') && d && p.length === 4) return peer(base, value, d, c === 'peer_v4' ? 4 : 6, host, note);
+    return undefined;
+  }
+  if ((a === 'rr_v4' || a === 'rr_v6') && p.length >= 2) return { ...base, type: 'route-reflector', value };
+  return undefined;
+}
+
+function ipFromValue(value: string, family: 4 | 6) {
+  const ip = parseIp(value.trim());
+  if (!ip || ip.family !== family) throw new ValueError(`value ${JSON.stringify(value)} is not an IPv${family} address`);
+  return ip;
+}
+
+function parseIpamKey(base: ItemBase, p: readonly string[], value: string): V1Item | undefined {
+  // p: path segments after /calico/ipam/v2
+  const [a, b, c, d, e] = p;
+  if (a === 'config' && p.length === 1) return { ...base, type: 'ipam-config', value };
+  if (a === 'handle' && b && p.length === 2) {
+    parseJsonObject(value, 'IPAM handle value');
+    return { ...base, type: 'ipam-handle', handle: b };
+  }
+  if (a === 'assignment' && b && familyOf(b) && c === 'block' && d && p.length === 4) {
+    const keyCidr = cidrFromSegment(d, base.origin);
+    const v = parseJsonObject(value, 'IPAM block value');
+    checkCidrMatchesKey(parseCidrField(v['cidr'], 'IPAM block field "cidr"'), keyCidr);
+    const affinity = typeof v['affinity'] === 'string' ? v['affinity'] : typeof v['hostAffinity'] === 'string' ? `host:${v['hostAffinity']}` : undefined;
+    const allocations = Array.isArray(v['allocations']) ? v['allocations'] : [];
+    const allocated = allocations.filter((x) => x !== null).length;
+    const affinityHost = affinity?.startsWith('host:') ? affinity.slice(5) : undefined;
+    return { ...base, type: 'ipam-block', cidr: keyCidr, ...(affinityHost ? { affinityHost } : {}), allocated };
+  }
+  if (a === 'host' && b && c && familyOf(c) && d === 'block' && e && p.length === 5) {
+    return { ...base, type: 'ipam-affinity', host: b, cidr: cidrFromSegment(e, base.origin) };
+  }
+  return undefined;
+}
+
+/**
+ * Classifies one etcd key and parses its value. Throws `ValueError` for a malformed value or key.
+ * Keys outside the paths Calico v2.4 defines become `unknown-key` items (reported, not dropped).
+ */
+export function parseEtcdRecord(rec: RawEtcdRecord, note: NoteSink): V1Item {
+  const base: ItemBase = { origin: rec.origin, file: rec.file, store: 'etcd' };
+  const segs = rec.key.split('/').filter((s) => s !== '');
+  const [root, area, ver, ...rest] = segs;
+  let item: V1Item | undefined;
+  if (root === 'calico') {
+    if (area === 'v1' && ver !== undefined) item = parseV1Key(base, [ver, ...rest], rec.value, note);
+    else if (area === 'bgp' && ver === 'v1') item = parseBgpKey(base, rest, rec.value, note);
+    else if (area === 'ipam' && ver === 'v2') item = parseIpamKey(base, rest, rec.value);
+    else if (area === 'felix' && ver === 'v1') item = { ...base, type: 'status', ...(rest[0] === 'host' && rest[1] ? { host: rest[1] } : {}) };
+    else if (area === 'dhcp' || area === 'openstack') item = { ...base, type: 'openstack-runtime' };
+  }
+  return item ?? { ...base, type: 'unknown-key', value: rec.value };
+}
+

@@ -1,0 +1,332 @@
+/**
+ * Parsers for Calico v1 values (backend JSON from etcd, v1 API JSON from Kubernetes objects).
+ * They throw `ValueError` with a message naming the field; the record parsers turn that into a
+ * report entry for the record's origin. Tolerated quirks are documented at each parser.
+ */
+import { formatCidr, parseCidr, type Cidr } from '../net.js';
+import type { V1Action, V1EntityRule, V1IcmpFields, V1PolicySpec, V1Pool, V1Port, V1Rule } from '../model/v1.js';
+import { isRecord } from '../input/dump.js';
+import { compact } from '../util.js';
+
+/** A value that cannot be read; the message names the field and what was wrong. */
+export class ValueError extends Error {
+  readonly code: string;
+  constructor(message: string, code = 'invalid-value') {
+    super(message);
+    this.name = 'ValueError';
+    this.code = code;
+  }
+}
+
+/** Notes raised while reading a value (fields ignored, quirks normalised). */
+export type NoteSink = (code: string, message: string) => void;
+
+export function parseJsonValue(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new ValueError(`${what} is not valid JSON (${(e as Error).message})`);
+  }
+}
+
+export function parseJsonObject(text: string, what: string): Record<string, unknown> {
+  const v = parseJsonValue(text, what);
+  if (!isRecord(v)) throw new ValueError(`${what} is JSON but not an object (got ${Array.isArray(v) ? 'an array' : typeof v})`);
+  return v;
+}
+
+/** AS numbers: plain uint32, or dotted `a.b` meaning a×65536 + b (libcalico-go numorstring.ASNumber). */
+export function parseAsNumber(raw: unknown, what: string): number {
+  const text = typeof raw === 'number' ? String(raw) : typeof raw === 'string' ? raw.trim() : undefined;
+  if (text !== undefined) {
+    if (/^\d+$/.test(text) && Number(text) <= 4294967295) return Number(text);
+    const dotted = /^(\d+)\.(\d+)$/.exec(text);
+    if (dotted && Number(dotted[1]) <= 65535 && Number(dotted[2]) <= 65535) return Number(dotted[1]) * 65536 + Number(dotted[2]);
+  }
+  throw new ValueError(`${what} ${JSON.stringify(raw)} is not an AS number (a 32-bit number, or dotted a.b)`);
+}
+
+export function parseCidrField(raw: unknown, what: string): Cidr {
+  const c = typeof raw === 'string' ? parseCidr(raw) : undefined;
+  if (!c) throw new ValueError(`${what} ${JSON.stringify(raw)} is not a CIDR`);
+  return c;
+}
+
+function optString(o: Record<string, unknown>, key: string, what: string): string | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new ValueError(`${what} field "${key}" must be a string, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function optBool(o: Record<string, unknown>, key: string, what: string): boolean | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'boolean') throw new ValueError(`${what} field "${key}" must be true or false, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function optNumber(o: Record<string, unknown>, key: string, what: string): number | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ValueError(`${what} field "${key}" must be a number, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function optStringList(o: Record<string, unknown>, key: string, what: string): string[] | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) {
+    throw new ValueError(`${what} field "${key}" must be a list of strings, got ${JSON.stringify(v)}`);
+  }
+  return v as string[];
+}
+
+function warnUnknownFields(o: Record<string, unknown>, known: readonly string[], what: string, note: NoteSink): void {
+  const unknown = Object.keys(o).filter((k) => !known.includes(k)).sort();
+  if (unknown.length > 0) {
+    note('unknown-field', `${what} has field(s) ${unknown.join(', ')} that Calico v2.4 does not read; they are not carried over`);
+  }
+}
+
+/**
+ * A v1 backend IP pool value. Go writers emit every field; legacy pycalico pools carry only `cidr`
+ * plus the fields that were set (no `ipip_mode`), so every field but `cidr` is optional here.
+ */
+export function parsePoolValue(value: Record<string, unknown>, what: string, note: NoteSink): V1Pool {
+  warnUnknownFields(value, ['cidr', 'ipip', 'ipip_mode', 'masquerade', 'ipam', 'disabled'], what, note);
+  const cidr = parseCidrField(value['cidr'], `${what} field "cidr"`);
+  const modeRaw = optString(value, 'ipip_mode', what) ?? '';
+  const mode = modeRaw.toLowerCase();
+  if (mode !== '' && mode !== 'always' && mode !== 'cross-subnet') {
+    throw new ValueError(`${what} field "ipip_mode" is ${JSON.stringify(modeRaw)}; expected "", "always" or "cross-subnet"`);
+  }
+  const ipam = optBool(value, 'ipam', what);
+  return {
+    cidr,
+    ipip: optString(value, 'ipip', what) ?? '',
+    ipipMode: mode,
+    masquerade: optBool(value, 'masquerade', what) ?? false,
+    ...(ipam === undefined ? {} : { ipam }),
+    disabled: optBool(value, 'disabled', what) ?? false,
+  };
+}
+
+function parsePort(raw: unknown, what: string): V1Port {
+  if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0 && raw <= 65535) return raw;
+  if (typeof raw === 'string') {
+    const range = /^(\d{1,5}):(\d{1,5})$/.exec(raw);
+    if (range && Number(range[1]) <= Number(range[2]) && Number(range[2]) <= 65535) return raw;
+    if (/^\d{1,5}$/.test(raw) && Number(raw) <= 65535) return Number(raw);
+  }
+  throw new ValueError(`${what} port ${JSON.stringify(raw)} is not a port number (0-65535) or a "min:max" range`);
+}
+
+function optPorts(o: Record<string, unknown>, key: string, what: string): V1Port[] | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (!Array.isArray(v)) throw new ValueError(`${what} field "${key}" must be a list of ports, got ${JSON.stringify(v)}`);
+  return v.map((p) => parsePort(p, `${what} field "${key}"`));
+}
+
+function optProtocol(o: Record<string, unknown>, key: string, what: string): number | string | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 255) return v;
+  if (typeof v === 'string' && v !== '') return /^\d+$/.test(v) ? Number(v) : v.toLowerCase();
+  throw new ValueError(`${what} field "${key}" must be a protocol name or a number 1-255, got ${JSON.stringify(v)}`);
+}
+
+function parseAction(raw: unknown, what: string, note: NoteSink): V1Action {
+  if (raw === undefined || raw === null || raw === '') return 'allow';
+  if (typeof raw === 'string') {
+    const lower = raw.toLowerCase();
+    const action = lower === 'next-tier' ? 'pass' : lower;
+    if (action === 'allow' || action === 'deny' || action === 'log' || action === 'pass') {
+      if (raw !== lower) note('action-case', `${what} action ${JSON.stringify(raw)} read as "${action}"`);
+      return action;
+    }
+  }
+  throw new ValueError(`${what} action ${JSON.stringify(raw)} is not one of allow, deny, log, pass, next-tier`);
+}
+
+function icmpFields(type: number | undefined, code: number | undefined): V1IcmpFields | undefined {
+  if (type === undefined && code === undefined) return undefined;
+  return { ...(type === undefined ? {} : { type }), ...(code === undefined ? {} : { code }) };
+}
+
+function mergeNets(nets: string[] | undefined, net: string | undefined): string[] | undefined {
+  // `net` joins `nets` as libcalico-go does on read; a value already listed is not repeated.
+  const all = [...new Set([...(nets ?? []), ...(net ? [net] : [])])];
+  return all.length > 0 ? all : undefined;
+}
+
+
+const BACKEND_RULE_FIELDS = [
+  'action', 'ip_version', 'protocol', '!protocol', 'icmp_type', 'icmp_code', '!icmp_type', '!icmp_code',
+  'src_tag', 'src_net', 'src_nets', 'src_selector', 'src_ports', '!src_tag', '!src_net', '!src_nets', '!src_selector', '!src_ports',
+  'dst_tag', 'dst_net', 'dst_nets', 'dst_selector', 'dst_ports', '!dst_tag', '!dst_net', '!dst_nets', '!dst_selector', '!dst_ports',
+  'log_prefix',
+];
+
+function backendEntity(o: Record<string, unknown>, p: 'src' | 'dst', what: string): V1EntityRule {
+  return compact({
+    tag: optString(o, `${p}_tag`, what),
+    nets: mergeNets(optStringList(o, `${p}_nets`, what), optString(o, `${p}_net`, what)),
+    selector: optString(o, `${p}_selector`, what),
+    ports: optPorts(o, `${p}_ports`, what),
+    notTag: optString(o, `!${p}_tag`, what),
+    notNets: mergeNets(optStringList(o, `!${p}_nets`, what), optString(o, `!${p}_net`, what)),
+    notSelector: optString(o, `!${p}_selector`, what),
+    notPorts: optPorts(o, `!${p}_ports`, what),
+  });
+}
+
+function parseIpVersion(raw: unknown, what: string): 4 | 6 | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (raw === 4 || raw === 6) return raw;
+  throw new ValueError(`${what} ip version ${JSON.stringify(raw)} must be 4 or 6`);
+}
+
+/** A v1 backend rule (etcd). `src_net` and `src_nets` merge into `nets` (nets first, then net). */
+export function parseBackendRule(raw: unknown, what: string, note: NoteSink): V1Rule {
+  if (!isRecord(raw)) throw new ValueError(`${what} is not an object`);
+  warnUnknownFields(raw, BACKEND_RULE_FIELDS, what, note);
+  return compact({
+    action: parseAction(raw['action'], what, note),
+    ipVersion: parseIpVersion(raw['ip_version'], what),
+    protocol: optProtocol(raw, 'protocol', what),
+    notProtocol: optProtocol(raw, '!protocol', what),
+    icmp: icmpFields(optNumber(raw, 'icmp_type', what), optNumber(raw, 'icmp_code', what)),
+    notICMP: icmpFields(optNumber(raw, '!icmp_type', what), optNumber(raw, '!icmp_code', what)),
+    source: backendEntity(raw, 'src', what),
+    destination: backendEntity(raw, 'dst', what),
+    logPrefix: optString(raw, 'log_prefix', what),
+  });
+}
+
+const API_ENTITY_FIELDS = ['tag', 'net', 'nets', 'selector', 'ports', 'notTag', 'notNet', 'notNets', 'notSelector', 'notPorts'];
+
+function apiEntity(raw: unknown, what: string, note: NoteSink): V1EntityRule {
+  if (raw === undefined || raw === null) return {};
+  if (!isRecord(raw)) throw new ValueError(`${what} is not an object`);
+  warnUnknownFields(raw, API_ENTITY_FIELDS, what, note);
+  return compact({
+    tag: optString(raw, 'tag', what),
+    nets: mergeNets(optStringList(raw, 'nets', what), optString(raw, 'net', what)),
+    selector: optString(raw, 'selector', what),
+    ports: optPorts(raw, 'ports', what),
+    notTag: optString(raw, 'notTag', what),
+    notNets: mergeNets(optStringList(raw, 'notNets', what), optString(raw, 'notNet', what)),
+    notSelector: optString(raw, 'notSelector', what),
+    notPorts: optPorts(raw, 'notPorts', what),
+  });
+}
+
+function apiIcmp(raw: unknown, what: string): V1IcmpFields | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!isRecord(raw)) throw new ValueError(`${what} is not an object`);
+  return icmpFields(optNumber(raw, 'type', what), optNumber(raw, 'code', what));
+}
+
+/** A v1 API rule (SystemNetworkPolicy specs): `net` and `nets` merge into `nets`. */
+export function parseApiRule(raw: unknown, what: string, note: NoteSink): V1Rule {
+  if (!isRecord(raw)) throw new ValueError(`${what} is not an object`);
+  warnUnknownFields(raw, ['action', 'ipVersion', 'protocol', 'notProtocol', 'icmp', 'notICMP', 'source', 'destination'], what, note);
+  return compact({
+    action: parseAction(raw['action'], what, note),
+    ipVersion: parseIpVersion(raw['ipVersion'], what),
+    protocol: optProtocol(raw, 'protocol', what),
+    notProtocol: optProtocol(raw, 'notProtocol', what),
+    icmp: apiIcmp(raw['icmp'], `${what} icmp`),
+    notICMP: apiIcmp(raw['notICMP'], `${what} notICMP`),
+    source: apiEntity(raw['source'], `${what} source`, note),
+    destination: apiEntity(raw['destination'], `${what} destination`, note),
+  });
+}
+
+function ruleList(raw: unknown, what: string, parse: (r: unknown, w: string) => V1Rule): V1Rule[] {
+  if (raw === undefined || raw === null) return [];
+  if (!Array.isArray(raw)) throw new ValueError(`${what} must be a list of rules`);
+  return raw.map((r, i) => parse(r, `${what}[${i}]`));
+}
+
+function parseTypes(raw: unknown, what: string): ('ingress' | 'egress')[] | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!Array.isArray(raw)) throw new ValueError(`${what} field "types" must be a list`);
+  return raw.map((t) => {
+    const lower = typeof t === 'string' ? t.toLowerCase() : '';
+    if (lower !== 'ingress' && lower !== 'egress') throw new ValueError(`${what} type ${JSON.stringify(t)} is not ingress or egress`);
+    return lower;
+  });
+}
+
+function parseAnnotations(raw: unknown, what: string): Record<string, string> | undefined {
+  if (raw === undefined || raw === null) return undefined;
+  if (!isRecord(raw) || !Object.values(raw).every((v) => typeof v === 'string')) {
+    throw new ValueError(`${what} field "annotations" must be a map of strings`);
+  }
+  return raw as Record<string, string>;
+}
+
+/** A v1 backend policy (etcd `/calico/v1/policy/tier/<tier>/policy/<name>`). */
+export function parseBackendPolicy(
+  raw: Record<string, unknown>,
+  what: string,
+  note: NoteSink,
+): { spec: V1PolicySpec; annotations?: Record<string, string> } {
+  warnUnknownFields(raw, ['order', 'selector', 'inbound_rules', 'outbound_rules', 'untracked', 'pre_dnat', 'types', 'apply_on_forward', 'annotations'], what, note);
+  const annotations = parseAnnotations(raw['annotations'], what);
+  const spec: V1PolicySpec = compact({
+    order: optNumber(raw, 'order', what),
+    selector: optString(raw, 'selector', what) ?? '',
+    ingress: ruleList(raw['inbound_rules'], 'inbound_rules', (r, w) => parseBackendRule(r, w, note)),
+    egress: ruleList(raw['outbound_rules'], 'outbound_rules', (r, w) => parseBackendRule(r, w, note)),
+    doNotTrack: optBool(raw, 'untracked', what) ?? false,
+    preDNAT: optBool(raw, 'pre_dnat', what) ?? false,
+    types: parseTypes(raw['types'], what),
+    applyOnForward: optBool(raw, 'apply_on_forward', what),
+  });
+  return annotations ? { spec, annotations } : { spec };
+}
+
+/** A v1 API PolicySpec (SystemNetworkPolicy `spec`). */
+export function parseApiPolicySpec(raw: Record<string, unknown>, what: string, note: NoteSink): V1PolicySpec {
+  warnUnknownFields(raw, ['order', 'selector', 'ingress', 'egress', 'doNotTrack', 'preDNAT', 'types', 'applyOnForward'], what, note);
+  return compact({
+    order: optNumber(raw, 'order', what),
+    selector: optString(raw, 'selector', what) ?? '',
+    ingress: ruleList(raw['ingress'], 'ingress', (r, w) => parseApiRule(r, w, note)),
+    egress: ruleList(raw['egress'], 'egress', (r, w) => parseApiRule(r, w, note)),
+    doNotTrack: optBool(raw, 'doNotTrack', what) ?? false,
+    preDNAT: optBool(raw, 'preDNAT', what) ?? false,
+    types: parseTypes(raw['types'], what),
+    applyOnForward: optBool(raw, 'applyOnForward', what),
+  });
+}
+
+/** Profile `rules` value: `{inbound_rules, outbound_rules}` in backend form. */
+export function parseProfileRules(raw: Record<string, unknown>, what: string, note: NoteSink): { ingress: V1Rule[]; egress: V1Rule[] } {
+  warnUnknownFields(raw, ['inbound_rules', 'outbound_rules'], what, note);
+  return {
+    ingress: ruleList(raw['inbound_rules'], 'inbound_rules', (r, w) => parseBackendRule(r, w, note)),
+    egress: ruleList(raw['outbound_rules'], 'outbound_rules', (r, w) => parseBackendRule(r, w, note)),
+  };
+}
+
+/**
+ * `node_mesh`: in etcd a raw string holding JSON `{"enabled":true}`; through the compat layer and
+ * in the Kubernetes datastore a plain `"true"`/`"false"`. Both are accepted. Unlike libcalico-go,
+ * which reads anything unparseable as false (mesh off), an unreadable value is an error.
+ */
+export function parseNodeMesh(raw: string, what: string): boolean {
+  const t = raw.trim().toLowerCase();
+  if (t === 'true' || t === 'false') return t === 'true';
+  const v = parseJsonValue(raw, what);
+  if (isRecord(v) && typeof v['enabled'] === 'boolean') return v['enabled'];
+  throw new ValueError(`${what} ${JSON.stringify(raw)} is neither {"enabled": true|false} nor true/false`);
+}
+
+export function describeCidr(c: Cidr): string {
+  return formatCidr(c);
+}

@@ -1,0 +1,50 @@
+/** Assembles the report from the parse and migrate stages, and checks the accounting. Pure. */
+import type { DecodedDump } from '../input/dump.js';
+import type { MigrationResult } from '../migrate/run.js';
+import type { Issue, RecordOutcome, Report, Severity } from '../model/report.js';
+import type { TargetVersion } from '../model/target.js';
+import type { ParseResult } from '../parse/index.js';
+import { byString } from '../util.js';
+
+const SEVERITY_RANK: Readonly<Record<Severity, number>> = { error: 0, warning: 1, info: 2 };
+
+function compareIssues(a: Issue, b: Issue): number {
+  return SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || byString(a.origin ?? '', b.origin ?? '') || byString(a.code, b.code) || byString(a.message, b.message);
+}
+
+/** How many records a decoded dump holds: etcd keys, TPR objects, Node annotations and fields. */
+export function countRecords(dump: DecodedDump, outcomes: readonly RecordOutcome[]): number {
+  return outcomes.filter((o) => o.file === dump.path).length;
+}
+
+export function buildReport(dumps: readonly DecodedDump[], parsed: ParseResult, migrated: MigrationResult, target: TargetVersion, objectCount: number): Report {
+  const records = [...parsed.failures, ...migrated.outcomes].sort((a, b) => byString(a.origin, b.origin) || byString(a.file, b.file));
+  const issues = [...parsed.issues, ...migrated.issues].sort(compareIssues);
+  const count = (d: RecordOutcome['disposition']) => records.filter((r) => r.disposition === d).length;
+  return {
+    tool: { name: 'calico-migrate', reportVersion: 1 },
+    source: {
+      type: 'files',
+      files: dumps.map((d) => ({ path: d.path, format: d.format, sha256: d.sha256, records: countRecords(d, records) })),
+    },
+    target,
+    steps: migrated.steps,
+    summary: {
+      records: records.length,
+      converted: count('converted'),
+      skipped: count('skipped'),
+      errors: count('error'),
+      warnings: issues.filter((i) => i.severity === 'warning').length,
+      blockers: issues.filter((i) => i.severity === 'error').length,
+      objects: objectCount,
+    },
+    records,
+    renames: [...migrated.renames].sort((a, b) => byString(a.kind, b.kind) || byString(a.from, b.from)),
+    issues,
+  };
+}
+
+/** True when the result must not be applied as it is: error records or blocker issues. */
+export function isBlocked(report: Report): boolean {
+  return report.summary.errors > 0 || report.summary.blockers > 0;
+}

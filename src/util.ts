@@ -1,0 +1,16 @@
+/** Small pure helpers shared across stages. */
+
+/** `T` with every property that may be undefined made optional instead (for exactOptionalPropertyTypes). */
+export type Compacted<T> = { [K in keyof T as undefined extends T[K] ? never : K]: T[K] } & {
+  [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined>;
+};
+
+/** Drops properties whose value is undefined. */
+export function compact<T extends object>(o: T): Compacted<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Compacted<T>;
+}
+
+/** Code-point string comparison, independent of locale. */
+export function byString(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
