@@ -18,7 +18,8 @@ export function sortKeys(value: unknown): unknown {
 export function serialize(value: unknown, format: OutputFormat): string {
   const sorted = sortKeys(value);
   if (format === 'json') return `${JSON.stringify(sorted, null, 2)}\n`;
-  return YAML.stringify(sorted, { lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false });
+  // YAML 1.1 quoting rules, so that kubectl's YAML 1.1 reader keeps strings like "yes" and "on" as strings.
+  return YAML.stringify(sorted, { version: '1.1', lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false });
 }
 
 /** A Kubernetes `List` of the objects, in the order given (apply order). */
