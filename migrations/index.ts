@@ -4,7 +4,7 @@
  * `test/migrations/registry.test.ts` checks that every step file is listed, ids ascend, and each
  * v2.4 item type is handled by exactly one step per target.
  */
-import type { Step } from '../src/migrate/step.js';
+import { register, type RegisteredStep } from '../src/migrate/step.js';
 import type { TargetVersion } from '../src/model/target.js';
 import { step as felixGlobal } from './v2.5/0010-felix-global-config.js';
 import { step as felixPerNode } from './v2.5/0015-per-node-felix-config.js';
@@ -17,6 +17,17 @@ import { step as ipam } from './v2.5/0070-calico-ipam.js';
 import { step as endpoints } from './v2.5/0080-endpoints-and-profiles.js';
 import { step as other } from './v2.5/0090-runtime-and-other-data.js';
 
-export const STEPS: Readonly<Record<TargetVersion, readonly Step[]>> = {
-  'v2.5': [felixGlobal, felixPerNode, bgpGlobal, ipPools, globalPeers, policies, nodeBgp, ipam, endpoints, other] as readonly Step[],
+export const STEPS: Readonly<Record<TargetVersion, readonly RegisteredStep[]>> = {
+  'v2.5': [
+    register(felixGlobal),
+    register(felixPerNode),
+    register(bgpGlobal),
+    register(ipPools),
+    register(globalPeers),
+    register(policies),
+    register(nodeBgp),
+    register(ipam),
+    register(endpoints),
+    register(other),
+  ],
 };

@@ -31,6 +31,9 @@ export const step = defineStep({
         if (!BIRD_LOG_LEVELS.includes(value)) note = `BIRD log level ${JSON.stringify(item.value)} is not one of none, debug, info; calico/node treats it as none`;
       }
       const id = out.emit({ apiVersion: CRD_API_VERSION, kind: 'GlobalBGPConfig', metadata: { name: item.name.toLowerCase() }, spec: { name: item.name, value } }, [item]);
+      if (item.store === 'kubernetes' && item.storedName !== item.name) {
+        out.issue(item, 'info', 'bgp-config-name', `spec.name ${item.storedName} is written as ${item.name}, the name calico/node uses`);
+      }
       out.converted(item, [id], note ? { severity: 'warning', code: 'bgp-log-level', message: note } : undefined);
     }
     return out.build();

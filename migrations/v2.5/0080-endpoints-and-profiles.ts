@@ -36,14 +36,17 @@ export const step = defineStep({
       } else if (item.profile.startsWith('openstack-sg-')) {
         out.skipped(item, 'derived-openstack-profile', `${item.part} of OpenStack security-group profile ${item.profile}; networking-calico recreates it`);
       } else {
-        const first = !reportedProfiles.has(item.profile);
-        reportedProfiles.add(item.profile);
-        out.skipped(
-          item,
-          'unsupported-profile',
-          `${item.part} of user profile ${item.profile}: the v2.5 Kubernetes datastore derives profiles from Namespaces, so this profile is not enforced`,
-          first ? { severity: 'warning', hint: `express the rules of profile ${item.profile} as GlobalNetworkPolicy selecting the endpoints that used it` } : undefined,
-        );
+        out.skipped(item, 'unsupported-profile', `${item.part} of user profile ${item.profile}: the v2.5 Kubernetes datastore derives profiles from Namespaces`);
+        if (!reportedProfiles.has(item.profile)) {
+          reportedProfiles.add(item.profile);
+          out.issue(
+            item,
+            'warning',
+            'unsupported-profile',
+            `user profile ${item.profile} is not carried over: the v2.5 Kubernetes datastore derives profiles from Namespaces, so its rules, labels and tags stop applying`,
+            `express the rules of profile ${item.profile} as GlobalNetworkPolicy selecting the endpoints that used it`,
+          );
+        }
       }
     }
     return out.build();

@@ -8,7 +8,7 @@ import type { Issue, RecordOutcome, Rename } from '../model/report.js';
 import { objectId, type TargetObject } from '../model/target.js';
 import type { V1Item, V1ItemType, V1Snapshot } from '../model/v1.js';
 import { byString } from '../util.js';
-import type { EmittedObject, ItemOf, Step } from './step.js';
+import type { EmittedObject, RegisteredStep } from './step.js';
 
 export interface TargetDefinition {
   /** Apply order of kinds; objects of earlier kinds come first. */
@@ -27,7 +27,7 @@ export interface MigrationResult {
 }
 
 /** Checks the registry for one target: ids unique and ordered, each item type handled once. */
-export function checkSteps(steps: readonly Step[], allTypes: readonly V1ItemType[]): void {
+export function checkSteps(steps: readonly RegisteredStep[], allTypes: readonly V1ItemType[]): void {
   const owner = new Map<V1ItemType, string>();
   steps.forEach((step, i) => {
     const prev = steps[i - 1];
@@ -50,7 +50,7 @@ function replaceWithError(outcomes: Map<string, RecordOutcome>, origin: string, 
   outcomes.set(origin, { origin, file: prev.file, disposition: 'error', code, message, ...(hint ? { hint } : {}) });
 }
 
-export function runSteps(snapshot: V1Snapshot, steps: readonly Step[], target: TargetDefinition): MigrationResult {
+export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[], target: TargetDefinition): MigrationResult {
   const byType = new Map<V1ItemType, V1Item[]>();
   for (const item of snapshot.items) {
     const list = byType.get(item.type) ?? [];
@@ -64,8 +64,8 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly Step[], target: T
   const emitted: EmittedObject[] = [];
 
   for (const step of steps) {
-    const items = step.handles.flatMap((t) => byType.get(t) ?? []) as ItemOf<V1ItemType>[];
-    const out = step.transform(items, { snapshot });
+    const items = step.handles.flatMap((t) => byType.get(t) ?? []);
+    const out = step.run(items, { snapshot });
     const expected = new Set(items.map((i) => i.origin));
     for (const o of out.outcomes) {
       if (!expected.has(o.origin)) {

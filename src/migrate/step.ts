@@ -44,6 +44,28 @@ export function defineStep<T extends V1ItemType>(step: Step<T>): Step<T> {
   return step;
 }
 
+/** A step as the registry and runner hold it: its item types erased behind a checked filter. */
+export interface RegisteredStep {
+  readonly id: string;
+  readonly target: TargetVersion;
+  readonly summary: string;
+  readonly handles: readonly V1ItemType[];
+  /** Runs the step on the items of its types (other items are filtered out). */
+  readonly run: (items: readonly V1Item[], context: StepContext) => StepOutput;
+}
+
+export function register<T extends V1ItemType>(step: Step<T>): RegisteredStep {
+  const handles: readonly V1ItemType[] = step.handles;
+  const isHandled = (item: V1Item): item is ItemOf<T> => handles.includes(item.type);
+  return {
+    id: step.id,
+    target: step.target,
+    summary: step.summary,
+    handles,
+    run: (items, context) => step.transform(items.filter(isHandled), context),
+  };
+}
+
 /** A hint and severity to attach to a skipped or converted record. */
 export interface Note {
   readonly severity: Severity;

@@ -123,10 +123,15 @@ export interface V1Snapshot {
 }
 
 /** Every item type, for the registry check that each is handled by exactly one step. */
-export const V1_ITEM_TYPES: readonly V1ItemType[] = [
+export const V1_ITEM_TYPES = [
   'felix-global-config', 'felix-host-config', 'bgp-global-config', 'bgp-unknown-global-config', 'bgp-host-loglevel',
   'node-bgp-ip', 'node-bgp-network', 'node-as-number', 'node-ipv4-address', 'node-pod-cidr', 'node-marker',
   'node-unknown-annotation', 'bgp-global-peer', 'bgp-node-peer', 'ip-pool', 'policy', 'tier-metadata', 'profile-part',
   'host-endpoint', 'workload-endpoint', 'ipam-block', 'ipam-handle', 'ipam-affinity', 'ipam-config', 'custom-bgp-filter',
   'status', 'ready-flag', 'openstack-runtime', 'route-reflector', 'tpr-definition', 'unrelated-object', 'unknown-key',
-];
+] as const satisfies readonly V1ItemType[];
+
+/** Compile-time check that V1_ITEM_TYPES lists every item type. */
+type MissingItemTypes = Exclude<V1ItemType, (typeof V1_ITEM_TYPES)[number]>;
+const everyItemTypeListed: [MissingItemTypes] extends [never] ? true : MissingItemTypes = true;
+void everyItemTypeListed;

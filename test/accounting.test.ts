@@ -1,0 +1,82 @@
+/**
+ * The accounting invariant on every fixture: records read = records accounted, each exactly once.
+ * "Read" is counted here independently of the tool, straight from the dump files.
+ */
+import test from 'ava';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import YAML from 'yaml';
+import type { Report } from '../src/model/report.js';
+import { REPO_ROOT, runCli } from './_helpers/cli.js';
+import { SCENARIOS, fromFileArgs } from './_helpers/scenarios.js';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+
+type Json = Record<string, unknown>;
+const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function etcdV2Leaves(node: unknown): number {
+  if (!isObj(node)) return 0;
+  if (node['dir'] === true) return (Array.isArray(node['nodes']) ? node['nodes'] : []).reduce((n: number, c: unknown) => n + etcdV2Leaves(c), 0);
+  return 1;
+}
+
+function kubernetesRecords(doc: unknown): number {
+  if (!isObj(doc)) return 0;
+  if (Array.isArray(doc['items'])) return doc['items'].reduce((n: number, i: unknown) => n + kubernetesRecords(i), 0);
+  if (doc['kind'] === 'Node' && doc['apiVersion'] === 'v1') {
+    const meta = isObj(doc['metadata']) ? doc['metadata'] : {};
+    const annotations = isObj(meta['annotations']) ? Object.keys(meta['annotations']) : [];
+    const calico = annotations.filter((k) => /^([a-z0-9.-]+\.)?projectcalico\.org\//.test(k)).length;
+    const spec = isObj(doc['spec']) ? doc['spec'] : {};
+    return calico + (spec['podCIDR'] !== undefined ? 1 : 0);
+  }
+  return 1; // every other object (including ones without a name) is one record
+}
+
+/** Counts the records in a dump file without using any project code. */
+async function countRecords(file: string): Promise<number> {
+  const text = await readFile(join(REPO_ROOT, file), 'utf8');
+  if (file.endsWith('.json')) {
+    const doc: unknown = JSON.parse(text);
+    if (!isObj(doc)) throw new Error(`${file}: not an object`);
+    if (isObj(doc['node'])) return etcdV2Leaves(doc['node']);
+    if (Array.isArray(doc['kvs'])) return doc['kvs'].length;
+    if (typeof doc['kind'] === 'string') return kubernetesRecords(doc);
+    return Object.keys(doc).length;
+  }
+  return YAML.parseAllDocuments(text).reduce((n, d) => n + kubernetesRecords(d.toJS()), 0);
+}
+
+const EXTRA_FILES = ['fixtures/sources/etcd-typical/etcd-v3.json'];
+
+for (const files of [...SCENARIOS.map((s) => s.files), ...EXTRA_FILES.map((f) => [f])]) {
+  test(`accounting: every record of ${files.join(' + ')} is accounted exactly once`, async (t) => {
+    const dir = await mkdtemp(join(tmpdir(), 'calico-migrate-acct-'));
+    const reportPath = join(dir, 'report.json');
+    const run = await runCli(['convert', ...fromFileArgs(files), '--to', 'v2.5', '--report', reportPath]);
+    t.not(run.code, 1, run.stderr);
+    const report = JSON.parse(await readFile(reportPath, 'utf8')) as Report;
+
+    let read = 0;
+    for (const f of files) read += await countRecords(f);
+    t.is(report.records.length, read, 'records accounted must equal records read');
+    t.is(report.summary.records, read);
+    t.is(report.summary.converted + report.summary.skipped + report.summary.errors, read);
+    t.is(report.source.files.reduce((n, f) => n + f.records, 0), read);
+
+    const keys = report.records.map((r) => `${r.file}\u0000${r.origin}`);
+    t.is(new Set(keys).size, keys.length, 'no record may appear twice');
+    for (const r of report.records) {
+      if (r.disposition === 'converted') t.true((r.targets?.length ?? 0) > 0, `${r.origin} is converted but names no target`);
+      else t.truthy(r.code && r.message, `${r.origin} is ${r.disposition} without a code and message`);
+      t.not(r.code, 'unaccounted', `${r.origin} was not accounted by any step`);
+    }
+
+    // Every written object is fed by at least one converted record, and every target exists.
+    const list = JSON.parse((await runCli(['convert', ...fromFileArgs(files), '--to', 'v2.5', '-o', 'json'])).stdout) as { items: { kind: string; metadata: { name: string } }[] };
+    const written = new Set(list.items.map((o) => `${o.kind}/${o.metadata.name}`));
+    const fed = new Set(report.records.flatMap((r) => r.targets ?? []));
+    t.deepEqual([...written].sort(), [...fed].sort());
+  });
+}
