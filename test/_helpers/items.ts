@@ -1,0 +1,29 @@
+/** Builds v2.4 items through the real decoder and parser, from inline etcd keys or Kubernetes objects. */
+import { decodeDump } from '../../src/input/dump.js';
+import { register, type Step, type StepOutput } from '../../src/migrate/step.js';
+import type { V1ItemType, V1Snapshot } from '../../src/model/v1.js';
+import type { ParseResult } from '../../src/parse/index.js';
+import { parseDumps } from '../../src/parse/index.js';
+
+export function parseFlat(keys: Readonly<Record<string, string>>): ParseResult {
+  return parseDumps([decodeDump('test.json', JSON.stringify(keys))]);
+}
+
+export function parseObjects(...objects: readonly unknown[]): ParseResult {
+  return parseDumps([decodeDump('test.json', JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }))]);
+}
+
+/** Runs one step on a snapshot and returns its output; parse failures fail the helper loudly. */
+export function runStep<T extends V1ItemType>(step: Step<T>, parsed: ParseResult): StepOutput {
+  if (parsed.failures.length > 0) throw new Error(`test input did not parse: ${JSON.stringify(parsed.failures)}`);
+  const snapshot: V1Snapshot = parsed.snapshot;
+  return register(step).run(snapshot.items, { snapshot });
+}
+
+export function tpr(kind: string, name: string, spec: unknown, apiVersion = 'projectcalico.org/v1'): unknown {
+  return { apiVersion, kind, metadata: { name, namespace: 'kube-system' }, spec };
+}
+
+export function node(name: string, annotations: Record<string, string>, podCIDR?: string): unknown {
+  return { apiVersion: 'v1', kind: 'Node', metadata: { name, annotations }, spec: podCIDR ? { podCIDR } : {} };
+}
