@@ -37,13 +37,14 @@ function parseIPv6Bytes(text: string): number[] | undefined {
   if (text.length === 0 || !/^[0-9a-fA-F:.]+$/.test(text)) return undefined;
   const halves = text.split('::');
   if (halves.length > 2) return undefined;
-  const groupsOf = (part: string): number[] | undefined => {
+  // An embedded IPv4 address may only end the whole address.
+  const groupsOf = (part: string, isLast: boolean): number[] | undefined => {
     if (part === '') return [];
     const out: number[] = [];
     const pieces = part.split(':');
     for (let i = 0; i < pieces.length; i++) {
       const piece = pieces[i] ?? '';
-      if (i === pieces.length - 1 && piece.includes('.')) {
+      if (isLast && i === pieces.length - 1 && piece.includes('.')) {
         const v4 = parseIPv4Bytes(piece);
         if (!v4) return undefined;
         out.push(((v4[0] ?? 0) << 8) | (v4[1] ?? 0), ((v4[2] ?? 0) << 8) | (v4[3] ?? 0));
@@ -54,8 +55,8 @@ function parseIPv6Bytes(text: string): number[] | undefined {
     }
     return out;
   };
-  const head = groupsOf(halves[0] ?? '');
-  const tail = halves.length === 2 ? groupsOf(halves[1] ?? '') : [];
+  const head = groupsOf(halves[0] ?? '', halves.length === 1);
+  const tail = halves.length === 2 ? groupsOf(halves[1] ?? '', true) : [];
   if (!head || !tail) return undefined;
   let groups: number[];
   if (halves.length === 2) {
@@ -100,6 +101,8 @@ function groupsOf(ip: Ip): number[] {
 /** Go's `net.IP.String()`: dotted IPv4, or RFC 5952 compressed lowercase IPv6. */
 export function formatIp(ip: Ip): string {
   if (ip.family === 4) return ip.bytes.join('.');
+  // Go prints IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) in dotted form.
+  if (ip.bytes.slice(0, 10).every((b) => b === 0) && ip.bytes[10] === 0xff && ip.bytes[11] === 0xff) return ip.bytes.slice(12).join('.');
   const g = groupsOf(ip);
   // Longest run of two or more zero groups, leftmost on a tie, becomes "::".
   let bestStart = -1;

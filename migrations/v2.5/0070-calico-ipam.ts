@@ -45,7 +45,7 @@ export const step = defineStep({
         undefined,
         'error',
         'calico-ipam-in-use',
-        `Calico IPAM is in use: ${plural(inUse.length, 'block')} hold ${plural(total, 'allocated address', 'allocated addresses')} in pool(s) ${poolNames.join(', ')} (${blocks})`,
+        `Calico IPAM is in use: ${plural(inUse.length, 'block')} ${inUse.length === 1 ? 'holds' : 'hold'} ${plural(total, 'allocated address', 'allocated addresses')} in pool(s) ${poolNames.join(', ')} (${blocks})`,
         'the Kubernetes datastore needs host-local IPAM with Kubernetes pod CIDRs: enable kube-controller-manager --allocate-node-cidrs, switch the CNI config to "ipam": {"type": "host-local", "subnet": "usePodCidr"}, and plan to recreate pods so they get pod-CIDR addresses',
       );
     } else if (items.some((i) => i.type === 'ipam-block')) {

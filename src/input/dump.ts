@@ -55,30 +55,37 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Reads the documents of a file: one JSON value, or every YAML document. */
-function parseDocuments(path: string, text: string): { docs: unknown[]; json: boolean } {
+/** A document of a file, with its 1-based position among all the file's documents. */
+interface Doc {
+  readonly value: unknown;
+  readonly position: number;
+}
+
+/** Reads the documents of a file: one JSON value, or every non-empty YAML document. */
+function parseDocuments(path: string, text: string): { docs: Doc[]; total: number } {
   const trimmed = text.trim();
   if (trimmed === '') throw formatError(path, 'the file is empty');
   if (trimmed.startsWith('{') || trimmed.startsWith('[')) {
     try {
-      return { docs: [JSON.parse(trimmed)], json: true };
+      return { docs: [{ value: JSON.parse(trimmed), position: 1 }], total: 1 };
     } catch (e) {
       throw formatError(path, `not valid JSON (${(e as Error).message})`);
     }
   }
   const parsed = YAML.parseAllDocuments(text, { uniqueKeys: false });
   const docs = Array.isArray(parsed) ? parsed : [parsed];
-  const docsOut: unknown[] = [];
-  for (const doc of docs) {
+  const docsOut: Doc[] = [];
+  docs.forEach((doc, i) => {
     const err = doc.errors[0];
     if (err) {
       const line = err.linePos?.[0]?.line;
       throw formatError(path, `not valid YAML (${line ? `line ${line}: ` : ''}${err.message.split('\n')[0] ?? ''})`);
     }
     const value: unknown = doc.toJS({ maxAliasCount: 1000 });
-    if (value !== null && value !== undefined) docsOut.push(value);
-  }
-  return { docs: docsOut, json: false };
+    // Empty documents hold nothing, but they still count for the positions errors report.
+    if (value !== null && value !== undefined) docsOut.push({ value, position: i + 1 });
+  });
+  return { docs: docsOut, total: docs.length };
 }
 
 function detect(path: string, docs: readonly unknown[]): InputFormat {
@@ -149,7 +156,7 @@ function fromFlat(path: string, doc: Record<string, unknown>): RawEtcdRecord[] {
 }
 
 /** Flattens Lists (any `kind` ending in `List` with `items`) into their items. */
-function fromKubernetes(path: string, docs: readonly unknown[]): { records: RawObjectRecord[]; failures: RecordOutcome[] } {
+function fromKubernetes(path: string, docs: readonly Doc[], total: number): { records: RawObjectRecord[]; failures: RecordOutcome[] } {
   const records: RawObjectRecord[] = [];
   const failures: RecordOutcome[] = [];
   const visit = (value: unknown, where: string): void => {
@@ -183,7 +190,7 @@ function fromKubernetes(path: string, docs: readonly unknown[]): { records: RawO
       object: value,
     });
   };
-  docs.forEach((doc, i) => visit(doc, docs.length > 1 ? `document ${i + 1}` : 'document'));
+  for (const doc of docs) visit(doc.value, total > 1 ? `document ${doc.position}` : 'document');
   return { records, failures };
 }
 
@@ -192,13 +199,14 @@ function fromKubernetes(path: string, docs: readonly unknown[]): { records: RawO
  * have that format's shape.
  */
 export function decodeDump(path: string, text: string, forced?: InputFormat): DecodedDump {
-  const { docs } = parseDocuments(path, text);
-  const detected = detect(path, docs);
+  const { docs, total } = parseDocuments(path, text);
+  const values = docs.map((d) => d.value);
+  const detected = detect(path, values);
   if (forced && forced !== detected) {
     throw formatError(path, `--input-format ${forced} was given, but the content looks like ${detected}`);
   }
   const sha256 = createHash('sha256').update(text, 'utf8').digest('hex');
-  const first = docs[0];
+  const first = values[0];
   switch (detected) {
     case 'etcd-v2':
       return { path, format: detected, sha256, records: fromEtcdV2(path, first as Record<string, unknown>), failures: [] };
@@ -207,7 +215,7 @@ export function decodeDump(path: string, text: string, forced?: InputFormat): De
     case 'etcd-flat':
       return { path, format: detected, sha256, records: fromFlat(path, first as Record<string, unknown>), failures: [] };
     case 'kubernetes': {
-      const { records, failures } = fromKubernetes(path, docs);
+      const { records, failures } = fromKubernetes(path, docs, total);
       return { path, format: detected, sha256, records, failures };
     }
   }

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Runs the whole test suite (ava, TAP output) and ends with one plain line: "N passed, N failed".
+# Extra arguments go to ava (e.g. a test file). Exit status is ava's.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+npx ava --tap "$@" 2>&1 | tee "$log"
+rc=${PIPESTATUS[0]}
+pass=$(awk '/^# pass /{print $3}' "$log")
+fail=$(awk '/^# fail /{print $3}' "$log")
+skip=$(awk '/^# skip /{print $3}' "$log")
+line="${pass:-0} passed, ${fail:-0} failed"
+[ -n "${skip:-}" ] && [ "${skip}" != "0" ] && line="$line, ${skip} skipped"
+echo "$line"
+exit "$rc"
