@@ -3,6 +3,7 @@
  * Vectors are the upstream ones quoted in /work/shared/calico-data-model.md §2.3, §3.3, §4.3, §4.4.
  */
 import test from 'ava';
+import { cidr, ip } from './_helpers/net.js';
 import {
   cidrToName,
   convertName,
@@ -18,19 +19,8 @@ import {
   shortHash,
   unescapeName,
 } from '../src/names.js';
-import { formatCidr, formatIp, parseCidr, parseIp, type Cidr, type Ip } from '../src/net.js';
+import { formatCidr, formatIp } from '../src/net.js';
 
-function ip(text: string): Ip {
-  const parsed = parseIp(text);
-  if (!parsed) throw new Error(`fixture ${text} should parse`);
-  return parsed;
-}
-
-function cidr(text: string): Cidr {
-  const parsed = parseCidr(text);
-  if (!parsed) throw new Error(`fixture ${text} should parse`);
-  return parsed;
-}
 
 /** A string → string function checked against one input/output pair. */
 const maps = test.macro({

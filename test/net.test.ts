@@ -3,20 +3,9 @@
  * were produced by Go, so `formatIp` must reproduce `net.IP.String()` exactly).
  */
 import test from 'ava';
-import { expandIPv6, formatCidr, formatIp, isMasked, maskCidr, parseCidr, parseIp, sameIp, type Cidr, type Ip } from '../src/net.js';
+import { cidr, ip } from './_helpers/net.js';
+import { expandIPv6, formatCidr, formatIp, isMasked, maskCidr, parseCidr, parseIp, sameIp } from '../src/net.js';
 
-/** Parses an address that the test relies on being valid. */
-function ip(text: string): Ip {
-  const parsed = parseIp(text);
-  if (!parsed) throw new Error(`fixture ${text} should parse`);
-  return parsed;
-}
-
-function cidr(text: string): Cidr {
-  const parsed = parseCidr(text);
-  if (!parsed) throw new Error(`fixture ${text} should parse`);
-  return parsed;
-}
 
 // ---------------------------------------------------------------------------------------------
 // parseIp: valid inputs, with the exact bytes expected.

@@ -6,7 +6,6 @@ import type { RawEtcdRecord } from '../input/dump.js';
 import { formatCidr, parseCidr, parseIp, sameIp, type Cidr } from '../net.js';
 import { unescapeName } from '../names.js';
 import type { BgpGlobalName, ItemBase, V1Item } from '../model/v1.js';
-import { isRecord } from '../input/dump.js';
 import {
   ValueError,
   parseAsNumber,
@@ -62,7 +61,7 @@ function peer(base: ItemBase, value: string, keyIp: string, family: 4 | 6, node:
 
 function parseV1Key(base: ItemBase, p: readonly string[], value: string, note: NoteSink): V1Item | undefined {
   // p: path segments after /calico/v1
-  const [a, b, c, d, e, f, g, h] = p;
+  const [a, b, c, d, e, f, g] = p;
   if (a === 'Ready' && p.length === 1) return { ...base, type: 'ready-flag', value };
   if (a === 'config' && p.length === 2 && b) return { ...base, type: 'felix-global-config', name: b, value };
   if (a === 'host' && b) {
@@ -125,7 +124,6 @@ function parseV1Key(base: ItemBase, p: readonly string[], value: string, note: N
     checkCidrMatchesKey(pool.cidr, keyCidr);
     return { ...base, type: 'ip-pool', pool };
   }
-  void h;
   return undefined;
 }
 

@@ -269,40 +269,52 @@ function parseAnnotations(raw: unknown, what: string): Record<string, string> | 
   return raw as Record<string, string>;
 }
 
+/** Where the policy fields live: the backend (etcd) and the v1 API use different names. */
+interface PolicyFieldNames {
+  readonly ingress: string;
+  readonly egress: string;
+  readonly doNotTrack: string;
+  readonly preDNAT: string;
+  readonly applyOnForward: string;
+}
+
+const BACKEND_POLICY: PolicyFieldNames = { ingress: 'inbound_rules', egress: 'outbound_rules', doNotTrack: 'untracked', preDNAT: 'pre_dnat', applyOnForward: 'apply_on_forward' };
+const API_POLICY: PolicyFieldNames = { ingress: 'ingress', egress: 'egress', doNotTrack: 'doNotTrack', preDNAT: 'preDNAT', applyOnForward: 'applyOnForward' };
+
+function parsePolicySpec(
+  raw: Record<string, unknown>,
+  names: PolicyFieldNames,
+  parseRule: (r: unknown, where: string) => V1Rule,
+  what: string,
+): V1PolicySpec {
+  return compact({
+    order: optNumber(raw, 'order', what),
+    selector: optString(raw, 'selector', what) ?? '',
+    ingress: ruleList(raw[names.ingress], names.ingress, parseRule),
+    egress: ruleList(raw[names.egress], names.egress, parseRule),
+    doNotTrack: optBool(raw, names.doNotTrack, what) ?? false,
+    preDNAT: optBool(raw, names.preDNAT, what) ?? false,
+    types: parseTypes(raw['types'], what),
+    applyOnForward: optBool(raw, names.applyOnForward, what),
+  });
+}
+
 /** A v1 backend policy (etcd `/calico/v1/policy/tier/<tier>/policy/<name>`). */
 export function parseBackendPolicy(
   raw: Record<string, unknown>,
   what: string,
   note: NoteSink,
 ): { spec: V1PolicySpec; annotations?: Record<string, string> } {
-  warnUnknownFields(raw, ['order', 'selector', 'inbound_rules', 'outbound_rules', 'untracked', 'pre_dnat', 'types', 'apply_on_forward', 'annotations'], what, note);
+  warnUnknownFields(raw, ['order', 'selector', 'types', 'annotations', ...Object.values(BACKEND_POLICY)], what, note);
   const annotations = parseAnnotations(raw['annotations'], what);
-  const spec: V1PolicySpec = compact({
-    order: optNumber(raw, 'order', what),
-    selector: optString(raw, 'selector', what) ?? '',
-    ingress: ruleList(raw['inbound_rules'], 'inbound_rules', (r, w) => parseBackendRule(r, w, note)),
-    egress: ruleList(raw['outbound_rules'], 'outbound_rules', (r, w) => parseBackendRule(r, w, note)),
-    doNotTrack: optBool(raw, 'untracked', what) ?? false,
-    preDNAT: optBool(raw, 'pre_dnat', what) ?? false,
-    types: parseTypes(raw['types'], what),
-    applyOnForward: optBool(raw, 'apply_on_forward', what),
-  });
+  const spec = parsePolicySpec(raw, BACKEND_POLICY, (r, w) => parseBackendRule(r, w, note), what);
   return annotations ? { spec, annotations } : { spec };
 }
 
 /** A v1 API PolicySpec (SystemNetworkPolicy `spec`). */
 export function parseApiPolicySpec(raw: Record<string, unknown>, what: string, note: NoteSink): V1PolicySpec {
-  warnUnknownFields(raw, ['order', 'selector', 'ingress', 'egress', 'doNotTrack', 'preDNAT', 'types', 'applyOnForward'], what, note);
-  return compact({
-    order: optNumber(raw, 'order', what),
-    selector: optString(raw, 'selector', what) ?? '',
-    ingress: ruleList(raw['ingress'], 'ingress', (r, w) => parseApiRule(r, w, note)),
-    egress: ruleList(raw['egress'], 'egress', (r, w) => parseApiRule(r, w, note)),
-    doNotTrack: optBool(raw, 'doNotTrack', what) ?? false,
-    preDNAT: optBool(raw, 'preDNAT', what) ?? false,
-    types: parseTypes(raw['types'], what),
-    applyOnForward: optBool(raw, 'applyOnForward', what),
-  });
+  warnUnknownFields(raw, ['order', 'selector', 'types', ...Object.values(API_POLICY)], what, note);
+  return parsePolicySpec(raw, API_POLICY, (r, w) => parseApiRule(r, w, note), what);
 }
 
 /** Profile `rules` value: `{inbound_rules, outbound_rules}` in backend form. */
