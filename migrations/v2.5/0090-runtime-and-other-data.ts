@@ -10,7 +10,7 @@ export const step = defineStep({
   id: '0090-runtime-and-other-data',
   target: 'v2.5',
   summary: 'Status and runtime keys, TPR definitions, custom BIRD filters, route-reflector keys and unknown data are skipped with a reason.',
-  handles: ['status', 'ready-flag', 'openstack-runtime', 'route-reflector', 'custom-bgp-filter', 'tpr-definition', 'unrelated-object', 'unknown-key'],
+  handles: ['status', 'ready-flag', 'openstack-runtime', 'route-reflector', 'custom-bgp-filter', 'tpr-definition', 'unrelated-object', 'tpr-outside-kube-system', 'unknown-key'],
   transform(items) {
     const out = new OutputBuilder();
     for (const item of items) {
@@ -52,6 +52,12 @@ export const step = defineStep({
           } else {
             out.skipped(item, 'unrelated-object', `${item.kind} is not Calico v2.4 data`);
           }
+          break;
+        case 'tpr-outside-kube-system':
+          out.skipped(item, 'tpr-outside-kube-system', `${item.kind} in namespace ${item.namespace || '(none)'}: Calico v2.4 only read these from kube-system, so it never applied`, {
+            severity: 'warning',
+            hint: 'if it was meant to apply, recreate it in kube-system and run the conversion again',
+          });
           break;
         case 'unknown-key':
           out.skipped(item, 'unknown-key', 'not a key Calico v2.4 defines; not migrated', { severity: 'warning', hint: 'check whether anything reads this key, and carry it by hand if needed' });

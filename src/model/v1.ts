@@ -111,6 +111,8 @@ export type V1Item = ItemBase &
     | { readonly type: 'route-reflector'; readonly value: string }
     | { readonly type: 'tpr-definition'; readonly name: string }
     | { readonly type: 'unrelated-object'; readonly kind: string }
+    /** A Calico TPR instance outside kube-system, where Calico v2.4 never looked. */
+    | { readonly type: 'tpr-outside-kube-system'; readonly kind: string; readonly namespace: string }
     | { readonly type: 'unknown-key'; readonly value: string }
   );
 
@@ -128,7 +130,7 @@ export const V1_ITEM_TYPES = [
   'node-bgp-ip', 'node-bgp-network', 'node-as-number', 'node-ipv4-address', 'node-pod-cidr', 'node-marker',
   'node-unknown-annotation', 'bgp-global-peer', 'bgp-node-peer', 'ip-pool', 'policy', 'tier-metadata', 'profile-part',
   'host-endpoint', 'workload-endpoint', 'ipam-block', 'ipam-handle', 'ipam-affinity', 'ipam-config', 'custom-bgp-filter',
-  'status', 'ready-flag', 'openstack-runtime', 'route-reflector', 'tpr-definition', 'unrelated-object', 'unknown-key',
+  'status', 'ready-flag', 'openstack-runtime', 'route-reflector', 'tpr-definition', 'unrelated-object', 'tpr-outside-kube-system', 'unknown-key',
 ] as const satisfies readonly V1ItemType[];
 
 /** Compile-time check that V1_ITEM_TYPES lists every item type. */

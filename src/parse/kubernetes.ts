@@ -178,6 +178,11 @@ export function objectParts(rec: RawObjectRecord): ObjectPart[] {
   const base: ItemBase = { origin: rec.origin, file: rec.file, store: 'kubernetes' };
   const group = rec.apiVersion.split('/')[0] ?? '';
   if (rec.apiVersion === 'v1' && rec.kind === 'Node') return nodeParts(rec);
+  const calicoTpr = rec.apiVersion === 'projectcalico.org/v1' || (rec.apiVersion === 'alpha.projectcalico.org/v1' && rec.kind === 'SystemNetworkPolicy');
+  if (calicoTpr && rec.namespace !== 'kube-system') {
+    const namespace = rec.namespace ?? '';
+    return [{ origin: rec.origin, parse: () => ({ ...base, type: 'tpr-outside-kube-system', kind: `${rec.apiVersion} ${rec.kind}`, namespace }) }];
+  }
   if (rec.apiVersion === 'projectcalico.org/v1') return [{ origin: rec.origin, parse: (note) => parseTpr(rec, base, note) }];
   if (rec.apiVersion === 'alpha.projectcalico.org/v1' && rec.kind === 'SystemNetworkPolicy') {
     return [{ origin: rec.origin, parse: (note) => parseSnp(rec, base, note) }];

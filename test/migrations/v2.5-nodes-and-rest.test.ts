@@ -142,6 +142,8 @@ test('0090: status, ready flag, route reflector, custom filter, TPR definitions,
     { apiVersion: 'extensions/v1beta1', kind: 'ThirdPartyResource', metadata: { name: 'ip-pool.projectcalico.org' } },
     { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'default' } },
     tpr('IPPool', '10-0-0-0-8', { cidr: '10.0.0.0/8' }, 'crd.projectcalico.org/v1'),
+    { apiVersion: 'projectcalico.org/v1', kind: 'IpPool', metadata: { name: '10-1-0-0-16', namespace: 'default' }, spec: { value: '{"cidr":"10.1.0.0/16"}' } },
   ));
-  t.deepEqual(kube.outcomes.map((o) => o.code), ['tpr-definition', 'unrelated-object', 'already-target-form']);
+  t.deepEqual(kube.outcomes.map((o) => o.code), ['tpr-definition', 'unrelated-object', 'already-target-form', 'tpr-outside-kube-system']);
+  t.like(kube.issues.find((i) => i.code === 'tpr-outside-kube-system'), { severity: 'warning', origin: 'IpPool/default/10-1-0-0-16' });
 });
