@@ -2,8 +2,8 @@
  * Per-node Felix configuration (`/calico/v1/host/<host>/config/<Key>`, etcd only). The v2.5
  * Kubernetes datastore has no per-node Felix configuration (calico v2.4 KDD docs: "per-node Felix
  * config is not supported"), so each key is skipped with the environment variable to set on
- * calico-node instead. `IpInIpTunnelAddr` is derived from the Node's podCIDR in that datastore,
- * and pycalico's `marker` key never meant anything to Felix.
+ * calico-node instead. Pycalico's `marker` key never meant anything to Felix. (`IpInIpTunnelAddr`
+ * is a node property, handled with the node data.)
  */
 import { defineStep, OutputBuilder } from '../../src/migrate/step.js';
 import { plural } from './common.js';
@@ -21,11 +21,6 @@ export const step = defineStep({
       const lower = item.name.toLowerCase();
       if (item.value.trim() === '') {
         out.skipped(item, 'empty-value', `Felix ignores an empty value for ${item.name}; there is nothing to carry over`);
-      } else if (lower === 'ipiniptunneladdr') {
-        out.skipped(item, 'derived-tunnel-address', `the Kubernetes datastore derives the IPIP tunnel address of ${item.host} from the Node's spec.podCIDR; ${item.value} is not carried over`, {
-          severity: 'info',
-          hint: 'make sure every Node has spec.podCIDR (kube-controller-manager --allocate-node-cidrs) before calico-node v2.5 starts',
-        });
       } else if (lower === 'marker') {
         out.skipped(item, 'legacy-marker', 'pycalico host marker; Felix never read it');
       } else {

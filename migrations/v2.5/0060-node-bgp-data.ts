@@ -16,7 +16,7 @@ import { ipToNameV25 } from '../../src/names.js';
 import { formatIp, maskCidr, formatCidr, type Cidr, type Ip } from '../../src/net.js';
 import type { V1Item } from '../../src/model/v1.js';
 
-const HANDLES = ['node-bgp-ip', 'node-bgp-network', 'node-as-number', 'node-ipv4-address', 'node-pod-cidr', 'node-marker', 'node-unknown-annotation', 'bgp-node-peer', 'bgp-host-loglevel'] as const;
+const HANDLES = ['node-bgp-ip', 'node-bgp-network', 'node-as-number', 'node-ipv4-address', 'node-pod-cidr', 'node-tunnel-address', 'node-marker', 'node-unknown-annotation', 'bgp-node-peer', 'bgp-host-loglevel'] as const;
 type NodeItem = ItemOf<(typeof HANDLES)[number]>;
 
 function hostOf(item: NodeItem): string {
@@ -100,6 +100,12 @@ export const step = defineStep({
           break;
         case 'bgp-host-loglevel':
           annotate(item, host, 'config.bgp.projectcalico.org/loglevel', item.value.trim().toLowerCase());
+          break;
+        case 'node-tunnel-address':
+          out.skipped(item, 'derived-tunnel-address', `the Kubernetes datastore derives the IPIP tunnel address of ${host} from the Node's spec.podCIDR; ${item.value} is not carried over`, {
+            severity: 'info',
+            hint: 'make sure every Node has spec.podCIDR (kube-controller-manager --allocate-node-cidrs) before calico-node v2.5 starts',
+          });
           break;
         case 'node-marker':
           out.skipped(

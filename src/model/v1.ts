@@ -90,6 +90,8 @@ export type V1Item = ItemBase &
     /** KDD `projectcalico.org/IPv4Address`: host address with its prefix length. */
     | { readonly type: 'node-ipv4-address'; readonly host: string; readonly address: Cidr }
     | { readonly type: 'node-pod-cidr'; readonly host: string; readonly cidr: Cidr }
+    /** Per-host Felix key IpInIpTunnelAddr: written by calico/node, a property of the node in v3. */
+    | { readonly type: 'node-tunnel-address'; readonly host: string; readonly name: string; readonly value: string; readonly ip?: Ip }
     | { readonly type: 'node-marker'; readonly host: string; readonly field: 'metadata' | 'bird_ip' | 'orchestrator_refs'; readonly value: string }
     | { readonly type: 'node-unknown-annotation'; readonly host: string; readonly key: string; readonly value: string }
     | { readonly type: 'bgp-global-peer'; readonly ip: Ip; readonly asNumber: number; readonly asRaw: string; readonly storedName?: string }
@@ -127,7 +129,7 @@ export interface V1Snapshot {
 /** Every item type, for the registry check that each is handled by exactly one step. */
 export const V1_ITEM_TYPES = [
   'felix-global-config', 'felix-host-config', 'bgp-global-config', 'bgp-unknown-global-config', 'bgp-host-loglevel',
-  'node-bgp-ip', 'node-bgp-network', 'node-as-number', 'node-ipv4-address', 'node-pod-cidr', 'node-marker',
+  'node-bgp-ip', 'node-bgp-network', 'node-as-number', 'node-ipv4-address', 'node-pod-cidr', 'node-tunnel-address', 'node-marker',
   'node-unknown-annotation', 'bgp-global-peer', 'bgp-node-peer', 'ip-pool', 'policy', 'tier-metadata', 'profile-part',
   'host-endpoint', 'workload-endpoint', 'ipam-block', 'ipam-handle', 'ipam-affinity', 'ipam-config', 'custom-bgp-filter',
   'status', 'ready-flag', 'openstack-runtime', 'route-reflector', 'tpr-definition', 'unrelated-object', 'tpr-outside-kube-system', 'unknown-key',

@@ -66,7 +66,13 @@ function parseV1Key(base: ItemBase, p: readonly string[], value: string, note: N
   if (a === 'config' && p.length === 2 && b) return { ...base, type: 'felix-global-config', name: b, value };
   if (a === 'host' && b) {
     const host = b;
-    if (c === 'config' && p.length === 4 && d) return { ...base, type: 'felix-host-config', host, name: d, value };
+    if (c === 'config' && p.length === 4 && d) {
+      if (d.toLowerCase() === 'ipiniptunneladdr') {
+        const ip = parseIp(value.trim());
+        return { ...base, type: 'node-tunnel-address', host, name: d, value, ...(ip ? { ip } : {}) };
+      }
+      return { ...base, type: 'felix-host-config', host, name: d, value };
+    }
     if ((c === 'metadata' || c === 'bird_ip' || c === 'orchestrator_refs') && p.length === 3) {
       return { ...base, type: 'node-marker', host, field: c, value };
     }

@@ -52,10 +52,10 @@ test('0015: the same value on every host gives one DaemonSet-wide hint', (t) => 
   t.is(uniform[0]?.hint, 'set FELIX_DEFAULTENDPOINTTOHOSTACTION=RETURN once in the calico-node DaemonSet');
 });
 
-test('0015: IpInIpTunnelAddr is derived from podCIDR in the Kubernetes datastore; marker is legacy', (t) => {
-  const out = runStep(felixPerNode, parseFlat({ '/calico/v1/host/a/config/IpInIpTunnelAddr': '192.168.1.1', '/calico/v1/host/a/config/marker': 'created' }));
-  t.deepEqual(out.outcomes.map((o) => o.code), ['derived-tunnel-address', 'legacy-marker']);
-  t.false(out.issues.some((i) => i.severity !== 'info'));
+test("0015: pycalico's marker key is skipped as legacy", (t) => {
+  const out = runStep(felixPerNode, parseFlat({ '/calico/v1/host/a/config/marker': 'created' }));
+  t.deepEqual(out.outcomes.map((o) => o.code), ['legacy-marker']);
+  t.deepEqual(out.issues, []);
 });
 
 test('0020: etcd as_num, node_mesh JSON and loglevel map to AsNumber, NodeMeshEnabled and LogLevel', (t) => {

@@ -56,9 +56,10 @@ test('0060: an address outside its network keeps the prefix length and warns', (
   t.like(out.issues[0], { severity: 'warning', code: 'address-outside-network' });
 });
 
-test('0060: host markers are skipped as derived', (t) => {
-  const out = runStep(nodeBgp, parseFlat({ '/calico/v1/host/a/metadata': '{}', '/calico/v1/host/a/bird_ip': '10.0.0.5' }));
-  t.deepEqual(out.outcomes.map((o) => o.code), ['node-marker', 'derived-bird-ip']);
+test('0060: host markers and the IPIP tunnel address are skipped as derived', (t) => {
+  const out = runStep(nodeBgp, parseFlat({ '/calico/v1/host/a/metadata': '{}', '/calico/v1/host/a/bird_ip': '10.0.0.5', '/calico/v1/host/a/config/IpInIpTunnelAddr': '192.168.1.1' }));
+  t.deepEqual(out.outcomes.map((o) => o.code), ['node-marker', 'derived-bird-ip', 'derived-tunnel-address']);
+  t.deepEqual(out.issues.map((i) => [i.severity, i.code]), [['info', 'derived-tunnel-address']]);
   t.is(out.objects.length, 0);
 });
 
