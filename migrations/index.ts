@@ -16,6 +16,17 @@ import { step as nodeBgp } from './v2.5/0060-node-bgp-data.js';
 import { step as ipam } from './v2.5/0070-calico-ipam.js';
 import { step as endpoints } from './v2.5/0080-endpoints-and-profiles.js';
 import { step as other } from './v2.5/0090-runtime-and-other-data.js';
+import { step as v3Felix } from './v3.0/0010-felix-config.js';
+import { step as v3Bgp } from './v3.0/0020-bgp-config.js';
+import { step as v3Pools } from './v3.0/0030-ip-pools.js';
+import { step as v3Peers } from './v3.0/0040-bgp-peers.js';
+import { step as v3Policies } from './v3.0/0050-policies.js';
+import { step as v3Nodes } from './v3.0/0060-nodes.js';
+import { step as v3HostEndpoints } from './v3.0/0070-host-endpoints.js';
+import { step as v3Profiles } from './v3.0/0072-profiles.js';
+import { step as v3WorkloadEndpoints } from './v3.0/0074-workload-endpoints.js';
+import { step as v3Ipam } from './v3.0/0080-calico-ipam.js';
+import { step as v3Other } from './v3.0/0090-runtime-and-other-data.js';
 
 export const STEPS: Readonly<Record<TargetVersion, readonly RegisteredStep[]>> = {
   'v2.5': [
@@ -29,5 +40,18 @@ export const STEPS: Readonly<Record<TargetVersion, readonly RegisteredStep[]>> =
     register(ipam),
     register(endpoints),
     register(other),
+  ],
+  'v3.0': [
+    register(v3Felix),
+    register(v3Bgp),
+    register(v3Pools),
+    register(v3Peers),
+    register(v3Policies),
+    register(v3Nodes),
+    register(v3HostEndpoints),
+    register(v3Profiles),
+    register(v3WorkloadEndpoints),
+    register(v3Ipam),
+    register(v3Other),
   ],
 };

@@ -7,7 +7,8 @@ import { STEPS } from '../migrations/index.js';
 import type { DecodedDump } from './input/dump.js';
 import { checkSteps, runSteps } from './migrate/run.js';
 import type { Report } from './model/report.js';
-import type { TargetObject, TargetVersion } from './model/target.js';
+import { CalicoMigrateError } from './errors.js';
+import { FORMS_OF, type OutputForm, type TargetObject, type TargetVersion } from './model/target.js';
 import { V1_ITEM_TYPES } from './model/v1.js';
 import { parseDumps } from './parse/index.js';
 import { buildReport, isBlocked } from './report/build.js';
@@ -21,11 +22,14 @@ export interface ConvertResult {
   readonly blocked: boolean;
 }
 
-export function convertDumps(dumps: readonly DecodedDump[], to: TargetVersion): ConvertResult {
+export function convertDumps(dumps: readonly DecodedDump[], to: TargetVersion, form: OutputForm = 'crd'): ConvertResult {
+  if (!FORMS_OF[to].includes(form)) {
+    throw new CalicoMigrateError('E_USAGE', `--form ${form} is not available for --to ${to} (use ${FORMS_OF[to].join(' or ')})`);
+  }
   const steps = STEPS[to];
   checkSteps(steps, V1_ITEM_TYPES);
   const parsed = parseDumps(dumps);
-  const migrated = runSteps(parsed.snapshot, steps, TARGETS[to]);
-  const report = buildReport(dumps, parsed, migrated, to, migrated.objects.length);
+  const migrated = runSteps(parsed.snapshot, steps, TARGETS[to], form);
+  const report = buildReport(dumps, parsed, migrated, { version: to, form }, migrated.objects.length);
   return { objects: migrated.objects, report, blocked: isBlocked(report) };
 }

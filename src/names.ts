@@ -101,3 +101,30 @@ export function isQualifiedName(key: string): boolean {
   if (parts.length === 2 && !isDns1123Subdomain(parts[0] ?? '')) return false;
   return name.length > 0 && name.length <= 63 && /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/.test(name);
 }
+
+/**
+ * The v3 WorkloadEndpoint name (libcalico-go `lib/names/workloadendpoint.go`):
+ * k8s `<node>-k8s-<pod>-<endpoint>`, cni `<node>-cni-<containerID>-<endpoint>`, libnetwork
+ * `<node>-libnetwork-libnetwork-<endpoint>`, others `<node>-<orchestrator>-<workload>-<endpoint>`.
+ * Dashes inside a segment are doubled; a segment may not be empty or start or end with a dash.
+ * Returns the name, or the problem.
+ */
+export function workloadEndpointName(ids: {
+  readonly node: string;
+  readonly orchestrator: string;
+  readonly endpoint: string;
+  readonly workload?: string;
+  readonly pod?: string;
+  readonly containerID?: string;
+}): { name: string } | { problem: string } {
+  const middle: [string, string | undefined] =
+    ids.orchestrator === 'k8s' ? ['pod', ids.pod] : ids.orchestrator === 'cni' ? ['containerID', ids.containerID] : ids.orchestrator === 'libnetwork' ? ['orchestrator', ids.orchestrator] : ['workload', ids.workload];
+  const segments: [string, string | undefined][] = [['node', ids.node], ['orchestrator', ids.orchestrator], middle, ['endpoint', ids.endpoint]];
+  const parts: string[] = [];
+  for (const [field, value] of segments) {
+    if (!value) return { problem: `${field} must be set to build the workload endpoint name` };
+    if (value.startsWith('-') || value.endsWith('-')) return { problem: `${field} ${JSON.stringify(value)} must not begin or end with '-'` };
+    parts.push(value.replace(/-/g, '--'));
+  }
+  return { name: parts.join('-') };
+}

@@ -1,28 +1,18 @@
 /** What each target version accepts: the apply order of its kinds, and its object validation. */
 import type { TargetDefinition } from './migrate/run.js';
-import type { TargetObject, TargetVersion } from './model/target.js';
-import { isDns1123Subdomain, isQualifiedName } from './names.js';
-
-const MAX_ANNOTATIONS_BYTES = 256 * 1024;
-
-/** Kubernetes-level checks every written object must pass (the API server would refuse it otherwise). */
-export function validateKubernetesObject(o: TargetObject): string[] {
-  const problems: string[] = [];
-  if (!isDns1123Subdomain(o.metadata.name)) {
-    problems.push(`metadata.name ${JSON.stringify(o.metadata.name)} is not a valid Kubernetes name (lowercase letters, digits, '-' and '.', at most 253 characters)`);
-  }
-  const annotations = o.metadata.annotations ?? {};
-  for (const key of Object.keys(annotations)) {
-    if (!isQualifiedName(key)) problems.push(`annotation key ${JSON.stringify(key)} is not a valid qualified name`);
-  }
-  const size = Object.entries(annotations).reduce((n, [k, v]) => n + Buffer.byteLength(k) + Buffer.byteLength(v), 0);
-  if (size > MAX_ANNOTATIONS_BYTES) problems.push(`annotations total ${size} bytes, more than Kubernetes allows (${MAX_ANNOTATIONS_BYTES})`);
-  return problems;
-}
+import type { OutputForm, TargetVersion } from './model/target.js';
+import { validateKubernetesObject } from './targets-common.js';
+import { validateV3Object } from './v3/validate.js';
 
 export const TARGETS: Readonly<Record<TargetVersion, TargetDefinition>> = {
   'v2.5': {
     kindOrder: ['GlobalFelixConfig', 'GlobalBGPConfig', 'IPPool', 'BGPPeer', 'GlobalNetworkPolicy', 'Node'],
     validate: validateKubernetesObject,
   },
+  'v3.0': {
+    kindOrder: ['ClusterInformation', 'FelixConfiguration', 'BGPConfiguration', 'IPPool', 'Node', 'BGPPeer', 'HostEndpoint', 'Profile', 'GlobalNetworkPolicy', 'WorkloadEndpoint'],
+    validate: validateV3Object,
+  },
 };
+
+export type { OutputForm };

@@ -81,7 +81,7 @@ test('convert: --report writes the JSON report with the documented fields', asyn
   const run = await runCli(['convert', ...KDD, '--to', 'v2.5', '--report', path]);
   t.is(run.code, 0);
   const report = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
-  t.deepEqual(Object.keys(report).sort(), ['issues', 'records', 'renames', 'source', 'steps', 'summary', 'target', 'tool']);
+  t.deepEqual(Object.keys(report).sort(), ['form', 'issues', 'records', 'renames', 'source', 'steps', 'summary', 'target', 'tool']);
   t.is(report['target'], 'v2.5');
   t.deepEqual(Object.keys(report['summary'] as object).sort(), ['blockers', 'converted', 'errors', 'objects', 'records', 'skipped', 'warnings']);
 });

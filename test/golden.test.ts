@@ -22,25 +22,35 @@ async function golden(path: string, actual: string): Promise<string> {
   return readFile(full, 'utf8');
 }
 
+/** Every target and form a scenario is converted to; the golden file stem for each. */
+const TARGETS: readonly { args: readonly string[]; stem: string }[] = [
+  { args: ['--to', 'v2.5'], stem: 'v2.5' },
+  { args: ['--to', 'v3.0', '--form', 'crd'], stem: 'v3.0-crd' },
+  { args: ['--to', 'v3.0', '--form', 'calicoctl'], stem: 'v3.0-calicoctl' },
+];
+
 for (const scenario of SCENARIOS) {
-  test(`golden: ${scenario.name} converts to v2.5 exactly as committed`, async (t) => {
-    const dir = await mkdtemp(join(tmpdir(), 'calico-migrate-golden-'));
-    const reportPath = join(dir, 'report.json');
-    const run = await runCli(['convert', ...fromFileArgs(scenario.files), '--to', 'v2.5', '--report', reportPath]);
-    t.is(run.code, scenario.exit, run.stderr);
-    const report = await readFile(reportPath, 'utf8');
-    const summary = run.stderr.replace(reportPath, '<report>');
-    const base = `fixtures/golden/${scenario.name}`;
-    t.is(run.stdout, await golden(`${base}/v2.5.yaml`, run.stdout), 'List output differs from the golden');
-    t.is(report, await golden(`${base}/v2.5-report.json`, report), 'report differs from the golden');
-    t.is(summary, await golden(`${base}/v2.5-summary.txt`, summary), 'stderr summary differs from the golden');
-  });
+  for (const target of TARGETS) {
+    test(`golden: ${scenario.name} converts with ${target.args.join(' ')} exactly as committed`, async (t) => {
+      const dir = await mkdtemp(join(tmpdir(), 'calico-migrate-golden-'));
+      const reportPath = join(dir, 'report.json');
+      const run = await runCli(['convert', ...fromFileArgs(scenario.files), ...target.args, '--report', reportPath]);
+      t.not(run.code, 1, run.stderr);
+      const report = await readFile(reportPath, 'utf8');
+      // The exit code is part of the golden summary, so a change of verdict shows in review.
+      const summary = `exit ${run.code}\n${run.stderr.replace(reportPath, '<report>')}`;
+      const base = `fixtures/golden/${scenario.name}/${target.stem}`;
+      t.is(run.stdout, await golden(`${base}.yaml`, run.stdout), 'List output differs from the golden');
+      t.is(report, await golden(`${base}-report.json`, report), 'report differs from the golden');
+      t.is(summary, await golden(`${base}-summary.txt`, summary), 'stderr summary and exit code differ from the golden');
+    });
+  }
 
   test(`golden: ${scenario.name} output is deterministic across runs and formats`, async (t) => {
-    const a = await runCli(['convert', ...fromFileArgs(scenario.files), '--to', 'v2.5', '-o', 'json']);
-    const b = await runCli(['convert', ...fromFileArgs([...scenario.files].reverse()), '--to', 'v2.5', '-o', 'json']);
+    const a = await runCli(['convert', ...fromFileArgs(scenario.files), '--to', 'v3.0', '--form', 'calicoctl', '-o', 'json']);
+    const b = await runCli(['convert', ...fromFileArgs([...scenario.files].reverse()), '--to', 'v3.0', '--form', 'calicoctl', '-o', 'json']);
     t.is(a.stdout, b.stdout, 'file order must not change the List');
-    const yamlRun = await runCli(['convert', ...fromFileArgs(scenario.files), '--to', 'v2.5']);
+    const yamlRun = await runCli(['convert', ...fromFileArgs(scenario.files), '--to', 'v3.0', '--form', 'calicoctl']);
     const { parse } = await import('yaml');
     t.deepEqual(parse(yamlRun.stdout), JSON.parse(a.stdout), 'YAML and JSON outputs must hold the same objects');
   });

@@ -5,65 +5,16 @@
  * those an operator may have relied on are warnings with a hint.
  */
 import { defineStep, OutputBuilder } from '../../src/migrate/step.js';
+import { accountOtherData, OTHER_DATA_TYPES } from '../shared/other-data.js';
 
 export const step = defineStep({
   id: '0090-runtime-and-other-data',
   target: 'v2.5',
   summary: 'Status and runtime keys, TPR definitions, custom BIRD filters, route-reflector keys and unknown data are skipped with a reason.',
-  handles: ['status', 'ready-flag', 'openstack-runtime', 'route-reflector', 'custom-bgp-filter', 'tpr-definition', 'unrelated-object', 'tpr-outside-kube-system', 'unknown-key'],
+  handles: OTHER_DATA_TYPES,
   transform(items) {
     const out = new OutputBuilder();
-    for (const item of items) {
-      switch (item.type) {
-        case 'status':
-          out.skipped(item, 'status-report', 'Felix status report; Felix writes it again');
-          break;
-        case 'ready-flag':
-          if (item.value.trim() === 'false') {
-            out.skipped(item, 'ready-flag', 'the datastore is marked not ready (Ready=false)', { severity: 'warning', hint: 'another upgrade may be in progress or was aborted half-way; find out before migrating' });
-          } else {
-            out.skipped(item, 'ready-flag', 'datastore Ready flag; the Kubernetes datastore is always ready');
-          }
-          break;
-        case 'openstack-runtime':
-          out.skipped(item, 'openstack-runtime', 'OpenStack (networking-calico) runtime state; not used with the Kubernetes datastore');
-          break;
-        case 'route-reflector':
-          out.skipped(item, 'route-reflector-config', 'calico/routereflector configuration; the route reflector reads it from etcd only', {
-            severity: 'warning',
-            hint: 'configure the route reflectors as BGP peers, and keep an etcd for calico/routereflector if you still run it',
-          });
-          break;
-        case 'custom-bgp-filter':
-          out.skipped(item, 'custom-bgp-filter', `custom BIRD filter ${item.name} (IPv${item.family}); calico/node only renders custom filters from etcd`, {
-            severity: 'warning',
-            hint: 'carry the filter in a customised confd template for calico/node',
-          });
-          break;
-        case 'tpr-definition':
-          out.skipped(item, 'tpr-definition', `ThirdPartyResource definition ${item.name}; its instances are what is migrated`, {
-            severity: 'info',
-            hint: 'delete the TPR definitions only after the upgrade is verified',
-          });
-          break;
-        case 'unrelated-object':
-          if (item.kind.startsWith('crd.projectcalico.org/')) {
-            out.skipped(item, 'already-target-form', `${item.kind} is already in the CRD form; it is not read as v2.4 source data`, { severity: 'warning' });
-          } else {
-            out.skipped(item, 'unrelated-object', `${item.kind} is not Calico v2.4 data`);
-          }
-          break;
-        case 'tpr-outside-kube-system':
-          out.skipped(item, 'tpr-outside-kube-system', `${item.kind} in namespace ${item.namespace || '(none)'}: Calico v2.4 only read these from kube-system, so it never applied`, {
-            severity: 'warning',
-            hint: 'if it was meant to apply, recreate it in kube-system and run the conversion again',
-          });
-          break;
-        case 'unknown-key':
-          out.skipped(item, 'unknown-key', 'not a key Calico v2.4 defines; not migrated', { severity: 'warning', hint: 'check whether anything reads this key, and carry it by hand if needed' });
-          break;
-      }
-    }
+    accountOtherData(items, out, 'Calico v2.5');
     return out.build();
   },
 });

@@ -6,7 +6,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { CalicoMigrateError, EXIT } from '../errors.js';
 import { INPUT_FORMATS, type InputFormat } from '../input/dump.js';
-import { TARGET_VERSIONS, type TargetVersion } from '../model/target.js';
+import { OUTPUT_FORMS, TARGET_VERSIONS, type OutputForm, type TargetVersion } from '../model/target.js';
 import type { OutputFormat } from '../output/serialize.js';
 import { runConvert } from './commands/convert.js';
 import type { CliIo } from './io.js';
@@ -28,15 +28,17 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .requiredOption('--from-file <path>', 'dump file to read (repeatable): etcd v2/v3 JSON, flat key map, or Kubernetes YAML/JSON', collect)
     .addOption(new Option('--input-format <format>', 'override format detection').choices([...INPUT_FORMATS]))
     .addOption(new Option('--to <version>', 'target version').choices([...TARGET_VERSIONS]).makeOptionMandatory())
+    .addOption(new Option('--form <form>', 'crd: Kubernetes-datastore storage objects; calicoctl: projectcalico.org/v3 resources (v3.0 only)').choices([...OUTPUT_FORMS]).default('crd'))
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
     .option('--out-dir <dir>', 'write one file per object into this directory instead of a List on stdout')
     .option('--report <file>', 'write the JSON report (every record with its disposition) to this file')
-    .action(async (o: { fromFile: string[]; inputFormat?: InputFormat; to: TargetVersion; output: OutputFormat; outDir?: string; report?: string }) => {
+    .action(async (o: { fromFile: string[]; inputFormat?: InputFormat; to: TargetVersion; form: OutputForm; output: OutputFormat; outDir?: string; report?: string }) => {
       setExit(
         await runConvert(
           {
             fromFile: o.fromFile,
             to: o.to,
+            form: o.form,
             output: o.output,
             ...(o.inputFormat ? { inputFormat: o.inputFormat } : {}),
             ...(o.outDir ? { outDir: o.outDir } : {}),

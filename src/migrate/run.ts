@@ -5,8 +5,9 @@
  */
 import { CalicoMigrateError } from '../errors.js';
 import type { Issue, RecordOutcome, Rename } from '../model/report.js';
-import { objectId, type TargetObject } from '../model/target.js';
+import { objectId, type OutputForm, type TargetObject } from '../model/target.js';
 import type { V1Item, V1ItemType, V1Snapshot } from '../model/v1.js';
+import { serialize } from '../output/serialize.js';
 import { byString } from '../util.js';
 import type { EmittedObject, RegisteredStep } from './step.js';
 
@@ -44,13 +45,13 @@ export function checkSteps(steps: readonly RegisteredStep[], allTypes: readonly 
   if (missing.length > 0) throw new CalicoMigrateError('E_STEP_REGISTRY', `no step handles item type(s) ${missing.join(', ')}`);
 }
 
-function replaceWithError(outcomes: Map<string, RecordOutcome>, origin: string, code: string, message: string, hint?: string): void {
+function replaceWithError(outcomes: Map<string, RecordOutcome>, origin: string, code: string, message: string, extra: { hint?: string; converted?: string } = {}): void {
   const prev = outcomes.get(origin);
   if (!prev) return;
-  outcomes.set(origin, { origin, file: prev.file, disposition: 'error', code, message, ...(hint ? { hint } : {}) });
+  outcomes.set(origin, { origin, file: prev.file, disposition: 'error', code, message, ...extra });
 }
 
-export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[], target: TargetDefinition): MigrationResult {
+export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[], target: TargetDefinition, form: OutputForm = 'crd'): MigrationResult {
   const byType = new Map<V1ItemType, V1Item[]>();
   for (const item of snapshot.items) {
     const list = byType.get(item.type) ?? [];
@@ -65,7 +66,7 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
 
   for (const step of steps) {
     const items = step.handles.flatMap((t) => byType.get(t) ?? []);
-    const out = step.run(items, { snapshot });
+    const out = step.run(items, { snapshot, form });
     const expected = new Set(items.map((i) => i.origin));
     for (const o of out.outcomes) {
       if (!expected.has(o.origin)) {
@@ -107,7 +108,7 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
     const origins = group.flatMap((g) => g.origins);
     for (const origin of origins) {
       const others = origins.filter((o) => o !== origin).join(', ');
-      replaceWithError(outcomes, origin, 'name-clash', `converts to ${id}, as does ${others}; neither is written`, 'rename or remove one of the records so that each converts to a distinct object');
+      replaceWithError(outcomes, origin, 'name-clash', `converts to ${id}, as does ${others}; neither is written`, { hint: 'rename or remove one of the records so that each converts to a distinct object' });
     }
   }
 
@@ -120,7 +121,7 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
       continue;
     }
     for (const origin of e.origins) {
-      replaceWithError(outcomes, origin, 'invalid-target', `converted ${objectId(e.object)} is not valid: ${problems.join('; ')}`);
+      replaceWithError(outcomes, origin, 'invalid-target', `converted ${objectId(e.object)} is not valid: ${problems.join('; ')}`, { converted: serialize(e.object, 'yaml') });
     }
   }
 

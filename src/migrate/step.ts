@@ -4,7 +4,7 @@
  * randomness or environment; `test/migrations/purity.test.ts` enforces the imports.
  */
 import type { Issue, RecordOutcome, Rename, Severity } from '../model/report.js';
-import type { TargetObject, TargetVersion } from '../model/target.js';
+import type { OutputForm, TargetObject, TargetVersion } from '../model/target.js';
 import { objectId } from '../model/target.js';
 import type { V1Item, V1ItemType, V1Snapshot } from '../model/v1.js';
 
@@ -23,9 +23,10 @@ export interface StepOutput {
 
 export type ItemOf<T extends V1ItemType> = Extract<V1Item, { type: T }>;
 
-/** Read-only context: the whole snapshot, for steps that cross-reference other records. */
+/** Read-only context: the whole snapshot (for cross-references) and the output form. */
 export interface StepContext {
   readonly snapshot: V1Snapshot;
+  readonly form: OutputForm;
 }
 
 export interface Step<T extends V1ItemType = V1ItemType> {

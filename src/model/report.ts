@@ -17,6 +17,8 @@ export interface RecordOutcome {
   readonly message?: string;
   /** What the operator can do about it (error and skipped records). */
   readonly hint?: string;
+  /** For `invalid-target` errors: the converted object, as YAML, that failed validation. */
+  readonly converted?: string;
 }
 
 /** Something the operator should read: `error` issues block, warnings and info do not. */
@@ -63,6 +65,8 @@ export interface Report {
   readonly tool: { readonly name: 'calico-migrate'; readonly reportVersion: 1 };
   readonly source: SourceInfo;
   readonly target: string;
+  /** `crd` (Kubernetes datastore storage) or `calicoctl` (projectcalico.org/v3 resources). */
+  readonly form: string;
   readonly steps: readonly string[];
   readonly summary: ReportSummary;
   readonly records: readonly RecordOutcome[];

@@ -2,7 +2,7 @@
 import type { DecodedDump } from '../input/dump.js';
 import type { MigrationResult } from '../migrate/run.js';
 import type { Issue, RecordOutcome, Report, Severity } from '../model/report.js';
-import type { TargetVersion } from '../model/target.js';
+import type { OutputForm, TargetVersion } from '../model/target.js';
 import type { ParseResult } from '../parse/index.js';
 import { byString } from '../util.js';
 
@@ -17,7 +17,7 @@ export function countRecords(dump: DecodedDump, outcomes: readonly RecordOutcome
   return outcomes.filter((o) => o.file === dump.path).length;
 }
 
-export function buildReport(dumps: readonly DecodedDump[], parsed: ParseResult, migrated: MigrationResult, target: TargetVersion, objectCount: number): Report {
+export function buildReport(dumps: readonly DecodedDump[], parsed: ParseResult, migrated: MigrationResult, target: { version: TargetVersion; form: OutputForm }, objectCount: number): Report {
   const records = [...parsed.failures, ...migrated.outcomes].sort((a, b) => byString(a.origin, b.origin) || byString(a.file, b.file));
   const issues = [...parsed.issues, ...migrated.issues].sort(compareIssues);
   const count = (d: RecordOutcome['disposition']) => records.filter((r) => r.disposition === d).length;
@@ -27,7 +27,8 @@ export function buildReport(dumps: readonly DecodedDump[], parsed: ParseResult, 
       type: 'files',
       files: dumps.map((d) => ({ path: d.path, format: d.format, sha256: d.sha256, records: countRecords(d, records) })),
     },
-    target,
+    target: target.version,
+    form: target.form,
     steps: migrated.steps,
     summary: {
       records: records.length,

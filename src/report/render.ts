@@ -7,7 +7,7 @@ export function renderSummary(report: Report, written: string): string {
   const s = report.summary;
   const files = report.source.files.map((f) => `${f.path} (${f.format})`).join(', ');
   const lines = [
-    `calico-migrate convert → ${report.target}: ${s.records} records from ${files}`,
+    `calico-migrate convert → ${report.target} (${report.form} form): ${s.records} records from ${files}`,
     `  converted ${s.converted}, skipped ${s.skipped}, errors ${s.errors}; ${s.warnings} warnings, ${s.blockers} blockers`,
     `  ${s.objects} objects ${written}`,
   ];

@@ -1,6 +1,7 @@
 /** Builds v2.4 items through the real decoder and parser, from inline etcd keys or Kubernetes objects. */
 import { decodeDump } from '../../src/input/dump.js';
 import { register, type Step, type StepOutput } from '../../src/migrate/step.js';
+import type { OutputForm } from '../../src/model/target.js';
 import type { V1ItemType, V1Snapshot } from '../../src/model/v1.js';
 import type { ParseResult } from '../../src/parse/index.js';
 import { parseDumps } from '../../src/parse/index.js';
@@ -14,10 +15,10 @@ export function parseObjects(...objects: readonly unknown[]): ParseResult {
 }
 
 /** Runs one step on a snapshot and returns its output; parse failures fail the helper loudly. */
-export function runStep<T extends V1ItemType>(step: Step<T>, parsed: ParseResult): StepOutput {
+export function runStep<T extends V1ItemType>(step: Step<T>, parsed: ParseResult, form: OutputForm = 'crd'): StepOutput {
   if (parsed.failures.length > 0) throw new Error(`test input did not parse: ${JSON.stringify(parsed.failures)}`);
   const snapshot: V1Snapshot = parsed.snapshot;
-  return register(step).run(snapshot.items, { snapshot });
+  return register(step).run(snapshot.items, { snapshot, form });
 }
 
 export function tpr(kind: string, name: string, spec: unknown, apiVersion = 'projectcalico.org/v1'): unknown {

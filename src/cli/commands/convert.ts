@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { convertDumps } from '../../convert.js';
 import { EXIT } from '../../errors.js';
 import type { InputFormat } from '../../input/dump.js';
-import type { TargetVersion } from '../../model/target.js';
+import type { OutputForm, TargetVersion } from '../../model/target.js';
 import { serialize, toList, type OutputFormat } from '../../output/serialize.js';
 import { renderSummary } from '../../report/render.js';
 import { prepareOutDir, readDumps, resolvePath, writeFileAtomic, type CliIo } from '../io.js';
@@ -12,6 +12,7 @@ export interface ConvertOptions {
   readonly fromFile: readonly string[];
   readonly inputFormat?: InputFormat;
   readonly to: TargetVersion;
+  readonly form: OutputForm;
   readonly output: OutputFormat;
   readonly outDir?: string;
   readonly report?: string;
@@ -24,7 +25,7 @@ function objectFileName(index: number, kind: string, name: string, format: Outpu
 
 export async function runConvert(opts: ConvertOptions, io: CliIo): Promise<number> {
   const dumps = await readDumps(opts.fromFile, io.cwd, opts.inputFormat);
-  const result = convertDumps(dumps, opts.to);
+  const result = convertDumps(dumps, opts.to, opts.form);
 
   let written: string;
   if (opts.outDir) {

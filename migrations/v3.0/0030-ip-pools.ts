@@ -1,0 +1,46 @@
+/**
+ * IP pools → v3 IPPool (libcalico-go `lib/upgrade/converters/ippool.go`): name from the CIDR,
+ * `ipipMode` Never when the pool has no tunnel interface, CrossSubnet for `cross-subnet`, else
+ * Always; `natOutgoing` from `masquerade`; `disabled` copied. The legacy `ipam:false` flag has no v3
+ * equivalent and upstream ignored it silently; here it is reported.
+ */
+import { defineStep, OutputBuilder } from '../../src/migrate/step.js';
+import { cidrToName } from '../../src/names.js';
+import { formatCidr, isMasked, maskCidr } from '../../src/net.js';
+import { compact } from '../../src/util.js';
+import { v3Object } from './common.js';
+
+export const step = defineStep({
+  id: '0030-ip-pools',
+  target: 'v3.0',
+  summary: 'IP pools become v3 IPPool objects with ipipMode, natOutgoing and disabled.',
+  handles: ['ip-pool'],
+  transform(items, { form }) {
+    const out = new OutputBuilder();
+    for (const item of items) {
+      const { pool } = item;
+      if (!isMasked(pool.cidr)) {
+        out.failed(item, 'pool-cidr-not-masked', `pool cidr ${formatCidr(pool.cidr)} has host bits set`, `recreate the pool as ${formatCidr(maskCidr(pool.cidr))} if that is the intended network`);
+        continue;
+      }
+      const ipipMode = pool.ipip === '' ? 'Never' : pool.ipipMode === 'cross-subnet' ? 'CrossSubnet' : 'Always';
+      const name = cidrToName(pool.cidr);
+      const id = out.emit(v3Object(form, 'IPPool', name, compact({ cidr: formatCidr(pool.cidr), ipipMode, natOutgoing: pool.masquerade || undefined, disabled: pool.disabled || undefined })), [item]);
+      if (item.storedName !== undefined) out.rename(item, 'IPPool', item.storedName, name);
+      if (pool.ipip === '' && pool.ipipMode !== '') {
+        out.issue(item, 'info', 'ipip-mode-without-tunnel', `pool ${formatCidr(pool.cidr)} has ipip_mode ${pool.ipipMode} but no tunnel interface, so IPIP was off: ipipMode Never`);
+      }
+      if (pool.ipam === false && !pool.disabled) {
+        out.converted(item, [id], {
+          severity: 'warning',
+          code: 'pool-ipam-false',
+          message: `legacy pool ${formatCidr(pool.cidr)} has ipam:false, which v3 cannot express; the pool becomes available for allocation`,
+          hint: 'if nothing may be allocated from this pool, set disabled: true on it',
+        });
+      } else {
+        out.converted(item, [id]);
+      }
+    }
+    return out.build();
+  },
+});

@@ -1,0 +1,113 @@
+/**
+ * Policies → v3 GlobalNetworkPolicy (libcalico-go `lib/upgrade/converters/policy.go`, migrator
+ * filters): name via convertNameNoDots (a GNP name is a DNS-1123 label), stored as `default.<name>`
+ * in the CRD form; `types` defaulted for v2.4 data to [Ingress, Egress] ([Ingress] for preDNAT),
+ * which keeps the pre-v2.6 meaning; `applyOnForward` forced where doNotTrack or preDNAT needs it;
+ * an explicit Egress type on a preDNAT policy dropped with a warning (calico#1796, which upstream
+ * left open for explicit types). Generated, legacy and other-tier policies are skipped as in v2.5.
+ */
+import { defineStep, OutputBuilder, type ItemOf } from '../../src/migrate/step.js';
+import type { OutputForm } from '../../src/model/target.js';
+import { convertNameNoDots } from '../../src/names.js';
+import { compact } from '../../src/util.js';
+import { v3Object } from './common.js';
+import { convertSelector, newNotes, rulesToV3, type ConversionNotes } from './rules.js';
+
+type PolicyItem = ItemOf<'policy'>;
+
+function generatedBy(item: PolicyItem): string | undefined {
+  if (item.name.startsWith('knp.default.') || item.name.startsWith('np.projectcalico.org/')) return 'the Kubernetes policy controller (from a NetworkPolicy)';
+  const dot = item.name.indexOf('.');
+  if (item.kind !== 'etcd-policy' || dot <= 0 || item.spec.order !== 1000) return undefined;
+  const ns = item.name.slice(0, dot);
+  const selector = item.spec.selector.replace(/\s+/g, ' ').trim();
+  return [`calico/k8s_ns == '${ns}'`, `calico/k8s_ns == "${ns}"`].some((p) => selector.startsWith(p))
+    ? `kube-policy-controller v0.7.0 (from NetworkPolicy ${item.name.slice(dot + 1)} in namespace ${ns})`
+    : undefined;
+}
+
+function types(item: PolicyItem, out: OutputBuilder): ('Ingress' | 'Egress')[] {
+  const { spec } = item;
+  if (!spec.types || spec.types.length === 0) return spec.preDNAT ? ['Ingress'] : ['Ingress', 'Egress'];
+  const mapped = [...new Set(spec.types.map((t) => (t === 'ingress' ? 'Ingress' : 'Egress') as 'Ingress' | 'Egress'))];
+  if (spec.preDNAT && mapped.includes('Egress')) {
+    out.issue(item, 'warning', 'prednat-egress-type-dropped', 'preDNAT policy lists type Egress, which v3 forbids for preDNAT; Egress was dropped (calico#1796)');
+    return mapped.filter((t) => t !== 'Egress');
+  }
+  return mapped;
+}
+
+function report(item: PolicyItem, notes: ConversionNotes, out: OutputBuilder): void {
+  if (notes.masked.length > 0) out.issue(item, 'info', 'net-masked', `CIDRs with host bits set were masked (same match): ${notes.masked.join('; ')}`);
+  if (notes.rewrites.length > 0) out.issue(item, 'info', 'selector-rewritten', `v1 namespace label keys renamed to their v3 keys: ${notes.rewrites.join('; ')}`);
+  if (notes.negatedMerges.length > 0) {
+    out.issue(item, 'info', 'negated-tag-merge', `a negated tag and a negated selector were merged with || to keep Felix 2.x's meaning (upstream uses &&, which changes it): ${notes.negatedMerges.join('; ')}`);
+  }
+  if (notes.logPrefixes.length > 0) {
+    out.issue(item, 'warning', 'rule-log-prefix-dropped', `v3 rules have no log prefix; dropped ${notes.logPrefixes.join('; ')}`, "Log rules still log, with Felix's default prefix");
+  }
+}
+
+function convert(item: PolicyItem, form: OutputForm, out: OutputBuilder): void {
+  const notes = newNotes();
+  const { spec } = item;
+  const preDNAT = spec.preDNAT;
+  if (preDNAT && spec.egress.length > 0) notes.problems.push('a preDNAT policy may not have egress rules');
+  if (preDNAT && spec.doNotTrack) notes.problems.push('preDNAT and doNotTrack cannot both be set');
+  const v3spec = compact({
+    order: spec.order,
+    ingress: rulesToV3(spec.ingress, 'ingress', notes),
+    egress: rulesToV3(spec.egress, 'egress', notes),
+    selector: spec.selector === '' ? undefined : convertSelector(spec.selector, 'selector', notes),
+    types: types(item, out),
+    doNotTrack: spec.doNotTrack || undefined,
+    preDNAT: preDNAT || undefined,
+    applyOnForward: spec.applyOnForward || spec.doNotTrack || preDNAT || undefined,
+  });
+  if (notes.problems.length > 0) {
+    out.failed(item, 'conversion-error', notes.problems.join('; '), 'fix the policy in the source datastore and run the conversion again');
+    return;
+  }
+  const name = convertNameNoDots(item.name);
+  const object = v3Object(form, 'GlobalNetworkPolicy', name, v3spec, { annotations: item.annotations });
+  const id = out.emit(object, [item]);
+  out.rename(item, 'GlobalNetworkPolicy', item.name, object.metadata.name);
+  report(item, notes, out);
+  const defaulted = v3spec.types ?? [];
+  const empty = defaulted.filter((t) => (t === 'Ingress' ? spec.ingress : spec.egress).length === 0);
+  if (!spec.types && empty.length > 0) {
+    out.issue(item, 'info', 'types-defaulted', `types defaulted to [${defaulted.join(', ')}], as v2.4 applied every policy that way: the policy has no ${empty.join(' or ')} rules, so ${empty.join(' and ')} traffic of the endpoints it selects is dropped unless a later policy allows it (as in v2.4)`);
+  }
+  out.converted(item, [id], item.kind === 'system-network-policy'
+    ? { severity: 'info', code: 'system-network-policy-migrated', message: `SystemNetworkPolicy ${item.name} migrated to GlobalNetworkPolicy ${name} (no official tool migrated SystemNetworkPolicies)` }
+    : undefined);
+}
+
+export const step = defineStep({
+  id: '0050-policies',
+  target: 'v3.0',
+  summary: 'Default-tier policies and SystemNetworkPolicies become v3 GlobalNetworkPolicy with types, applyOnForward and selectors converted; generated and legacy policies are skipped.',
+  handles: ['policy', 'tier-metadata'],
+  transform(items, { form }) {
+    const out = new OutputBuilder();
+    for (const item of items) {
+      if (item.type === 'tier-metadata') {
+        out.skipped(item, 'tier-metadata', `metadata of tier ${item.tier}; Felix 2.x ignores it and Calico v3.0 has no tiers`);
+      } else if (item.tier === 'k8s-network-policy') {
+        out.skipped(item, 'legacy-policy-controller-tier', `policy ${item.name} of the old policy controller's tier k8s-network-policy; the Kubernetes policy controller regenerates NetworkPolicy`, { severity: 'warning', hint: 'delete it from etcd before upgrading' });
+      } else if (item.tier !== 'default') {
+        out.skipped(item, 'non-default-tier', `policy ${item.name} is in tier ${item.tier}: Felix 2.x enforced it, but Calico v3.0 only reads tier default, so it would stop being enforced`, {
+          severity: 'error',
+          hint: 'to keep it, recreate it in tier default (check its order against the default-tier policies), or delete it if it is obsolete; then run the conversion again',
+        });
+      } else if (item.name === 'k8s-policy-no-match') {
+        out.skipped(item, 'legacy-no-match-policy', 'legacy k8s-policy-no-match policy; left in place it can bypass default-deny NetworkPolicy after the upgrade (calico#1484)', { severity: 'warning', hint: 'delete it from etcd' });
+      } else {
+        const generator = generatedBy(item);
+        if (generator) out.skipped(item, 'derived-network-policy', `policy ${item.name} is generated by ${generator}; the v3 policy controller regenerates it`);
+        else convert(item, form, out);
+      }
+    }
+    return out.build();
+  },
+});

@@ -1,0 +1,115 @@
+/**
+ * v1 rules and selectors → v3 (libcalico-go `lib/upgrade/converters/rule.go`, `selectors.go`):
+ * actions and protocols re-cased, ICMP fields grouped, every net masked, tags merged into
+ * selectors as `<tag> == ''`. Beyond upstream: `calico/k8s_ns` is renamed as a label key only
+ * (never inside quoted values) in policy *and* rule selectors; v2.4 namespace-label keys
+ * `k8s_ns/label/<k>` become v3's `pcns.<k>`; and a negated tag and a negated selector on the
+ * same side are merged with `||`, which keeps Felix 2.x's meaning (NOT tag AND NOT selector).
+ */
+import type { V1EntityRule, V1Rule } from '../../src/model/v1.js';
+import { formatCidr, isMasked, maskCidr, parseCidr } from '../../src/net.js';
+import { renameSelectorLabel, selectorLabelKeys, SelectorError } from '../../src/selector.js';
+import { compact } from '../../src/util.js';
+
+/** What converting rules and selectors noticed; problems make the record an error. */
+export interface ConversionNotes {
+  readonly problems: string[];
+  readonly masked: string[];
+  readonly logPrefixes: string[];
+  readonly rewrites: string[];
+  readonly negatedMerges: string[];
+}
+
+export function newNotes(): ConversionNotes {
+  return { problems: [], masked: [], logPrefixes: [], rewrites: [], negatedMerges: [] };
+}
+
+const NAMESPACE_LABEL_V1 = 'calico/k8s_ns';
+const NAMESPACE_LABEL_V3 = 'projectcalico.org/namespace';
+const NS_LABEL_PREFIX_V1 = 'k8s_ns/label/';
+const NS_LABEL_PREFIX_V3 = 'pcns.';
+
+/** Renames v1 namespace label keys in a selector to their v3 keys, keeping everything else as written. */
+export function convertSelector(selector: string, where: string, notes: ConversionNotes): string {
+  try {
+    let out = selector;
+    const keys = [...new Set(selectorLabelKeys(selector))];
+    for (const key of keys) {
+      const to = key === NAMESPACE_LABEL_V1 ? NAMESPACE_LABEL_V3 : key.startsWith(NS_LABEL_PREFIX_V1) ? NS_LABEL_PREFIX_V3 + key.slice(NS_LABEL_PREFIX_V1.length) : undefined;
+      if (to === undefined) continue;
+      out = renameSelectorLabel(out, key, to);
+      notes.rewrites.push(`${where}: ${key} → ${to}`);
+    }
+    return out;
+  } catch (e) {
+    if (!(e instanceof SelectorError)) throw e;
+    notes.problems.push(`${where}: selector ${JSON.stringify(selector)} does not parse (${e.message})`);
+    return selector;
+  }
+}
+
+const PROTOCOLS: Readonly<Record<string, string>> = { tcp: 'TCP', udp: 'UDP', icmp: 'ICMP', icmpv6: 'ICMPv6', sctp: 'SCTP', udplite: 'UDPLite' };
+
+/** numorstring.ProtocolV3FromProtocolV1: names re-cased, numbers kept; unknown names kept (validation reports them). */
+export function protocolV3(p: number | string | undefined): number | string | undefined {
+  if (p === undefined || typeof p === 'number') return p;
+  return PROTOCOLS[p.toLowerCase()] ?? p;
+}
+
+const ACTIONS = { allow: 'Allow', deny: 'Deny', log: 'Log', pass: 'Pass' } as const;
+
+function nets(list: readonly string[] | undefined, where: string, notes: ConversionNotes): string[] | undefined {
+  if (!list || list.length === 0) return undefined;
+  return list.map((text) => {
+    const cidr = text.includes('/') ? parseCidr(text) : parseCidr(`${text}/${text.includes(':') ? 128 : 32}`);
+    if (!cidr) {
+      notes.problems.push(`${where}: ${JSON.stringify(text)} is not a CIDR`);
+      return text;
+    }
+    const masked = maskCidr(cidr);
+    if (!isMasked(cidr)) notes.masked.push(`${where}: ${text} → ${formatCidr(masked)}`);
+    return formatCidr(masked);
+  });
+}
+
+/** `(<sel>) && <tag> == ''` as upstream; for the negated side `(<sel>) || <tag> == ''` (see the file comment). */
+function mergeTag(selector: string | undefined, tag: string | undefined, negated: boolean, where: string, notes: ConversionNotes): string | undefined {
+  if (!tag) return selector;
+  if (!selector) return `${tag} == ''`;
+  if (negated) {
+    notes.negatedMerges.push(where);
+    return `(${selector}) || ${tag} == ''`;
+  }
+  return `(${selector}) && ${tag} == ''`;
+}
+
+function entity(e: V1EntityRule, where: string, notes: ConversionNotes): Record<string, unknown> {
+  const selector = e.selector === undefined || e.selector === '' ? undefined : convertSelector(e.selector, `${where} selector`, notes);
+  const notSelector = e.notSelector === undefined || e.notSelector === '' ? undefined : convertSelector(e.notSelector, `${where} notSelector`, notes);
+  return compact({
+    nets: nets(e.nets, `${where} nets`, notes),
+    selector: mergeTag(selector, e.tag, false, `${where} selector`, notes),
+    ports: e.ports && e.ports.length > 0 ? e.ports : undefined,
+    notNets: nets(e.notNets, `${where} notNets`, notes),
+    notSelector: mergeTag(notSelector, e.notTag, true, `${where} notSelector`, notes),
+    notPorts: e.notPorts && e.notPorts.length > 0 ? e.notPorts : undefined,
+  });
+}
+
+export function ruleToV3(rule: V1Rule, where: string, notes: ConversionNotes): Record<string, unknown> {
+  if (rule.logPrefix !== undefined) notes.logPrefixes.push(`${where}: ${JSON.stringify(rule.logPrefix)}`);
+  return compact({
+    action: ACTIONS[rule.action],
+    ipVersion: rule.ipVersion,
+    protocol: protocolV3(rule.protocol),
+    icmp: rule.icmp,
+    notProtocol: protocolV3(rule.notProtocol),
+    notICMP: rule.notICMP,
+    source: entity(rule.source, `${where} source`, notes),
+    destination: entity(rule.destination, `${where} destination`, notes),
+  });
+}
+
+export function rulesToV3(rules: readonly V1Rule[], where: string, notes: ConversionNotes): Record<string, unknown>[] | undefined {
+  return rules.length > 0 ? rules.map((r, i) => ruleToV3(r, `${where}[${i}]`, notes)) : undefined;
+}

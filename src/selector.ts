@@ -1,0 +1,598 @@
+/**
+ * Calico label selectors: tokenizer, parser, evaluator, canonical printer and a
+ * formatting-preserving label-key renamer.
+ *
+ * The grammar is the one of Calico v1 (libcalico-go v1.5.3) and v3.0 (libcalico-go release-v3.0).
+ * `lib/selector/tokenizer/tokenizer.go` is identical in both; `lib/selector/parser/parser.go` differs
+ * only in Go receiver types. This module was written from the facts below, which were read from those
+ * two files and from `parser/ast.go` (evaluation semantics). It mirrors what upstream accepts and
+ * rejects; only the error messages are our own (upstream's carry no offsets).
+ *
+ * Tokenizer facts (upstream order of attempts after skipping blanks):
+ * - Blanks between tokens are ONLY space and tab (`strings.TrimLeft(input, " \t")`). A newline, CR or
+ *   form feed between tokens is an "unexpected character", so a YAML `|` block selector that contains
+ *   a line break is invalid upstream.
+ * - Single characters: `(` `)` `{` `}` `,`. `==` (a lone `=` is an error), `!=` else `!`, `&&` and `||`
+ *   (a lone `&` or `|` is an error).
+ * - Strings: `"…"` or `'…'`, no escapes; the content runs to the next quote of the same kind and may
+ *   contain anything else, including the other quote, blanks and newlines.
+ * - Otherwise, regexes tried in this order, anchored at the current position:
+ *   `has\(\s*(KEY)\s*\)`, `not\s*in\b`, `in\b`, `all\(\s*\)`, then `KEY`, where
+ *   KEY = LabelKeyMatcher = `[a-zA-Z0-9_./-]{1,512}` and Go's `\s` is `[\t\n\f\r ]`.
+ * Consequences (all verified against the regexes above):
+ * - `has(` and `all(` must be written with no space before `(`. `has (a)` tokenizes as the label
+ *   `has` followed by `(`, which the parser then rejects; the same for `all ()`. Blanks (including
+ *   newlines) ARE allowed inside the parentheses: `has( a )`, `all( )`.
+ * - `in` / `not in` need no surrounding whitespace where a word boundary exists: `a in{"x"}` is valid.
+ *   `not` and `in` may be glued: `a notin {"x"}` means `a not in {"x"}`. A preceding blank is still
+ *   needed in practice, because a label key greedily swallows `ain`.
+ * - Because the keyword regexes run before the label regex, a label key that is `in` or `notin`, or
+ *   starts with them followed by `.`, `/` or `-` (e.g. `in.example/x`), can be used inside `has(...)`
+ *   but NOT on the left of `==`, `!=`, `in` or `not in`.
+ * - The 512-character cap is enforced by splitting: a 513-character key becomes a 512-character label
+ *   followed by a 1-character label, which the parser rejects. (Quirk: a 512-character key immediately
+ *   followed by `in {…}` without a space is therefore accepted.)
+ *
+ * Parser facts:
+ * - `||` has the lowest precedence, then `&&`; both are left-associative chains.
+ * - An operation is any number of `!` followed by `has(k)`, `all()`, `k == "v"`, `k != "v"`,
+ *   `k in {…}`, `k not in {…}` or a parenthesized expression; so `!a == "x"` means `!(a == "x")`.
+ *   Upstream collapses repeated `!`s into one flag; this module keeps nested `not` nodes (same meaning).
+ * - Sets: `{}` is allowed, values are strings separated by `,`, and a trailing comma is accepted
+ *   (`{"a",}`); a leading comma (`{,}`) is not.
+ * - An empty or blank-only selector means `all()`. Anything left after the top-level expression is an
+ *   error.
+ *
+ * Evaluation (ast.go): `has(k)` = k present; `k == v` = present and equal; `k != v` = absent OR not
+ * equal; `k in S` = present and in S; `k not in S` = absent OR not in S; `all()` = true.
+ */
+
+import { isDeepStrictEqual } from 'node:util';
+
+/** The kinds of token produced by {@link tokenizeSelector}. */
+export type SelectorTokenKind =
+  | 'all'
+  | 'has'
+  | 'lparen'
+  | 'rparen'
+  | 'not'
+  | 'and'
+  | 'or'
+  | 'eq'
+  | 'ne'
+  | 'in'
+  | 'notin'
+  | 'lbrace'
+  | 'rbrace'
+  | 'comma'
+  | 'string'
+  | 'label';
+
+/**
+ * One token of a selector. `text` is always exactly `source.slice(start, end)`: a string token includes
+ * its quotes, a `has` token spans the whole `has( key )`, a `notin` token spans e.g. `not  in`.
+ * A `has` token is immediately followed by a `label` token for the key inside it, with the key's own
+ * offsets, so every label-key occurrence in the source is a `label` token.
+ */
+export interface SelectorToken {
+  kind: SelectorTokenKind;
+  text: string;
+  start: number;
+  end: number;
+}
+
+/** A parsed selector. Binary operators are left-associative: `a && b && c` is `and(and(a, b), c)`. */
+export type SelectorNode =
+  | { readonly kind: 'all' }
+  | { readonly kind: 'has'; readonly key: string }
+  | { readonly kind: 'eq' | 'ne'; readonly key: string; readonly value: string }
+  | { readonly kind: 'in' | 'notin'; readonly key: string; readonly values: readonly string[] }
+  | { readonly kind: 'not'; readonly operand: SelectorNode }
+  | { readonly kind: 'and' | 'or'; readonly left: SelectorNode; readonly right: SelectorNode };
+
+/** A syntax error in a selector; `position` is the UTF-16 offset in the source where it was found. */
+export class SelectorError extends Error {
+  readonly position: number;
+
+  constructor(message: string, position: number) {
+    super(message);
+    this.name = 'SelectorError';
+    this.position = position;
+  }
+}
+
+/** Upstream LabelKeyMatcher (libcalico-go lib/selector/tokenizer/tokenizer.go). */
+export const SELECTOR_LABEL_KEY_PATTERN = '[a-zA-Z0-9_./-]{1,512}';
+
+// ---------------------------------------------------------------------------------------------
+// Tokenizer
+
+/** Go's `\s` (RE2): tab, newline, form feed, carriage return, space. Narrower than JS `\s`. */
+const GO_SPACE = '[\\t\\n\\f\\r ]*';
+const BLANKS = /[ \t]*/y;
+const HAS = new RegExp(`has\\(${GO_SPACE}(${SELECTOR_LABEL_KEY_PATTERN})${GO_SPACE}\\)`, 'dy');
+const NOT_IN = new RegExp(`not${GO_SPACE}in\\b`, 'y');
+const IN = /in\b/y;
+const ALL = new RegExp(`all\\(${GO_SPACE}\\)`, 'y');
+const LABEL = new RegExp(SELECTOR_LABEL_KEY_PATTERN, 'y');
+
+const SINGLE: Readonly<Record<string, SelectorTokenKind>> = {
+  '(': 'lparen',
+  ')': 'rparen',
+  '{': 'lbrace',
+  '}': 'rbrace',
+  ',': 'comma',
+};
+
+const DOUBLED: Readonly<Record<string, SelectorTokenKind>> = { '=': 'eq', '&': 'and', '|': 'or' };
+
+/**
+ * Splits a selector into tokens, skipping blanks (space and tab only, as upstream).
+ * An empty or blank-only selector yields no tokens.
+ * @throws {SelectorError} on an unterminated string, a lone `=`, `&` or `|`, or any other character
+ *   that cannot start a token.
+ */
+export function tokenizeSelector(text: string): SelectorToken[] {
+  const tokens: SelectorToken[] = [];
+  let pos = skipBlanks(text, 0);
+  while (pos < text.length) {
+    pos = skipBlanks(text, readToken(text, pos, tokens));
+  }
+  return tokens;
+}
+
+function matchAt(re: RegExp, text: string, pos: number): RegExpExecArray | null {
+  re.lastIndex = pos;
+  return re.exec(text);
+}
+
+function skipBlanks(text: string, pos: number): number {
+  return pos + (matchAt(BLANKS, text, pos)?.[0].length ?? 0);
+}
+
+function token(text: string, kind: SelectorTokenKind, start: number, end: number): SelectorToken {
+  return { kind, text: text.slice(start, end), start, end };
+}
+
+/** Reads the token at `pos` (not a blank) into `out`; returns the offset just after it. */
+function readToken(text: string, pos: number, out: SelectorToken[]): number {
+  const ch = text.charAt(pos);
+  const single = SINGLE[ch];
+  if (single !== undefined) {
+    out.push(token(text, single, pos, pos + 1));
+    return pos + 1;
+  }
+  if (ch === '"' || ch === "'") return readString(text, pos, out);
+  if (ch === '!') return readBang(text, pos, out);
+  const doubled = DOUBLED[ch];
+  if (doubled !== undefined) return readDoubled(text, pos, doubled, out);
+  return readWord(text, pos, out);
+}
+
+function readString(text: string, pos: number, out: SelectorToken[]): number {
+  const quote = text.charAt(pos);
+  const close = text.indexOf(quote, pos + 1);
+  if (close === -1) {
+    throw new SelectorError(
+      `unterminated string starting at offset ${pos}: expected a closing ${quote} before the end of the selector`,
+      pos,
+    );
+  }
+  out.push(token(text, 'string', pos, close + 1));
+  return close + 1;
+}
+
+function readBang(text: string, pos: number, out: SelectorToken[]): number {
+  const end = text.charAt(pos + 1) === '=' ? pos + 2 : pos + 1;
+  out.push(token(text, end === pos + 2 ? 'ne' : 'not', pos, end));
+  return end;
+}
+
+function readDoubled(text: string, pos: number, kind: SelectorTokenKind, out: SelectorToken[]): number {
+  const ch = text.charAt(pos);
+  if (text.charAt(pos + 1) !== ch) {
+    throw new SelectorError(`expected ${ch}${ch} at offset ${pos}`, pos);
+  }
+  out.push(token(text, kind, pos, pos + 2));
+  return pos + 2;
+}
+
+/** Keywords and label keys, tried in upstream order. */
+function readWord(text: string, pos: number, out: SelectorToken[]): number {
+  const has = matchAt(HAS, text, pos);
+  const key = has?.indices?.[1];
+  if (has !== null && key !== undefined) {
+    out.push(token(text, 'has', pos, pos + has[0].length), token(text, 'label', key[0], key[1]));
+    return pos + has[0].length;
+  }
+  for (const [re, kind] of WORDS) {
+    const m = matchAt(re, text, pos);
+    if (m !== null) {
+      out.push(token(text, kind, pos, pos + m[0].length));
+      return pos + m[0].length;
+    }
+  }
+  throw new SelectorError(`unexpected character ${JSON.stringify(text.charAt(pos))} at offset ${pos}`, pos);
+}
+
+const WORDS: ReadonlyArray<readonly [RegExp, SelectorTokenKind]> = [
+  [NOT_IN, 'notin'],
+  [IN, 'in'],
+  [ALL, 'all'],
+  [LABEL, 'label'],
+];
+
+// ---------------------------------------------------------------------------------------------
+// Parser
+
+interface Cursor {
+  readonly text: string;
+  readonly tokens: readonly SelectorToken[];
+  index: number;
+}
+
+const OPERATOR_TEXT: Readonly<Partial<Record<SelectorTokenKind, string>>> = {
+  eq: '==',
+  ne: '!=',
+  in: 'in',
+  notin: 'not in',
+};
+
+/**
+ * Parses a selector into an AST. An empty or blank-only selector parses as `{ kind: 'all' }`.
+ * @throws {SelectorError} with the offset of the first problem.
+ */
+export function parseSelector(text: string): SelectorNode {
+  return parseTokens(text, tokenizeSelector(text));
+}
+
+function parseTokens(text: string, tokens: readonly SelectorToken[]): SelectorNode {
+  if (tokens.length === 0) return { kind: 'all' };
+  const c: Cursor = { text, tokens, index: 0 };
+  const node = parseOr(c);
+  expectEnd(c);
+  return node;
+}
+
+function peek(c: Cursor): SelectorToken | undefined {
+  return c.tokens[c.index];
+}
+
+/** Offset of the next token, or the source length at the end. */
+function offset(c: Cursor): number {
+  return peek(c)?.start ?? c.text.length;
+}
+
+/** Consumes and returns the next token if it has the given kind. */
+function accept(c: Cursor, kind: SelectorTokenKind): SelectorToken | undefined {
+  const t = peek(c);
+  if (t?.kind !== kind) return undefined;
+  c.index += 1;
+  return t;
+}
+
+function fail(c: Cursor, expected: string): never {
+  const at = offset(c);
+  throw new SelectorError(`expected ${expected} at offset ${at}`, at);
+}
+
+function expectEnd(c: Cursor): void {
+  const t = peek(c);
+  if (t === undefined) return;
+  if (t.kind === 'rparen') throw new SelectorError(`unmatched ) at offset ${t.start}`, t.start);
+  fail(c, '&&, || or the end of the selector');
+}
+
+function parseOr(c: Cursor): SelectorNode {
+  let left = parseAnd(c);
+  while (accept(c, 'or')) left = { kind: 'or', left, right: parseAnd(c) };
+  return left;
+}
+
+function parseAnd(c: Cursor): SelectorNode {
+  let left = parseUnary(c);
+  while (accept(c, 'and')) left = { kind: 'and', left, right: parseUnary(c) };
+  return left;
+}
+
+function parseUnary(c: Cursor): SelectorNode {
+  if (accept(c, 'not')) return { kind: 'not', operand: parseUnary(c) };
+  return parsePrimary(c);
+}
+
+function parsePrimary(c: Cursor): SelectorNode {
+  if (accept(c, 'all')) return { kind: 'all' };
+  if (accept(c, 'has')) {
+    const key = accept(c, 'label') ?? fail(c, 'a label key inside has()');
+    return { kind: 'has', key: key.text };
+  }
+  const open = accept(c, 'lparen');
+  if (open) return parseGroup(c, open);
+  const key = accept(c, 'label');
+  if (key) return parseComparison(c, key);
+  const t = peek(c);
+  if (t?.kind === 'in' || t?.kind === 'notin') {
+    const message = `found the keyword ${t.text} at offset ${t.start} where a label key was expected`;
+    throw new SelectorError(message, t.start);
+  }
+  return fail(c, 'a label key, has(), all(), ! or (');
+}
+
+function parseGroup(c: Cursor, open: SelectorToken): SelectorNode {
+  const node = parseOr(c);
+  if (!accept(c, 'rparen')) {
+    const at = offset(c);
+    throw new SelectorError(`expected ) at offset ${at} to close the ( at offset ${open.start}`, at);
+  }
+  return node;
+}
+
+function parseComparison(c: Cursor, key: SelectorToken): SelectorNode {
+  const op = peek(c);
+  const opText = op === undefined ? undefined : OPERATOR_TEXT[op.kind];
+  if (op === undefined || opText === undefined) return failAfterLabel(c, key);
+  c.index += 1;
+  if (op.kind === 'eq' || op.kind === 'ne') {
+    const value = accept(c, 'string') ?? fail(c, `a string after ${opText}`);
+    return { kind: op.kind, key: key.text, value: stringValue(value) };
+  }
+  if (!accept(c, 'lbrace')) fail(c, `{ after ${opText}`);
+  return { kind: op.kind === 'in' ? 'in' : 'notin', key: key.text, values: parseSetBody(c) };
+}
+
+/** Parses `"a", "b"}` (after the `{`); a trailing comma is accepted, as upstream. */
+function parseSetBody(c: Cursor): string[] {
+  const values: string[] = [];
+  let afterValue = false;
+  for (let value = accept(c, 'string'); value; value = accept(c, 'string')) {
+    values.push(stringValue(value));
+    afterValue = !accept(c, 'comma');
+    if (afterValue) break;
+  }
+  if (!accept(c, 'rbrace')) fail(c, afterValue ? ', or }' : 'a string or }');
+  return values;
+}
+
+function stringValue(t: SelectorToken): string {
+  return t.text.slice(1, -1);
+}
+
+/** Explains a label key that is not followed by an operator, with hints for common upstream traps. */
+function failAfterLabel(c: Cursor, key: SelectorToken): never {
+  const next = peek(c);
+  if (next?.kind === 'label' && next.start === key.end) {
+    throw new SelectorError(`label key longer than 512 characters at offset ${key.start}`, key.start);
+  }
+  if (next?.kind === 'lparen' && (key.text === 'has' || key.text === 'all')) {
+    const form = key.text === 'has' ? 'has(<label key>)' : 'all()';
+    throw new SelectorError(`expected ${form} with no space before ( at offset ${key.start}`, key.start);
+  }
+  return fail(c, '==, !=, in or not in after a label key');
+}
+
+/**
+ * Checks a selector.
+ * @returns `undefined` if it parses, else the {@link SelectorError} message.
+ */
+export function validateSelector(text: string): string | undefined {
+  try {
+    parseSelector(text);
+    return undefined;
+  } catch (error) {
+    if (error instanceof SelectorError) return error.message;
+    throw error;
+  }
+}
+
+/**
+ * Every label key the selector references, in source order, duplicates kept
+ * (keys inside `has(...)` included; text inside string literals never).
+ * @throws {SelectorError} if the selector does not parse.
+ */
+export function selectorLabelKeys(text: string): string[] {
+  const tokens = tokenizeSelector(text);
+  parseTokens(text, tokens);
+  return tokens.filter((t) => t.kind === 'label').map((t) => t.text);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Renaming
+
+/**
+ * Replaces every label-key occurrence equal to `from` with `to`, leaving every other character of the
+ * input (spacing, quote style, string literals, parentheses) exactly as it was.
+ * Returns the input unchanged if `from` does not occur as a label key.
+ * @throws {SelectorError} if the selector does not parse, or if `to` cannot stand where `from` stood
+ *   (for example `to` is not a label key, or is `in` left of an operator).
+ */
+export function renameSelectorLabel(text: string, from: string, to: string): string {
+  const tokens = tokenizeSelector(text);
+  const before = parseTokens(text, tokens);
+  const hits = tokens.filter((t) => t.kind === 'label' && t.text === from);
+  const first = hits[0];
+  if (first === undefined || from === to) return text;
+  const renamed = spliceTokens(text, hits, to);
+  const what = `${JSON.stringify(from)} to ${JSON.stringify(to)}`;
+  checkRename(renamed, renameSelectorNodeLabel(before, from, to), first.start, what);
+  return renamed;
+}
+
+/** Replaces the source ranges of `hits` (in source order) with `replacement`. */
+function spliceTokens(text: string, hits: readonly SelectorToken[], replacement: string): string {
+  let out = '';
+  let pos = 0;
+  for (const hit of hits) {
+    out += text.slice(pos, hit.start) + replacement;
+    pos = hit.end;
+  }
+  return out + text.slice(pos);
+}
+
+/** Ensures the rewritten text parses to exactly the expected AST. */
+function checkRename(renamed: string, expected: SelectorNode, position: number, what: string): void {
+  let problem: string | undefined;
+  try {
+    if (!isDeepStrictEqual(parseSelector(renamed), expected)) {
+      problem = `${JSON.stringify(renamed)} parses to a different selector`;
+    }
+  } catch (error) {
+    if (!(error instanceof SelectorError)) throw error;
+    problem = error.message;
+  }
+  if (problem !== undefined) {
+    const message = `cannot rename label key ${what} (first at offset ${position}): in the result, ${problem}`;
+    throw new SelectorError(message, position);
+  }
+}
+
+/**
+ * Returns a copy of an AST with every label key equal to `from` replaced by `to`
+ * (the AST counterpart of {@link renameSelectorLabel}; formatting is not kept).
+ */
+export function renameSelectorNodeLabel(node: SelectorNode, from: string, to: string): SelectorNode {
+  switch (node.kind) {
+    case 'all':
+      return node;
+    case 'not':
+      return { kind: 'not', operand: renameSelectorNodeLabel(node.operand, from, to) };
+    case 'and':
+    case 'or':
+      return {
+        kind: node.kind,
+        left: renameSelectorNodeLabel(node.left, from, to),
+        right: renameSelectorNodeLabel(node.right, from, to),
+      };
+    default:
+      return node.key === from ? { ...node, key: to } : node;
+  }
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// Evaluation
+
+/**
+ * Evaluates a selector against a label map with upstream semantics: `has(k)` = k present;
+ * `k == v` = present and equal; `k != v` = absent or different; `k in S` = present and in S;
+ * `k not in S` = absent or not in S. Only own properties of `labels` count as present.
+ */
+export function evaluateSelector(node: SelectorNode, labels: Readonly<Record<string, string>>): boolean {
+  switch (node.kind) {
+    case 'all':
+      return true;
+    case 'not':
+      return !evaluateSelector(node.operand, labels);
+    case 'and':
+      return evaluateSelector(node.left, labels) && evaluateSelector(node.right, labels);
+    case 'or':
+      return evaluateSelector(node.left, labels) || evaluateSelector(node.right, labels);
+    default:
+      return evaluateLeaf(node, labelValue(labels, node.key));
+  }
+}
+
+function labelValue(labels: Readonly<Record<string, string>>, key: string): string | undefined {
+  return Object.hasOwn(labels, key) ? labels[key] : undefined;
+}
+
+type LeafNode = Extract<SelectorNode, { key: string }>;
+
+function evaluateLeaf(node: LeafNode, value: string | undefined): boolean {
+  switch (node.kind) {
+    case 'has':
+      return value !== undefined;
+    case 'eq':
+      return value === node.value;
+    case 'ne':
+      return value !== node.value;
+    case 'in':
+      return value !== undefined && node.values.includes(value);
+    case 'notin':
+      return value === undefined || !node.values.includes(value);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Printing
+
+/**
+ * Prints a selector canonically: strings in double quotes (single quotes if the value contains `"`),
+ * one space around `==`, `!=`, `in`, `not in`, `&&` and `||`, set values as `{"a", "b"}` in AST order,
+ * and parentheses only where the AST needs them, so `parseSelector(selectorToString(x))` equals `x`.
+ * Like upstream, a negated comparison prints without parentheses: `!a == "x"`.
+ * @throws {RangeError} if the AST cannot be written in the grammar (an invalid label key, a key such
+ *   as `in` left of an operator, or a value containing both quote characters).
+ */
+export function selectorToString(node: SelectorNode): string {
+  checkPrintable(node);
+  return selectorToStringUnchecked(node);
+}
+
+function selectorToStringUnchecked(node: SelectorNode): string {
+  switch (node.kind) {
+    case 'all':
+      return 'all()';
+    case 'has':
+      return `has(${node.key})`;
+    case 'eq':
+    case 'ne':
+      return `${node.key} ${OPERATOR_TEXT[node.kind]} ${quote(node.value)}`;
+    case 'in':
+    case 'notin':
+      return `${node.key} ${OPERATOR_TEXT[node.kind]} {${node.values.map(quote).join(', ')}}`;
+    case 'not':
+      return `!${wrapIf(node.operand, node.operand.kind === 'and' || node.operand.kind === 'or')}`;
+    case 'and':
+    case 'or':
+      return printBinary(node.kind, node.left, node.right);
+  }
+}
+
+function printBinary(kind: 'and' | 'or', left: SelectorNode, right: SelectorNode): string {
+  const wrapLeft = kind === 'and' && left.kind === 'or';
+  const wrapRight = right.kind === 'or' || (kind === 'and' && right.kind === 'and');
+  return `${wrapIf(left, wrapLeft)} ${kind === 'and' ? '&&' : '||'} ${wrapIf(right, wrapRight)}`;
+}
+
+function wrapIf(node: SelectorNode, wrap: boolean): string {
+  const s = selectorToStringUnchecked(node);
+  return wrap ? `(${s})` : s;
+}
+
+function quote(value: string): string {
+  return value.includes('"') ? `'${value}'` : `"${value}"`;
+}
+
+const FULL_LABEL_KEY = new RegExp(`^${SELECTOR_LABEL_KEY_PATTERN}$`);
+/** Keys the tokenizer reads as `in` / `not in` when they start an operation. */
+const KEYWORD_PREFIX = /^(?:not)?in(?![a-zA-Z0-9_])/;
+
+function checkPrintable(node: SelectorNode): void {
+  switch (node.kind) {
+    case 'all':
+      return;
+    case 'not':
+      return checkPrintable(node.operand);
+    case 'and':
+    case 'or':
+      checkPrintable(node.left);
+      return checkPrintable(node.right);
+    default:
+      return checkLeaf(node);
+  }
+}
+
+function checkLeaf(node: LeafNode): void {
+  if (!FULL_LABEL_KEY.test(node.key)) {
+    throw new RangeError(`invalid selector label key ${JSON.stringify(node.key)}`);
+  }
+  if (node.kind === 'has') return;
+  if (KEYWORD_PREFIX.test(node.key)) {
+    throw new RangeError(`label key ${JSON.stringify(node.key)} cannot be written left of an operator`);
+  }
+  const values = 'value' in node ? [node.value] : node.values;
+  const bad = values.find((v) => v.includes('"') && v.includes("'"));
+  if (bad !== undefined) {
+    throw new RangeError(`selector value ${JSON.stringify(bad)} contains both quote characters`);
+  }
+}

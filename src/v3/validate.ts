@@ -1,0 +1,238 @@
+/**
+ * Calico v3.0 validation of converted objects (libcalico-go `lib/validator/v3/validator.go`, as
+ * summarised in §6.1 of the data model): names per kind, labels and annotations, selectors (with
+ * the real selector parser), CIDRs, ports with protocol, ICMP, actions, GlobalNetworkPolicy
+ * constraints, host endpoint interface names, Felix enums and IP pool rules. Pure; returns the
+ * problems, each naming the field.
+ */
+import type { TargetObject } from '../model/target.js';
+import { isDns1123Label, isQualifiedName } from '../names.js';
+import { formatCidr, maskCidr, parseCidr, parseIp, type Cidr } from '../net.js';
+import { validateKubernetesObject } from '../targets-common.js';
+import { validateSelector } from '../selector.js';
+
+type Json = Readonly<Record<string, unknown>>;
+const isObj = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+const asList = (v: unknown): readonly unknown[] => (Array.isArray(v) ? v : []);
+
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const PROTOCOL_NAMES = ['TCP', 'UDP', 'ICMP', 'ICMPv6', 'SCTP', 'UDPLite'];
+const ACTIONS = ['Allow', 'Deny', 'Log', 'Pass'];
+const LOG_LEVELS = ['Debug', 'Info', 'Warning', 'Error', 'Fatal'];
+const INTERFACE_NAME = /^[a-zA-Z0-9_.-]{1,15}$/;
+const MAC = /^([0-9a-fA-F]{2}[:-]){5}[0-9a-fA-F]{2}$/;
+
+/** Kubernetes label map: qualified-name keys, values of at most 63 characters. */
+export function validateLabels(labels: unknown, field: string, problems: string[]): void {
+  if (labels === undefined) return;
+  if (!isObj(labels)) {
+    problems.push(`${field} must be a map`);
+    return;
+  }
+  for (const [k, v] of Object.entries(labels)) {
+    if (!isQualifiedName(k)) problems.push(`${field} key ${JSON.stringify(k)} is not a valid label key (optional DNS prefix and '/', then at most 63 characters: alphanumerics, '-', '_', '.', starting and ending alphanumeric)`);
+    if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v)) problems.push(`${field} value ${JSON.stringify(v)} of ${JSON.stringify(k)} is not a valid label value (at most 63 characters)`);
+  }
+}
+
+function selector(v: unknown, field: string, problems: string[]): void {
+  if (v === undefined) return;
+  if (typeof v !== 'string') {
+    problems.push(`${field} must be a string`);
+    return;
+  }
+  const err = validateSelector(v);
+  if (err) problems.push(`${field} ${JSON.stringify(v)} is not a valid selector: ${err}`);
+}
+
+function cidrField(v: unknown, field: string, problems: string[]): Cidr | undefined {
+  const c = typeof v === 'string' ? parseCidr(v) : undefined;
+  if (!c) problems.push(`${field} ${JSON.stringify(v)} is not a CIDR`);
+  return c;
+}
+
+function protocolOf(v: unknown, field: string, problems: string[]): string | number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 255) return v;
+  if (typeof v === 'string' && PROTOCOL_NAMES.includes(v)) return v;
+  problems.push(`${field} ${JSON.stringify(v)} must be one of ${PROTOCOL_NAMES.join(', ')} or a number 1-255`);
+  return undefined;
+}
+
+function icmp(v: unknown, field: string, problems: string[]): void {
+  if (v === undefined) return;
+  if (!isObj(v)) return void problems.push(`${field} must be an object`);
+  const type = v['type'];
+  const code = v['code'];
+  if (type !== undefined && (typeof type !== 'number' || !Number.isInteger(type) || type < 0 || type > 254)) problems.push(`${field}.type ${JSON.stringify(type)} must be 0-254`);
+  if (code !== undefined && (typeof code !== 'number' || !Number.isInteger(code) || code < 0 || code > 255)) problems.push(`${field}.code ${JSON.stringify(code)} must be 0-255`);
+  if (code !== undefined && type === undefined) problems.push(`${field}.code needs ${field}.type`);
+}
+
+function ports(v: unknown, field: string, problems: string[]): boolean {
+  if (v === undefined) return false;
+  for (const p of asList(v)) {
+    if (typeof p === 'number' && Number.isInteger(p) && p >= 0 && p <= 65535) continue;
+    const range = typeof p === 'string' ? /^(\d+):(\d+)$/.exec(p) : null;
+    if (range && Number(range[1]) <= Number(range[2]) && Number(range[2]) <= 65535) continue;
+    problems.push(`${field} entry ${JSON.stringify(p)} is not a port or a min:max range`);
+  }
+  return asList(v).length > 0;
+}
+
+function entityRule(v: unknown, field: string, ipVersion: unknown, problems: string[]): { hasPorts: boolean; families: Set<number> } {
+  const families = new Set<number>();
+  if (!isObj(v)) return { hasPorts: false, families };
+  for (const key of ['nets', 'notNets']) {
+    for (const n of asList(v[key])) {
+      const c = cidrField(n, `${field}.${key}`, problems);
+      if (c) families.add(c.ip.family);
+    }
+  }
+  if (ipVersion !== undefined && [...families].some((f) => f !== ipVersion)) problems.push(`${field} nets do not match ipVersion ${String(ipVersion)}`);
+  selector(v['selector'], `${field}.selector`, problems);
+  selector(v['notSelector'], `${field}.notSelector`, problems);
+  const hasPorts = ports(v['ports'], `${field}.ports`, problems) || ports(v['notPorts'], `${field}.notPorts`, problems);
+  return { hasPorts, families };
+}
+
+function rule(r: unknown, field: string, problems: string[]): void {
+  if (!isObj(r)) return void problems.push(`${field} must be an object`);
+  if (typeof r['action'] !== 'string' || !ACTIONS.includes(r['action'])) problems.push(`${field}.action ${JSON.stringify(r['action'])} must be one of ${ACTIONS.join(', ')}`);
+  const ipVersion = r['ipVersion'];
+  if (ipVersion !== undefined && ipVersion !== 4 && ipVersion !== 6) problems.push(`${field}.ipVersion must be 4 or 6`);
+  const protocol = protocolOf(r['protocol'], `${field}.protocol`, problems);
+  protocolOf(r['notProtocol'], `${field}.notProtocol`, problems);
+  icmp(r['icmp'], `${field}.icmp`, problems);
+  icmp(r['notICMP'], `${field}.notICMP`, problems);
+  const src = entityRule(r['source'], `${field}.source`, ipVersion, problems);
+  const dst = entityRule(r['destination'], `${field}.destination`, ipVersion, problems);
+  if ((src.hasPorts || dst.hasPorts) && !['TCP', 'UDP', 6, 17].includes(protocol ?? '')) problems.push(`${field}: rules that specify ports must set protocol to TCP or UDP`);
+  if (new Set([...src.families, ...dst.families]).size > 1) problems.push(`${field} mixes IPv4 and IPv6 networks`);
+}
+
+function rules(v: unknown, field: string, problems: string[]): void {
+  asList(v).forEach((r, i) => rule(r, `${field}[${i}]`, problems));
+}
+
+function globalNetworkPolicy(o: TargetObject, spec: Json, problems: string[]): void {
+  const name = o.apiVersion.startsWith('crd.') ? o.metadata.name.replace(/^default\./, '') : o.metadata.name;
+  if (!isDns1123Label(name) && !(name.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name))) problems.push(`name ${JSON.stringify(name)} must be a DNS-1123 label (lowercase alphanumerics and '-')`);
+  selector(spec['selector'], 'spec.selector', problems);
+  rules(spec['ingress'], 'spec.ingress', problems);
+  rules(spec['egress'], 'spec.egress', problems);
+  const types = asList(spec['types']);
+  if (types.some((t) => t !== 'Ingress' && t !== 'Egress')) problems.push('spec.types may only hold Ingress and Egress');
+  if (new Set(types).size !== types.length) problems.push('spec.types has duplicates');
+  if (spec['preDNAT'] === true && spec['doNotTrack'] === true) problems.push('preDNAT and doNotTrack cannot both be true');
+  if (spec['preDNAT'] === true && (asList(spec['egress']).length > 0 || types.includes('Egress'))) problems.push('preDNAT policy cannot have egress rules or type Egress');
+  if ((spec['preDNAT'] === true || spec['doNotTrack'] === true) && spec['applyOnForward'] !== true) problems.push('applyOnForward must be true for preDNAT or doNotTrack policy');
+}
+
+const LINK_LOCAL = [parseCidr('169.254.0.0/16'), parseCidr('fe80::/10')].filter((c): c is Cidr => c !== undefined);
+
+/** True when two CIDRs share addresses. */
+export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
+  if (a.ip.family !== b.ip.family) return false;
+  const prefix = Math.min(a.prefix, b.prefix);
+  return formatCidr(maskCidr({ ip: a.ip, prefix })) === formatCidr(maskCidr({ ip: b.ip, prefix }));
+}
+
+function ipPool(spec: Json, problems: string[]): void {
+  const c = cidrField(spec['cidr'], 'spec.cidr', problems);
+  if (!c) return;
+  if (formatCidr(maskCidr(c)) !== spec['cidr']) problems.push(`spec.cidr ${String(spec['cidr'])} must be a network address (strictly masked)`);
+  if (LINK_LOCAL.some((l) => cidrsOverlap(l, c))) problems.push(`spec.cidr ${String(spec['cidr'])} overlaps the link-local range`);
+  if (spec['disabled'] !== true && c.prefix > (c.ip.family === 4 ? 26 : 122)) problems.push(`an enabled pool must be at least /${c.ip.family === 4 ? 26 : 122}`);
+  const mode = spec['ipipMode'] ?? 'Never';
+  if (!['Never', 'Always', 'CrossSubnet'].includes(String(mode))) problems.push(`spec.ipipMode ${JSON.stringify(mode)} must be Never, Always or CrossSubnet`);
+  if (c.ip.family === 6 && mode !== 'Never') problems.push('spec.ipipMode must be Never on an IPv6 pool');
+  if (spec['ipip'] !== undefined || spec['nat-outgoing'] !== undefined) problems.push('the v1 fields ipip and nat-outgoing may not be set in v3');
+}
+
+function felixConfiguration(spec: Json, problems: string[]): void {
+  for (const f of ['logSeverityScreen', 'logSeverityFile', 'logSeveritySys']) {
+    if (spec[f] !== undefined && !LOG_LEVELS.includes(String(spec[f]))) problems.push(`spec.${f} ${JSON.stringify(spec[f])} must be one of ${LOG_LEVELS.join(', ')}`);
+  }
+  if (spec['defaultEndpointToHostAction'] !== undefined && !['Drop', 'Accept', 'Return'].includes(String(spec['defaultEndpointToHostAction']))) problems.push('spec.defaultEndpointToHostAction must be Drop, Accept or Return');
+  for (const f of ['iptablesFilterAllowAction', 'iptablesMangleAllowAction']) {
+    if (spec[f] !== undefined && !['Accept', 'Return'].includes(String(spec[f]))) problems.push(`spec.${f} must be Accept or Return`);
+  }
+  const filter = spec['iptablesNATOutgoingInterfaceFilter'];
+  if (filter !== undefined && !/^[a-zA-Z0-9:._+-]{1,15}$/.test(String(filter))) problems.push('spec.iptablesNATOutgoingInterfaceFilter is not a valid interface filter');
+}
+
+function ipField(v: unknown, field: string, problems: string[], family?: 4 | 6): void {
+  if (v === undefined) return;
+  const ip = typeof v === 'string' ? parseIp(v) : undefined;
+  if (!ip || (family && ip.family !== family)) problems.push(`${field} ${JSON.stringify(v)} is not an IPv${family ?? ''} address`);
+}
+
+function node(spec: Json, problems: string[]): void {
+  const bgp = spec['bgp'];
+  if (bgp === undefined) return;
+  if (!isObj(bgp)) return void problems.push('spec.bgp must be an object');
+  if (bgp['ipv4Address'] === undefined && bgp['ipv6Address'] === undefined && bgp['ipv4IPIPTunnelAddr'] === undefined) problems.push('spec.bgp needs ipv4Address, ipv6Address or ipv4IPIPTunnelAddr');
+  if (bgp['ipv4Address'] !== undefined && cidrField(bgp['ipv4Address'], 'spec.bgp.ipv4Address', problems)?.ip.family === 6) problems.push('spec.bgp.ipv4Address is IPv6');
+  if (bgp['ipv6Address'] !== undefined && cidrField(bgp['ipv6Address'], 'spec.bgp.ipv6Address', problems)?.ip.family === 4) problems.push('spec.bgp.ipv6Address is IPv4');
+  ipField(bgp['ipv4IPIPTunnelAddr'], 'spec.bgp.ipv4IPIPTunnelAddr', problems, 4);
+}
+
+function hostEndpoint(spec: Json, problems: string[]): void {
+  if (typeof spec['node'] !== 'string' || spec['node'] === '') problems.push('spec.node must be set');
+  const iface = spec['interfaceName'];
+  if (iface === undefined && asList(spec['expectedIPs']).length === 0) problems.push('a host endpoint needs interfaceName or expectedIPs');
+  if (iface !== undefined && !INTERFACE_NAME.test(String(iface))) problems.push(`spec.interfaceName ${JSON.stringify(iface)} must match ^[a-zA-Z0-9_.-]{1,15}$`);
+  asList(spec['expectedIPs']).forEach((ip, i) => ipField(ip, `spec.expectedIPs[${i}]`, problems));
+}
+
+function workloadEndpoint(spec: Json, problems: string[]): void {
+  asList(spec['ipNetworks']).forEach((n, i) => cidrField(n, `spec.ipNetworks[${i}]`, problems));
+  if (spec['mac'] !== undefined && !MAC.test(String(spec['mac']))) problems.push(`spec.mac ${JSON.stringify(spec['mac'])} is not a MAC address`);
+  ipField(spec['ipv4Gateway'], 'spec.ipv4Gateway', problems, 4);
+  ipField(spec['ipv6Gateway'], 'spec.ipv6Gateway', problems, 6);
+}
+
+function bgpPeer(spec: Json, problems: string[]): void {
+  ipField(spec['peerIP'], 'spec.peerIP', problems);
+  if (typeof spec['asNumber'] !== 'number') problems.push('spec.asNumber must be set');
+}
+
+/** Every problem that makes a v3 object invalid; empty when it is valid. */
+export function validateV3Object(o: TargetObject): string[] {
+  const problems = o.kind === 'GlobalNetworkPolicy' ? validateKubernetesObject(o).filter((p) => !p.startsWith('metadata.name')) : validateKubernetesObject(o);
+  validateLabels(o.metadata.labels, 'metadata.labels', problems);
+  const spec: Json = o.spec ?? {};
+  switch (o.kind) {
+    case 'GlobalNetworkPolicy':
+      globalNetworkPolicy(o, spec, problems);
+      break;
+    case 'Profile':
+      validateLabels(spec['labelsToApply'], 'spec.labelsToApply', problems);
+      rules(spec['ingress'], 'spec.ingress', problems);
+      rules(spec['egress'], 'spec.egress', problems);
+      break;
+    case 'IPPool':
+      ipPool(spec, problems);
+      break;
+    case 'FelixConfiguration':
+      felixConfiguration(spec, problems);
+      break;
+    case 'BGPConfiguration':
+      if (spec['logSeverityScreen'] !== undefined && !LOG_LEVELS.includes(String(spec['logSeverityScreen']))) problems.push('spec.logSeverityScreen must be one of Debug, Info, Warning, Error, Fatal');
+      break;
+    case 'Node':
+      node(spec, problems);
+      break;
+    case 'HostEndpoint':
+      hostEndpoint(spec, problems);
+      break;
+    case 'WorkloadEndpoint':
+      workloadEndpoint(spec, problems);
+      break;
+    case 'BGPPeer':
+      bgpPeer(spec, problems);
+      break;
+  }
+  return problems;
+}
