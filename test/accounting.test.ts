@@ -50,11 +50,13 @@ async function countRecords(file: string): Promise<number> {
 
 const EXTRA_FILES = ['fixtures/sources/etcd-typical/etcd-v3.json'];
 
-for (const files of [...SCENARIOS.map((s) => s.files), ...EXTRA_FILES.map((f) => [f])]) {
-  test(`accounting: every record of ${files.join(' + ')} is accounted exactly once`, async (t) => {
+const TARGETS: readonly (readonly string[])[] = [['--to', 'v2.5'], ['--to', 'v3.0', '--form', 'crd'], ['--to', 'v3.0', '--form', 'calicoctl']];
+
+for (const files of [...SCENARIOS.map((s) => s.files), ...EXTRA_FILES.map((f) => [f])]) for (const target of TARGETS) {
+  test(`accounting: every record of ${files.join(' + ')} is accounted exactly once (${target.join(' ')})`, async (t) => {
     const dir = await mkdtemp(join(tmpdir(), 'calico-migrate-acct-'));
     const reportPath = join(dir, 'report.json');
-    const run = await runCli(['convert', ...fromFileArgs(files), '--to', 'v2.5', '--report', reportPath]);
+    const run = await runCli(['convert', ...fromFileArgs(files), ...target, '--report', reportPath]);
     t.not(run.code, 1, run.stderr);
     const report = JSON.parse(await readFile(reportPath, 'utf8')) as Report;
 
@@ -74,8 +76,8 @@ for (const files of [...SCENARIOS.map((s) => s.files), ...EXTRA_FILES.map((f) =>
     }
 
     // Every written object is fed by at least one converted record, and every target exists.
-    const list = JSON.parse((await runCli(['convert', ...fromFileArgs(files), '--to', 'v2.5', '-o', 'json'])).stdout) as { items: { kind: string; metadata: { name: string } }[] };
-    const written = new Set(list.items.map((o) => `${o.kind}/${o.metadata.name}`));
+    const list = JSON.parse((await runCli(['convert', ...fromFileArgs(files), ...target, '-o', 'json'])).stdout) as { items: { kind: string; metadata: { name: string; namespace?: string } }[] };
+    const written = new Set(list.items.map((o) => (o.metadata.namespace ? `${o.kind}/${o.metadata.namespace}/${o.metadata.name}` : `${o.kind}/${o.metadata.name}`)));
     const fed = new Set(report.records.flatMap((r) => r.targets ?? []));
     t.deepEqual([...written].sort(), [...fed].sort());
   });

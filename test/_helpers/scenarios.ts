@@ -13,6 +13,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'edge-cases-etcd', files: [`${S}/edge-cases/etcd-flat.json`] },
   { name: 'edge-cases-bad-values', files: [`${S}/edge-cases/etcd-bad-values.json`] },
   { name: 'edge-cases-kdd', files: [`${S}/edge-cases/kdd-quirks.yaml`] },
+  { name: 'calico-upgrade-cases', files: [`${S}/calico-upgrade-cases/etcd-flat.json`] },
 ];
 
 export function fromFileArgs(files: readonly string[]): string[] {
