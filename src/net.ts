@@ -157,3 +157,10 @@ export function isMasked(cidr: Cidr): boolean {
 export function sameIp(a: Ip, b: Ip): boolean {
   return a.family === b.family && a.bytes.every((v, i) => v === b.bytes[i]);
 }
+
+/** True when two CIDRs share addresses. */
+export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
+  if (a.ip.family !== b.ip.family) return false;
+  const prefix = Math.min(a.prefix, b.prefix);
+  return formatCidr(maskCidr({ ip: a.ip, prefix })) === formatCidr(maskCidr({ ip: b.ip, prefix }));
+}

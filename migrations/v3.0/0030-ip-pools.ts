@@ -4,11 +4,26 @@
  * Always; `natOutgoing` from `masquerade`; `disabled` copied. The legacy `ipam:false` flag has no v3
  * equivalent and upstream ignored it silently; here it is reported.
  */
-import { defineStep, OutputBuilder } from '../../src/migrate/step.js';
+import { defineStep, OutputBuilder, type ItemOf } from '../../src/migrate/step.js';
 import { cidrToName } from '../../src/names.js';
-import { formatCidr, isMasked, maskCidr } from '../../src/net.js';
+import { cidrsOverlap, formatCidr, isMasked, maskCidr } from '../../src/net.js';
 import { compact } from '../../src/util.js';
 import { v3Object } from './common.js';
+
+type PoolItem = ItemOf<'ip-pool'>;
+
+/** For each pool, the other pools it shares addresses with. */
+function overlapping(items: readonly PoolItem[]): Map<PoolItem, PoolItem[]> {
+  const result = new Map<PoolItem, PoolItem[]>();
+  items.forEach((a, i) => {
+    for (const b of items.slice(i + 1)) {
+      if (!cidrsOverlap(a.pool.cidr, b.pool.cidr)) continue;
+      result.set(a, [...(result.get(a) ?? []), b]);
+      result.set(b, [...(result.get(b) ?? []), a]);
+    }
+  });
+  return result;
+}
 
 export const step = defineStep({
   id: '0030-ip-pools',
@@ -17,10 +32,16 @@ export const step = defineStep({
   handles: ['ip-pool'],
   transform(items, { form }) {
     const out = new OutputBuilder();
+    const overlaps = overlapping(items);
     for (const item of items) {
       const { pool } = item;
       if (!isMasked(pool.cidr)) {
         out.failed(item, 'pool-cidr-not-masked', `pool cidr ${formatCidr(pool.cidr)} has host bits set`, `recreate the pool as ${formatCidr(maskCidr(pool.cidr))} if that is the intended network`);
+        continue;
+      }
+      const others = overlaps.get(item) ?? [];
+      if (others.length > 0) {
+        out.failed(item, 'pool-overlap', `pool ${formatCidr(pool.cidr)} overlaps ${others.map((o) => formatCidr(o.pool.cidr)).join(', ')}; v3 does not allow overlapping pools, so none of them is written`, 'remove or shrink pools until none overlap, then run the conversion again');
         continue;
       }
       const ipipMode = pool.ipip === '' ? 'Never' : pool.ipipMode === 'cross-subnet' ? 'CrossSubnet' : 'Always';

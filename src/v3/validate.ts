@@ -7,7 +7,7 @@
  */
 import type { TargetObject } from '../model/target.js';
 import { isDns1123Label, isQualifiedName } from '../names.js';
-import { formatCidr, maskCidr, parseCidr, parseIp, type Cidr } from '../net.js';
+import { cidrsOverlap, formatCidr, maskCidr, parseCidr, parseIp, type Cidr } from '../net.js';
 import { validateKubernetesObject } from '../targets-common.js';
 import { validateSelector } from '../selector.js';
 
@@ -131,12 +131,7 @@ function globalNetworkPolicy(o: TargetObject, spec: Json, problems: string[]): v
 
 const LINK_LOCAL = [parseCidr('169.254.0.0/16'), parseCidr('fe80::/10')].filter((c): c is Cidr => c !== undefined);
 
-/** True when two CIDRs share addresses. */
-export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
-  if (a.ip.family !== b.ip.family) return false;
-  const prefix = Math.min(a.prefix, b.prefix);
-  return formatCidr(maskCidr({ ip: a.ip, prefix })) === formatCidr(maskCidr({ ip: b.ip, prefix }));
-}
+export { cidrsOverlap };
 
 function ipPool(spec: Json, problems: string[]): void {
   const c = cidrField(spec['cidr'], 'spec.cidr', problems);
