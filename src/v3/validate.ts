@@ -7,7 +7,7 @@
  */
 import type { TargetObject } from '../model/target.js';
 import { isDns1123Label, isQualifiedName } from '../names.js';
-import { cidrsOverlap, formatCidr, maskCidr, parseCidr, parseIp, type Cidr } from '../net.js';
+import { cidrsOverlap, maskCidr, parseCidr, parseIp, sameIp, type Cidr } from '../net.js';
 import { validateKubernetesObject } from '../targets-common.js';
 import { validateSelector } from '../selector.js';
 
@@ -69,13 +69,17 @@ function icmp(v: unknown, field: string, problems: string[]): void {
   if (code !== undefined && type === undefined) problems.push(`${field}.code needs ${field}.type`);
 }
 
+/** Kubernetes named-port syntax (IANA service name): v3 rules may name ports. */
+const PORT_NAME = /^(?=.*[a-z])(?!.*--)[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/;
+
 function ports(v: unknown, field: string, problems: string[]): boolean {
   if (v === undefined) return false;
   for (const p of asList(v)) {
     if (typeof p === 'number' && Number.isInteger(p) && p >= 0 && p <= 65535) continue;
     const range = typeof p === 'string' ? /^(\d+):(\d+)$/.exec(p) : null;
     if (range && Number(range[1]) <= Number(range[2]) && Number(range[2]) <= 65535) continue;
-    problems.push(`${field} entry ${JSON.stringify(p)} is not a port or a min:max range`);
+    if (typeof p === 'string' && PORT_NAME.test(p)) continue;
+    problems.push(`${field} entry ${JSON.stringify(p)} is not a port, a min:max range or a port name`);
   }
   return asList(v).length > 0;
 }
@@ -92,8 +96,9 @@ function entityRule(v: unknown, field: string, ipVersion: unknown, problems: str
   if (ipVersion !== undefined && [...families].some((f) => f !== ipVersion)) problems.push(`${field} nets do not match ipVersion ${String(ipVersion)}`);
   selector(v['selector'], `${field}.selector`, problems);
   selector(v['notSelector'], `${field}.notSelector`, problems);
-  const hasPorts = ports(v['ports'], `${field}.ports`, problems) || ports(v['notPorts'], `${field}.notPorts`, problems);
-  return { hasPorts, families };
+  const hasPorts = ports(v['ports'], `${field}.ports`, problems);
+  const hasNotPorts = ports(v['notPorts'], `${field}.notPorts`, problems);
+  return { hasPorts: hasPorts || hasNotPorts, families };
 }
 
 function rule(r: unknown, field: string, problems: string[]): void {
@@ -136,7 +141,7 @@ export { cidrsOverlap };
 function ipPool(spec: Json, problems: string[]): void {
   const c = cidrField(spec['cidr'], 'spec.cidr', problems);
   if (!c) return;
-  if (formatCidr(maskCidr(c)) !== spec['cidr']) problems.push(`spec.cidr ${String(spec['cidr'])} must be a network address (strictly masked)`);
+  if (!sameIp(maskCidr(c).ip, c.ip)) problems.push(`spec.cidr ${String(spec['cidr'])} must be a network address (strictly masked)`);
   if (LINK_LOCAL.some((l) => cidrsOverlap(l, c))) problems.push(`spec.cidr ${String(spec['cidr'])} overlaps the link-local range`);
   if (spec['disabled'] !== true && c.prefix > (c.ip.family === 4 ? 26 : 122)) problems.push(`an enabled pool must be at least /${c.ip.family === 4 ? 26 : 122}`);
   const mode = spec['ipipMode'] ?? 'Never';
@@ -195,7 +200,10 @@ function bgpPeer(spec: Json, problems: string[]): void {
 
 /** Every problem that makes a v3 object invalid; empty when it is valid. */
 export function validateV3Object(o: TargetObject): string[] {
+  // A GlobalNetworkPolicy's own name rule is checked below; the stored name (with `default.` in
+  // the CRD form) must still fit Kubernetes' 253 characters.
   const problems = o.kind === 'GlobalNetworkPolicy' ? validateKubernetesObject(o).filter((p) => !p.startsWith('metadata.name')) : validateKubernetesObject(o);
+  if (o.kind === 'GlobalNetworkPolicy' && o.metadata.name.length > 253) problems.push(`metadata.name is ${o.metadata.name.length} characters long; Kubernetes allows 253`);
   validateLabels(o.metadata.labels, 'metadata.labels', problems);
   const spec: Json = o.spec ?? {};
   switch (o.kind) {
