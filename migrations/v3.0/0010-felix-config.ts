@@ -23,13 +23,15 @@ type FelixItem = ItemOf<'felix-global-config' | 'felix-host-config'>;
 interface Pending {
   readonly spec: Record<string, unknown>;
   readonly annotations: Record<string, string>;
-  /** Which item set each spec field or annotation, to detect two keys landing on one. */
-  readonly setBy: Map<string, FelixItem>;
+  /** The item behind each spec field or annotation, so a failed item's values can be left out. */
+  readonly owner: Map<string, FelixItem>;
+  /** Items by lowercased key: Felix read keys case-insensitively, so two spellings are one key. */
+  readonly byKey: Map<string, FelixItem>;
   readonly fed: FelixItem[];
 }
 
 function newPending(): Pending {
-  return { spec: {}, annotations: {}, setBy: new Map(), fed: [] };
+  return { spec: {}, annotations: {}, owner: new Map(), byKey: new Map(), fed: [] };
 }
 
 export const step = defineStep({
@@ -43,15 +45,17 @@ export const step = defineStep({
     const cluster = newPending();
     const failed = new Set<FelixItem>();
     const set = (p: Pending, slot: string, item: FelixItem, apply: () => void) => {
-      const other = p.setBy.get(slot);
+      const key = item.name.toLowerCase();
+      const other = p.byKey.get(key);
       if (other) {
-        const message = `${other.name} and ${item.name} both set ${slot}; Felix read keys case-insensitively, so which one applied was arbitrary`;
+        const message = `${other.name} and ${item.name} are the same Felix key (Felix reads keys case-insensitively), so which value applied was arbitrary`;
         out.failed(item, 'duplicate-key', message, 'delete one of the two keys in the source and run the conversion again');
         if (!failed.has(other)) out.failed(other, 'duplicate-key', message, 'delete one of the two keys in the source and run the conversion again');
         failed.add(item).add(other);
         return;
       }
-      p.setBy.set(slot, item);
+      p.byKey.set(key, item);
+      p.owner.set(slot, item);
       apply();
       p.fed.push(item);
     };
@@ -101,7 +105,7 @@ function emit(objects: Map<string, Pending>, cluster: Pending, form: OutputForm,
     const fed = p.fed.filter((i) => !failed.has(i));
     if (fed.length === 0) continue;
     const kept = ([k]: [string, unknown]) => {
-      const owner = p.setBy.get(k);
+      const owner = p.owner.get(k);
       return owner === undefined || !failed.has(owner);
     };
     const spec = Object.fromEntries(Object.entries(p.spec).filter(kept));

@@ -9,6 +9,10 @@ export interface CliIo {
   readonly stdout: { write(text: string): unknown };
   readonly stderr: { write(text: string): unknown };
   readonly cwd: string;
+  /** The environment the datastore settings are read from (default: process.env). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Where the default calicoctl config file is looked for (default /etc/calico/calicoctl.cfg). */
+  readonly defaultConfigPath?: string;
 }
 
 export async function readDumps(paths: readonly string[], cwd: string, format?: InputFormat): Promise<DecodedDump[]> {

@@ -7,9 +7,13 @@ import type { OutputForm, TargetVersion } from '../../model/target.js';
 import { serialize, toList, type OutputFormat } from '../../output/serialize.js';
 import { renderSummary } from '../../report/render.js';
 import { prepareOutDir, readDumps, resolvePath, writeFileAtomic, type CliIo } from '../io.js';
+import { readSource } from '../source.js';
 
 export interface ConvertOptions {
+  /** Dump files; when empty, the live datastore named by the connection settings is read. */
   readonly fromFile: readonly string[];
+  /** Connection flags (`--config`, `--datastore-type`, …) for a live read. */
+  readonly source?: Readonly<Record<string, unknown>>;
   readonly inputFormat?: InputFormat;
   readonly to: TargetVersion;
   readonly form: OutputForm;
@@ -24,7 +28,7 @@ function objectFileName(index: number, kind: string, name: string, format: Outpu
 }
 
 export async function runConvert(opts: ConvertOptions, io: CliIo): Promise<number> {
-  const dumps = await readDumps(opts.fromFile, io.cwd, opts.inputFormat);
+  const dumps = opts.fromFile.length > 0 ? await readDumps(opts.fromFile, io.cwd, opts.inputFormat) : [(await readSource(opts.source ?? {}, io)).live.dump];
   const result = convertDumps(dumps, opts.to, opts.form);
 
   let written: string;

@@ -1,0 +1,126 @@
+/**
+ * Live reader for the same v2.4 keys in an etcd v3 keyspace (as `etcdctl migrate` leaves them),
+ * through the `etcd3` package. The keyspace under `/calico/` is read in pages pinned to the
+ * revision of the first page, so a large keyspace is never one giant response and the snapshot is
+ * consistent. The pages are serialised as `etcdctl get --prefix -w json` output and decoded like a
+ * dump file, so live and offline reads cannot differ. The revision is the fingerprint.
+ */
+import { Etcd3, EtcdAuthenticationFailedError, GRPCUnauthenticatedError, GRPCUnavailableError, GRPCDeadlineExceededError, EtcdPermissionDeniedError } from 'etcd3';
+import { CalicoMigrateError } from '../errors.js';
+import { decodeDump } from '../input/dump.js';
+import type { LiveDump } from './etcd-v2.js';
+import type { DatastoreSettings } from './settings.js';
+import { readSettingFile } from './tls-files.js';
+
+const PREFIX = '/calico/';
+const V3_RESOURCES = '/calico/resources/';
+
+/** The end of the byte range holding every key that starts with `prefix`. */
+function prefixEnd(prefix: string): Buffer {
+  const b = Buffer.from(prefix);
+  for (let i = b.length - 1; i >= 0; i--) {
+    if ((b[i] ?? 0) < 0xff) {
+      const out = Buffer.from(b.subarray(0, i + 1));
+      out[i] = (out[i] ?? 0) + 1;
+      return out;
+    }
+  }
+  return Buffer.from([0]);
+}
+
+interface Kv {
+  readonly key: Buffer;
+  readonly value: Buffer;
+  readonly createRevision: string;
+  readonly modRevision: string;
+  readonly version: string;
+}
+
+async function client(settings: DatastoreSettings): Promise<Etcd3> {
+  const ca = await readSettingFile('etcdCACertFile', settings.etcdCACertFile);
+  const cert = await readSettingFile('etcdCertFile', settings.etcdCertFile);
+  const key = await readSettingFile('etcdKeyFile', settings.etcdKeyFile);
+  return new Etcd3({
+    hosts: [...settings.etcdEndpoints],
+    dialTimeout: 5000,
+    defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + 30_000 }),
+    ...(ca || cert || key ? { credentials: { rootCertificate: ca ?? Buffer.alloc(0), ...(cert ? { certChain: cert } : {}), ...(key ? { privateKey: key } : {}) } } : {}),
+    ...(settings.etcdUsername !== undefined ? { auth: { username: settings.etcdUsername, password: settings.etcdPassword ?? '' } } : {}),
+  });
+}
+
+function classify(e: unknown, endpoints: readonly string[]): CalicoMigrateError {
+  const where = endpoints.join(',');
+  const message = e instanceof Error ? e.message : String(e);
+  if (e instanceof EtcdAuthenticationFailedError || e instanceof GRPCUnauthenticatedError) {
+    return new CalicoMigrateError('E_SOURCE_AUTH', `etcd ${where} refused the credentials (${message}); check ETCD_USERNAME and ETCD_PASSWORD`, { cause: e });
+  }
+  if (e instanceof EtcdPermissionDeniedError) return new CalicoMigrateError('E_SOURCE_FORBIDDEN', `etcd ${where} denied reading /calico/ (${message})`, { cause: e });
+  if (/certificate|handshake|ssl|tls/i.test(message)) {
+    return new CalicoMigrateError('E_SOURCE_TLS', `cannot connect to etcd ${where} over TLS (${message}). Check ETCD_CA_CERT_FILE, ETCD_CERT_FILE and ETCD_KEY_FILE`, { cause: e });
+  }
+  if (e instanceof GRPCUnavailableError || e instanceof GRPCDeadlineExceededError) {
+    return new CalicoMigrateError('E_SOURCE_UNREACHABLE', `no etcd endpoint answered (${where}): ${message}`, { cause: e });
+  }
+  return new CalicoMigrateError('E_SOURCE_PROTOCOL', `reading etcd ${where} failed: ${message}`, { cause: e });
+}
+
+/** Reads every key under `/calico/` (except Calico v3 resources) in pages of `pageSize`. */
+async function readKeys(etcd: Etcd3, pageSize: number): Promise<{ kvs: Kv[]; revision: string; v3Keys: number }> {
+  const kvs: Kv[] = [];
+  let revision: string | undefined;
+  let start: Buffer = Buffer.from(PREFIX);
+  const end = prefixEnd(PREFIX);
+  let v3Keys = 0;
+  for (;;) {
+    let builder = etcd.getAll().inRange({ start, end }).limit(pageSize).sort('Key', 'Ascend');
+    if (revision !== undefined) builder = builder.revision(revision);
+    const page = await builder.exec();
+    revision ??= page.header.revision;
+    for (const kv of page.kvs) {
+      if (kv.key.toString('utf8').startsWith(V3_RESOURCES)) {
+        v3Keys++;
+        continue;
+      }
+      kvs.push({ key: kv.key, value: kv.value, createRevision: kv.create_revision, modRevision: kv.mod_revision, version: kv.version });
+    }
+    const last = page.kvs[page.kvs.length - 1];
+    if (!page.more || !last) break;
+    start = Buffer.concat([last.key, Buffer.from([0])]);
+  }
+  return { kvs, revision: revision ?? '0', v3Keys };
+}
+
+export async function readEtcdV3(settings: DatastoreSettings, options: { pageSize?: number } = {}): Promise<LiveDump> {
+  const etcd = await client(settings);
+  try {
+    let read: Awaited<ReturnType<typeof readKeys>>;
+    try {
+      read = await readKeys(etcd, options.pageSize ?? 1000);
+    } catch (e) {
+      throw classify(e, settings.etcdEndpoints);
+    }
+    const where = settings.etcdEndpoints.join(',');
+    if (read.kvs.length === 0 && read.v3Keys > 0) {
+      throw new CalicoMigrateError('E_SOURCE_UNSUPPORTED', `etcd ${where} holds Calico v3 data (${read.v3Keys} keys under ${V3_RESOURCES}) and no v2.4 keys: it has already been upgraded; this tool reads Calico v2.4 data`);
+    }
+    if (read.kvs.length === 0) {
+      throw new CalicoMigrateError('E_SOURCE_NOT_CALICO', `etcd ${where} has no keys under /calico/ in its v3 keyspace: not a Calico datastore (for Calico v2.4's own store use --datastore-type etcdv2)`);
+    }
+    const text = `${JSON.stringify({
+      header: { revision: Number(read.revision) },
+      kvs: read.kvs.map((kv) => ({
+        key: kv.key.toString('base64'),
+        create_revision: Number(kv.createRevision),
+        mod_revision: Number(kv.modRevision),
+        version: Number(kv.version),
+        ...(kv.value.length > 0 ? { value: kv.value.toString('base64') } : {}),
+      })),
+      count: read.kvs.length,
+    })}\n`;
+    const dump = decodeDump(`etcdv3 ${where}`, text, 'etcd-v3');
+    return { dump, text, fingerprint: { source: 'etcdv3', endpoints: where, revision: read.revision, ...(read.v3Keys > 0 ? { calicoV3Keys: String(read.v3Keys) } : {}) } };
+  } finally {
+    etcd.close();
+  }
+}

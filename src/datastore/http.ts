@@ -1,0 +1,62 @@
+/**
+ * A small HTTP(S) GET client on node:http/https, for the etcd v2 keys API: CA, client
+ * certificate and basic auth, a timeout, and errors classified for the operator (unreachable,
+ * TLS, HTTP answer). Global fetch cannot take client certificates without an extra agent package.
+ */
+import http from 'node:http';
+import https from 'node:https';
+
+export interface TlsFiles {
+  readonly ca?: Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+}
+
+export interface HttpAnswer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  readonly body: string;
+}
+
+/** Why a request got no HTTP answer: the connection, or the TLS handshake. */
+export class TransportError extends Error {
+  readonly kind: 'unreachable' | 'tls' | 'timeout';
+  readonly detail: string;
+  constructor(kind: TransportError['kind'], detail: string) {
+    super(detail);
+    this.name = 'TransportError';
+    this.kind = kind;
+    this.detail = detail;
+  }
+}
+
+const TLS_CODES = /CERT|SSL|TLS|EPROTO|ALTNAME|SELF_SIGNED|VERIFY/;
+
+function classify(e: NodeJS.ErrnoException): TransportError {
+  const code = e.code ?? '';
+  const detail = code ? `${code}: ${e.message}` : e.message;
+  if (TLS_CODES.test(code) || /certificate|handshake|tls|ssl/i.test(e.message)) return new TransportError('tls', detail);
+  return new TransportError('unreachable', detail);
+}
+
+export function httpGet(url: string, options: { tls?: TlsFiles; auth?: { user: string; password: string }; timeoutMs?: number } = {}): Promise<HttpAnswer> {
+  const u = new URL(url);
+  const lib = u.protocol === 'https:' ? https : http;
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (options.auth) headers['authorization'] = `Basic ${Buffer.from(`${options.auth.user}:${options.auth.password}`).toString('base64')}`;
+  return new Promise((resolve, reject) => {
+    const req = lib.request(
+      u,
+      { method: 'GET', headers, timeout: options.timeoutMs ?? 10_000, ...(u.protocol === 'https:' ? { ca: options.tls?.ca, cert: options.tls?.cert, key: options.tls?.key } : {}) },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', (e: NodeJS.ErrnoException) => reject(classify(e)));
+      },
+    );
+    req.on('timeout', () => req.destroy(new TransportError('timeout', `no answer within ${options.timeoutMs ?? 10_000} ms`)));
+    req.on('error', (e: NodeJS.ErrnoException) => reject(e instanceof TransportError ? e : classify(e)));
+    req.end();
+  });
+}

@@ -1,0 +1,199 @@
+/**
+ * Live reader for the Calico v2.4 Kubernetes datastore, through @kubernetes/client-node: the
+ * ThirdPartyResource instances in kube-system (`projectcalico.org/v1` globalconfigs, ippools,
+ * globalbgppeers, globalbgpconfigs; `alpha.projectcalico.org/v1` systemnetworkpolicies) and the
+ * Nodes, every list paginated with `limit`/`continue`. It also reports what the cluster has: its
+ * version, which TPR kinds exist, and whether the v2.5 CRDs already exist and hold data. The
+ * objects are written out as one Kubernetes List and decoded like a dump file, so live and
+ * offline reads cannot differ. The lists' resourceVersions are the fingerprint.
+ */
+import { ApiException, ApisApi, CoreV1Api, CustomObjectsApi, KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
+import { CalicoMigrateError } from '../errors.js';
+import { decodeDump, isRecord } from '../input/dump.js';
+import type { LiveDump } from './etcd-v2.js';
+import type { DatastoreSettings } from './settings.js';
+
+/** The TPR kinds Calico v2.4 stores, by group and plural. */
+export const TPR_KINDS = [
+  { group: 'projectcalico.org', plural: 'globalconfigs', kind: 'GlobalConfig' },
+  { group: 'projectcalico.org', plural: 'ippools', kind: 'IpPool' },
+  { group: 'projectcalico.org', plural: 'globalbgppeers', kind: 'GlobalBgpPeer' },
+  { group: 'projectcalico.org', plural: 'globalbgpconfigs', kind: 'GlobalBgpConfig' },
+  { group: 'alpha.projectcalico.org', plural: 'systemnetworkpolicies', kind: 'SystemNetworkPolicy' },
+] as const;
+
+/** The v2.5/v2.6 CRDs; if they already hold data, a migration may have run before. */
+export const V25_CRD_PLURALS = ['globalfelixconfigs', 'globalbgpconfigs', 'ippools', 'bgppeers', 'globalnetworkpolicies'] as const;
+
+export interface ClusterFacts {
+  readonly server: string;
+  readonly gitVersion: string;
+  /** `group/plural` of the TPR kinds the API serves. */
+  readonly tprKinds: readonly string[];
+  readonly missingTprKinds: readonly string[];
+  /** v2.5 CRD plurals that exist, and how many objects each holds (at least; lists stop at one page). */
+  readonly v25Crds: Readonly<Record<string, number>>;
+}
+
+export interface KubernetesDump extends LiveDump {
+  readonly cluster: ClusterFacts;
+}
+
+const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+/** Builds the client configuration from the resolved settings. */
+export function kubeConfigFor(settings: DatastoreSettings, env: Readonly<Record<string, string | undefined>> = process.env): KubeConfig {
+  const kc = new KubeConfig();
+  if (settings.kubeconfig) {
+    if (!existsSync(settings.kubeconfig)) throw new CalicoMigrateError('E_USAGE', `kubeconfig ${settings.kubeconfig}: no such file`);
+    kc.loadFromFile(settings.kubeconfig);
+    if (settings.k8sAPIEndpoint) {
+      const cluster = kc.getCurrentCluster();
+      if (cluster) kc.clusters = kc.clusters.map((c) => (c.name === cluster.name ? { ...c, server: settings.k8sAPIEndpoint ?? c.server } : c));
+    }
+    return kc;
+  }
+  if (settings.k8sAPIEndpoint) {
+    kc.loadFromOptions({
+      clusters: [{ name: 'calico-migrate', server: settings.k8sAPIEndpoint, ...(settings.k8sCAFile ? { caFile: settings.k8sCAFile } : {}), skipTLSVerify: settings.k8sInsecureSkipTLSVerify ?? false }],
+      users: [{ name: 'calico-migrate', ...(settings.k8sToken ? { token: settings.k8sToken } : {}), ...(settings.k8sCertFile ? { certFile: settings.k8sCertFile } : {}), ...(settings.k8sKeyFile ? { keyFile: settings.k8sKeyFile } : {}) }],
+      contexts: [{ name: 'calico-migrate', cluster: 'calico-migrate', user: 'calico-migrate' }],
+      currentContext: 'calico-migrate',
+    });
+    return kc;
+  }
+  if (env['KUBERNETES_SERVICE_HOST'] && existsSync(SA_TOKEN)) {
+    kc.loadFromCluster();
+    return kc;
+  }
+  kc.loadFromDefault();
+  if (!kc.getCurrentCluster()) {
+    throw new CalicoMigrateError('E_USAGE', 'no Kubernetes API to talk to: set KUBECONFIG or --kubeconfig, or K8S_API_ENDPOINT, or run inside a pod with a service account');
+  }
+  return kc;
+}
+
+/** The status body of an ApiException (client-node gives it as JSON text). */
+function statusOf(e: ApiException<unknown>): { reason?: string; message?: string } {
+  let b: unknown = e.body;
+  if (typeof b === 'string') {
+    try {
+      b = JSON.parse(b);
+    } catch {
+      return {};
+    }
+  }
+  return isRecord(b) ? { ...(typeof b['reason'] === 'string' ? { reason: b['reason'] } : {}), ...(typeof b['message'] === 'string' ? { message: b['message'] } : {}) } : {};
+}
+
+/** Maps a failed call to an operator-facing error naming the verb and resource. */
+function failure(e: unknown, server: string, verb: string, resource: string): CalicoMigrateError {
+  if (e instanceof ApiException) {
+    const s = statusOf(e);
+    if (e.code === 401) return new CalicoMigrateError('E_SOURCE_AUTH', `${server} refused the credentials (401 Unauthorized) when trying to ${verb} ${resource}; check the token or client certificate`, { cause: e });
+    if (e.code === 403) {
+      return new CalicoMigrateError('E_SOURCE_FORBIDDEN', `${server} forbids ${verb} on ${resource} (403${s.message ? `: ${s.message}` : ''}); grant the account RBAC permission to ${verb} ${resource}`, { cause: e });
+    }
+    return new CalicoMigrateError('E_SOURCE_PROTOCOL', `${server} answered ${e.code}${s.reason ? ` ${s.reason}` : ''} to ${verb} ${resource}${s.message ? `: ${s.message}` : ''}`, { cause: e });
+  }
+  const err = e instanceof Error ? e : new Error(String(e));
+  const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
+  const detail = cause?.code ? `${cause.code}: ${cause.message ?? ''}` : err.message;
+  if (/CERT|SSL|TLS|SELF_SIGNED|VERIFY/i.test(detail)) {
+    return new CalicoMigrateError('E_SOURCE_TLS', `TLS with ${server} failed (${detail}); check K8S_CA_FILE, K8S_CERT_FILE and K8S_KEY_FILE, or the kubeconfig`, { cause: e });
+  }
+  return new CalicoMigrateError('E_SOURCE_UNREACHABLE', `cannot reach the Kubernetes API at ${server} (${detail})`, { cause: e });
+}
+
+interface ListPage {
+  readonly items: readonly unknown[];
+  readonly metadata?: { readonly _continue?: string; readonly continue?: string; readonly resourceVersion?: string } | undefined;
+}
+
+/** Reads every page of a list; returns the items and the first page's resourceVersion. */
+async function listAll(fetchPage: (cont: string | undefined) => Promise<ListPage>): Promise<{ items: unknown[]; resourceVersion: string }> {
+  const items: unknown[] = [];
+  let cont: string | undefined;
+  let resourceVersion = '';
+  do {
+    const page = await fetchPage(cont);
+    items.push(...page.items);
+    resourceVersion ||= page.metadata?.resourceVersion ?? '';
+    cont = page.metadata?._continue ?? page.metadata?.continue;
+  } while (cont);
+  return { items, resourceVersion };
+}
+
+function asPage(v: unknown): ListPage {
+  if (!isRecord(v) || !Array.isArray(v['items'])) throw new Error('list answer has no items');
+  const meta = isRecord(v['metadata']) ? v['metadata'] : {};
+  const cont = typeof meta['continue'] === 'string' ? meta['continue'] : undefined;
+  const rv = typeof meta['resourceVersion'] === 'string' ? meta['resourceVersion'] : undefined;
+  return { items: v['items'], metadata: { ...(cont ? { continue: cont } : {}), ...(rv ? { resourceVersion: rv } : {}) } };
+}
+
+export async function readKubernetes(settings: DatastoreSettings, options: { pageSize?: number; env?: Readonly<Record<string, string | undefined>> } = {}): Promise<KubernetesDump> {
+  const kc = kubeConfigFor(settings, options.env);
+  const server = kc.getCurrentCluster()?.server ?? '(unknown server)';
+  const limit = options.pageSize ?? 500;
+  const version = await kc.makeApiClient(VersionApi).getCode().catch((e: unknown) => {
+    throw failure(e, server, 'get', '/version');
+  });
+  const groups = await kc.makeApiClient(ApisApi).getAPIVersions().catch((e: unknown) => {
+    throw failure(e, server, 'get', '/apis (discovery)');
+  });
+  const served = new Set(groups.groups.map((g) => g.name));
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const items: unknown[] = [];
+  const fingerprint: Record<string, string> = { source: 'kubernetes', server, gitVersion: version.gitVersion };
+  const tprKinds: string[] = [];
+  const missing: string[] = [];
+  for (const t of TPR_KINDS) {
+    const resource = `${t.plural}.${t.group}`;
+    if (!served.has(t.group)) {
+      missing.push(resource);
+      continue;
+    }
+    let listed: { items: unknown[]; resourceVersion: string };
+    try {
+      listed = await listAll(async (cont) => asPage(await custom.listNamespacedCustomObject({ group: t.group, version: 'v1', namespace: 'kube-system', plural: t.plural, limit, ...(cont ? { _continue: cont } : {}) })));
+    } catch (e) {
+      if (e instanceof ApiException && e.code === 404) {
+        missing.push(resource);
+        continue;
+      }
+      throw failure(e, server, 'list', `${resource} in namespace kube-system`);
+    }
+    tprKinds.push(resource);
+    fingerprint[resource] = listed.resourceVersion;
+    for (const item of listed.items) items.push(isRecord(item) ? { apiVersion: `${t.group}/v1`, kind: t.kind, ...item } : item);
+  }
+  const core = kc.makeApiClient(CoreV1Api);
+  let nodes: { items: unknown[]; resourceVersion: string };
+  try {
+    nodes = await listAll(async (cont) => {
+      const page = await core.listNode({ limit, ...(cont ? { _continue: cont } : {}) });
+      return { items: page.items, metadata: page.metadata };
+    });
+  } catch (e) {
+    throw failure(e, server, 'list', 'nodes');
+  }
+  fingerprint['nodes'] = nodes.resourceVersion;
+  for (const node of nodes.items) items.push({ apiVersion: 'v1', kind: 'Node', ...(JSON.parse(JSON.stringify(node)) as Record<string, unknown>) });
+
+  const v25Crds: Record<string, number> = {};
+  if (served.has('crd.projectcalico.org')) {
+    for (const plural of V25_CRD_PLURALS) {
+      try {
+        const page = asPage(await custom.listClusterCustomObject({ group: 'crd.projectcalico.org', version: 'v1', plural, limit: 1 }));
+        v25Crds[plural] = page.items.length;
+      } catch (e) {
+        if (!(e instanceof ApiException && e.code === 404)) throw failure(e, server, 'list', `${plural}.crd.projectcalico.org`);
+      }
+    }
+  }
+  const text = `${JSON.stringify({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '' }, items })}\n`;
+  const dump = decodeDump(`kubernetes ${server}`, text, 'kubernetes');
+  return { dump, text, fingerprint, cluster: { server, gitVersion: version.gitVersion, tprKinds, missingTprKinds: missing, v25Crds } };
+}
