@@ -60,7 +60,17 @@ export const step = defineStep({
       p.fed.push(item);
     };
 
+    // Two hosts whose names normalise alike would share node.<name>: a clash, not a merge.
+    const hostsByName = new Map<string, Set<string>>();
     for (const item of items) {
+      if (item.type === 'felix-host-config') hostsByName.set(normalizeName(item.host), (hostsByName.get(normalizeName(item.host)) ?? new Set<string>()).add(item.host));
+    }
+    for (const item of items) {
+      const clash = item.type === 'felix-host-config' ? [...(hostsByName.get(normalizeName(item.host)) ?? [])] : [];
+      if (item.type === 'felix-host-config' && clash.length > 1) {
+        out.failed(item, 'name-clash', `hosts ${clash.sort().join(' and ')} both become FelixConfiguration node.${normalizeName(item.host)}; neither is written`, 'rename one of the hosts, or remove its per-node configuration');
+        continue;
+      }
       const objectName = item.type === 'felix-host-config' ? `node.${normalizeName(item.host)}` : 'default';
       const p = objects.get(objectName) ?? newPending();
       objects.set(objectName, p);

@@ -44,7 +44,10 @@ export const step = defineStep({
         out.failed(item, 'pool-overlap', `pool ${formatCidr(pool.cidr)} overlaps ${others.map((o) => formatCidr(o.pool.cidr)).join(', ')}; v3 does not allow overlapping pools, so none of them is written`, 'remove or shrink pools until none overlap, then run the conversion again');
         continue;
       }
-      const ipipMode = pool.ipip === '' ? 'Never' : pool.ipipMode === 'cross-subnet' ? 'CrossSubnet' : 'Always';
+      // IPIP carries only IPv4; v3 requires Never on IPv6 pools, and IPIP never applied there anyway.
+      const ipv6WithIpip = pool.ipip !== '' && pool.cidr.ip.family === 6;
+      const ipipMode = pool.ipip === '' || ipv6WithIpip ? 'Never' : pool.ipipMode === 'cross-subnet' ? 'CrossSubnet' : 'Always';
+      if (ipv6WithIpip) out.issue(item, 'warning', 'ipip-on-ipv6-pool', `IPIP is enabled on IPv6 pool ${formatCidr(pool.cidr)}, where it never applied; written as ipipMode Never, which v3 requires`);
       const name = cidrToName(pool.cidr);
       const id = out.emit(v3Object(form, 'IPPool', name, compact({ cidr: formatCidr(pool.cidr), ipipMode, natOutgoing: pool.masquerade || undefined, disabled: pool.disabled || undefined })), [item]);
       if (item.storedName !== undefined) out.rename(item, 'IPPool', item.storedName, name);

@@ -11,7 +11,7 @@ import type { OutputForm } from '../../src/model/target.js';
 import { convertNameNoDots } from '../../src/names.js';
 import { compact } from '../../src/util.js';
 import { v3Object } from './common.js';
-import { convertSelector, newNotes, rulesToV3, type ConversionNotes } from './rules.js';
+import { convertSelector, newNotes, reportNotes, rulesToV3 } from './rules.js';
 
 type PolicyItem = ItemOf<'policy'>;
 
@@ -35,17 +35,6 @@ function types(item: PolicyItem, out: OutputBuilder): ('Ingress' | 'Egress')[] {
     return mapped.filter((t) => t !== 'Egress');
   }
   return mapped;
-}
-
-function report(item: PolicyItem, notes: ConversionNotes, out: OutputBuilder): void {
-  if (notes.masked.length > 0) out.issue(item, 'info', 'net-masked', `CIDRs with host bits set were masked (same match): ${notes.masked.join('; ')}`);
-  if (notes.rewrites.length > 0) out.issue(item, 'info', 'selector-rewritten', `v1 namespace label keys renamed to their v3 keys: ${notes.rewrites.join('; ')}`);
-  if (notes.negatedMerges.length > 0) {
-    out.issue(item, 'info', 'negated-tag-merge', `a negated tag and a negated selector were merged with || to keep Felix 2.x's meaning (upstream uses &&, which changes it): ${notes.negatedMerges.join('; ')}`);
-  }
-  if (notes.logPrefixes.length > 0) {
-    out.issue(item, 'warning', 'rule-log-prefix-dropped', `v3 rules have no log prefix; dropped ${notes.logPrefixes.join('; ')}`, "Log rules still log, with Felix's default prefix");
-  }
 }
 
 function convert(item: PolicyItem, form: OutputForm, out: OutputBuilder): void {
@@ -72,7 +61,7 @@ function convert(item: PolicyItem, form: OutputForm, out: OutputBuilder): void {
   const object = v3Object(form, 'GlobalNetworkPolicy', name, v3spec, { annotations: item.annotations });
   const id = out.emit(object, [item]);
   out.rename(item, 'GlobalNetworkPolicy', item.name, object.metadata.name);
-  report(item, notes, out);
+  reportNotes(item, notes, out);
   const defaulted = v3spec.types ?? [];
   const empty = defaulted.filter((t) => (t === 'Ingress' ? spec.ingress : spec.egress).length === 0);
   if (!spec.types && empty.length > 0) {

@@ -12,7 +12,7 @@ import type { V1Rule } from '../../src/model/v1.js';
 import { compact } from '../../src/util.js';
 import { v3Object } from './common.js';
 import { convertProfileName } from './endpoint-values.js';
-import { newNotes, rulesToV3 } from './rules.js';
+import { newNotes, reportNotes, rulesToV3 } from './rules.js';
 
 type ProfilePart = ItemOf<'profile-part'>;
 
@@ -50,8 +50,7 @@ function convertProfile(name: string, parts: readonly ProfilePart[], out: Output
   if (first) {
     out.rename(first, 'Profile', name, v3name);
     if (!part('tags')) out.issue(first, 'info', 'profile-without-tags', `profile ${name} has no tags key (the v1 client could not read it, but Felix applied its rules); converted`);
-    if (notes.logPrefixes.length > 0) out.issue(first, 'warning', 'rule-log-prefix-dropped', `v3 rules have no log prefix; dropped ${notes.logPrefixes.join('; ')}`);
-    if (notes.rewrites.length > 0) out.issue(first, 'info', 'selector-rewritten', `v1 namespace label keys renamed to their v3 keys: ${notes.rewrites.join('; ')}`);
+    reportNotes(first, notes, out);
   }
   for (const p of parts) out.converted(p, [id]);
 }

@@ -6,7 +6,8 @@
  * `k8s_ns/label/<k>` become v3's `pcns.<k>`; and a negated tag and a negated selector on the
  * same side are merged with `||`, which keeps Felix 2.x's meaning (NOT tag AND NOT selector).
  */
-import type { V1EntityRule, V1Rule } from '../../src/model/v1.js';
+import type { OutputBuilder } from '../../src/migrate/step.js';
+import type { V1EntityRule, V1Item, V1Rule } from '../../src/model/v1.js';
 import { formatCidr, isMasked, maskCidr, parseCidr } from '../../src/net.js';
 import { renameSelectorLabel, selectorLabelKeys, SelectorError } from '../../src/selector.js';
 import { compact } from '../../src/util.js';
@@ -108,6 +109,18 @@ export function ruleToV3(rule: V1Rule, where: string, notes: ConversionNotes): R
     source: entity(rule.source, `${where} source`, notes),
     destination: entity(rule.destination, `${where} destination`, notes),
   });
+}
+
+/** Reports what converting rules and selectors noticed, once per record. */
+export function reportNotes(item: V1Item, notes: ConversionNotes, out: OutputBuilder): void {
+  if (notes.masked.length > 0) out.issue(item, 'info', 'net-masked', `CIDRs with host bits set were masked (same match): ${notes.masked.join('; ')}`);
+  if (notes.rewrites.length > 0) out.issue(item, 'info', 'selector-rewritten', `v1 namespace label keys renamed to their v3 keys: ${notes.rewrites.join('; ')}`);
+  if (notes.negatedMerges.length > 0) {
+    out.issue(item, 'info', 'negated-tag-merge', `a negated tag and a negated selector were merged with || to keep Felix 2.x's meaning (upstream uses &&, which changes it): ${notes.negatedMerges.join('; ')}`);
+  }
+  if (notes.logPrefixes.length > 0) {
+    out.issue(item, 'warning', 'rule-log-prefix-dropped', `v3 rules have no log prefix; dropped ${notes.logPrefixes.join('; ')}`, "Log rules still log, with Felix's default prefix");
+  }
 }
 
 export function rulesToV3(rules: readonly V1Rule[], where: string, notes: ConversionNotes): Record<string, unknown>[] | undefined {

@@ -87,7 +87,8 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       return e.exitCode === 0 ? EXIT.ok : EXIT.error;
     }
     if (e instanceof CalicoMigrateError) {
-      io.stderr.write(`calico-migrate: error: ${e.message}\n`);
+      // One line, always: messages from TLS libraries and servers can carry their own newlines.
+      io.stderr.write(`calico-migrate: error: ${e.message.replace(/\s*\n\s*/g, ' ').trim()}\n`);
       return EXIT.error;
     }
     const err = e instanceof Error ? e : new Error(String(e));

@@ -9,13 +9,20 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-export async function runCli(args: readonly string[], cwd = REPO_ROOT): Promise<CliRun> {
+/**
+ * `env` replaces the process environment for datastore settings (default: empty, so the machine's
+ * own KUBECONFIG or ETCD_* never leak into a test); the default calicoctl config path points
+ * nowhere unless a test gives one.
+ */
+export async function runCli(args: readonly string[], cwd = REPO_ROOT, env: Readonly<Record<string, string>> = {}, defaultConfigPath = '/nonexistent/calicoctl.cfg'): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await main(args, {
     stdout: { write: (s: string) => (stdout += s) },
     stderr: { write: (s: string) => (stderr += s) },
     cwd,
+    env,
+    defaultConfigPath,
   });
   return { code, stdout, stderr };
 }
