@@ -2,6 +2,9 @@
 // Launcher: registers the TypeScript loader, then runs the CLI with the process streams.
 import { register } from 'tsx/esm/api';
 
+// grpc-js (used by the etcd3 client) warns (DEP0123) whenever TLS talks to an IP address; operators
+// connect to etcd by IP all the time, so the warning is noise on a CLI's stderr.
+process.noDeprecation = true;
 register();
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() });

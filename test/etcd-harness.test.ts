@@ -25,10 +25,11 @@ import {
   type StartEtcdOptions,
   type V2LoadResult,
 } from './_helpers/etcd.js';
-import { REPO_ROOT } from './_helpers/cli.js';
 
-const V2_DUMP_TEXT = readFileSync(`${REPO_ROOT}/fixtures/sources/etcd-typical/etcd-v2.json`, 'utf8');
-const V3_DUMP_TEXT = readFileSync(`${REPO_ROOT}/fixtures/sources/etcd-typical/etcd-v3.json`, 'utf8');
+// Not via _helpers/cli.ts: that would load the whole CLI into this file.
+const FIXTURE_DIR = new URL('../fixtures/sources/etcd-typical/', import.meta.url);
+const V2_DUMP_TEXT = readFileSync(new URL('etcd-v2.json', FIXTURE_DIR), 'utf8');
+const V3_DUMP_TEXT = readFileSync(new URL('etcd-v3.json', FIXTURE_DIR), 'utf8');
 const AUTH = { user: 'calico', password: 's3cret-pw' } as const;
 
 interface Servers {

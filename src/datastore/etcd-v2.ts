@@ -38,7 +38,7 @@ function answerError(endpoint: string, a: HttpAnswer): CalicoMigrateError {
     return new CalicoMigrateError('E_SOURCE_NOT_CALICO', `${endpoint} has no /calico key in its v2 keyspace: this is not a Calico v2.4 datastore (or the wrong etcd; for keys copied by etcdctl migrate use --datastore-type etcdv3)`);
   }
   if (a.status === 401 || j?.errorCode === 110) {
-    return new CalicoMigrateError('E_SOURCE_AUTH', `${endpoint} refused the credentials (HTTP ${a.status}${j?.message ? `: ${j.message}` : ''}); check ETCD_USERNAME and ETCD_PASSWORD`);
+    return new CalicoMigrateError('E_SOURCE_AUTH', `${endpoint} refused the credentials (HTTP ${a.status}${j?.message ? `: ${j.message}` : ''}); check ETCD_USERNAME and ETCD_PASSWORD, and that the user's v2 role may read the key pattern /calico* (a /calico/* grant is not enough for a recursive read)`);
   }
   if (a.status === 403) return new CalicoMigrateError('E_SOURCE_FORBIDDEN', `${endpoint} denied reading /calico (HTTP 403${j?.message ? `: ${j.message}` : ''}); the etcd user needs read access to /calico`);
   return new CalicoMigrateError('E_SOURCE_PROTOCOL', `${endpoint} answered HTTP ${a.status} to GET /v2/keys/calico: ${a.body.trim().slice(0, 200)}`);
