@@ -118,7 +118,7 @@ async function listAll(fetchPage: (cont: string | undefined) => Promise<ListPage
   let resourceVersion = '';
   do {
     const page = await fetchPage(cont);
-    items.push(...page.items);
+    for (const item of page.items) items.push(item);
     resourceVersion ||= page.metadata?.resourceVersion ?? '';
     cont = page.metadata?._continue ?? page.metadata?.continue;
   } while (cont);

@@ -88,9 +88,10 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
         });
       }
     }
-    issues.push(...out.issues);
-    renames.push(...out.renames);
-    emitted.push(...out.objects);
+    // Loops, not push(...spread): a step's output can hold hundreds of thousands of entries.
+    for (const i of out.issues) issues.push(i);
+    for (const r of out.renames) renames.push(r);
+    for (const o of out.objects) emitted.push(o);
   }
 
   // Two records landing on the same object: an error for every origin, and neither is written.
