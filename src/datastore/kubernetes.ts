@@ -42,6 +42,15 @@ export interface KubernetesDump extends LiveDump {
 
 const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
+/**
+ * client-node 2.x refuses plain-HTTP servers unless skipTLSVerify is set, although no TLS is
+ * involved; Kubernetes 1.7-era clusters often exposed the API over HTTP on a private port.
+ */
+function allowPlainHttp(kc: KubeConfig): KubeConfig {
+  kc.clusters = kc.clusters.map((c) => (c.server.startsWith('http://') ? { ...c, skipTLSVerify: true } : c));
+  return kc;
+}
+
 /** Builds the client configuration from the resolved settings. */
 export function kubeConfigFor(settings: DatastoreSettings, env: Readonly<Record<string, string | undefined>> = process.env): KubeConfig {
   const kc = new KubeConfig();
@@ -52,7 +61,7 @@ export function kubeConfigFor(settings: DatastoreSettings, env: Readonly<Record<
       const cluster = kc.getCurrentCluster();
       if (cluster) kc.clusters = kc.clusters.map((c) => (c.name === cluster.name ? { ...c, server: settings.k8sAPIEndpoint ?? c.server } : c));
     }
-    return kc;
+    return allowPlainHttp(kc);
   }
   if (settings.k8sAPIEndpoint) {
     kc.loadFromOptions({
@@ -61,13 +70,14 @@ export function kubeConfigFor(settings: DatastoreSettings, env: Readonly<Record<
       contexts: [{ name: 'calico-migrate', cluster: 'calico-migrate', user: 'calico-migrate' }],
       currentContext: 'calico-migrate',
     });
-    return kc;
+    return allowPlainHttp(kc);
   }
   if (env['KUBERNETES_SERVICE_HOST'] && existsSync(SA_TOKEN)) {
     kc.loadFromCluster();
     return kc;
   }
   kc.loadFromDefault();
+  allowPlainHttp(kc);
   if (!kc.getCurrentCluster()) {
     throw new CalicoMigrateError('E_USAGE', 'no Kubernetes API to talk to: set KUBECONFIG or --kubeconfig, or K8S_API_ENDPOINT, or run inside a pod with a service account');
   }
@@ -85,6 +95,33 @@ function statusOf(e: ApiException<unknown>): { reason?: string; message?: string
     }
   }
   return isRecord(b) ? { ...(typeof b['reason'] === 'string' ? { reason: b['reason'] } : {}), ...(typeof b['message'] === 'string' ? { message: b['message'] } : {}) } : {};
+}
+
+const RETRYABLE = new Set([429, 500, 503, 504]);
+const MAX_ATTEMPTS = 4;
+
+/** Seconds from a Retry-After header, when the answer carried one. */
+function retryAfter(e: ApiException<unknown>): number | undefined {
+  const h = e.headers as Record<string, string | undefined> | undefined;
+  const v = h?.['retry-after'] ?? h?.['Retry-After'];
+  return v !== undefined && /^\d+$/.test(v) ? Number(v) : undefined;
+}
+
+/**
+ * Runs a read, retrying throttling (429) and transient server errors (500, 503, 504) up to
+ * MAX_ATTEMPTS times, waiting Retry-After when the server names it (at most 10 s), else 250 ms
+ * doubling. Reads are idempotent, so a retry never changes what is read.
+ */
+export async function withRetries<T>(call: () => Promise<T>, sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await call();
+    } catch (e) {
+      if (!(e instanceof ApiException) || !RETRYABLE.has(e.code) || attempt >= MAX_ATTEMPTS) throw e;
+      const seconds = retryAfter(e);
+      await sleep(seconds !== undefined ? Math.min(seconds, 10) * 1000 : 250 * 2 ** (attempt - 1));
+    }
+  }
 }
 
 /** Maps a failed call to an operator-facing error naming the verb and resource. */
@@ -137,10 +174,10 @@ export async function readKubernetes(settings: DatastoreSettings, options: { pag
   const kc = kubeConfigFor(settings, options.env);
   const server = kc.getCurrentCluster()?.server ?? '(unknown server)';
   const limit = options.pageSize ?? 500;
-  const version = await kc.makeApiClient(VersionApi).getCode().catch((e: unknown) => {
+  const version = await withRetries(() => kc.makeApiClient(VersionApi).getCode()).catch((e: unknown) => {
     throw failure(e, server, 'get', '/version');
   });
-  const groups = await kc.makeApiClient(ApisApi).getAPIVersions().catch((e: unknown) => {
+  const groups = await withRetries(() => kc.makeApiClient(ApisApi).getAPIVersions()).catch((e: unknown) => {
     throw failure(e, server, 'get', '/apis (discovery)');
   });
   const served = new Set(groups.groups.map((g) => g.name));
@@ -157,7 +194,7 @@ export async function readKubernetes(settings: DatastoreSettings, options: { pag
     }
     let listed: { items: unknown[]; resourceVersion: string };
     try {
-      listed = await listAll(async (cont) => asPage(await custom.listNamespacedCustomObject({ group: t.group, version: 'v1', namespace: 'kube-system', plural: t.plural, limit, ...(cont ? { _continue: cont } : {}) })));
+      listed = await listAll(async (cont) => asPage(await withRetries(() => custom.listNamespacedCustomObject({ group: t.group, version: 'v1', namespace: 'kube-system', plural: t.plural, limit, ...(cont ? { _continue: cont } : {}) }))));
     } catch (e) {
       if (e instanceof ApiException && e.code === 404) {
         missing.push(resource);
@@ -173,7 +210,7 @@ export async function readKubernetes(settings: DatastoreSettings, options: { pag
   let nodes: { items: unknown[]; resourceVersion: string };
   try {
     nodes = await listAll(async (cont) => {
-      const page = await core.listNode({ limit, ...(cont ? { _continue: cont } : {}) });
+      const page = await withRetries(() => core.listNode({ limit, ...(cont ? { _continue: cont } : {}) }));
       return { items: page.items, metadata: page.metadata };
     });
   } catch (e) {
@@ -186,7 +223,7 @@ export async function readKubernetes(settings: DatastoreSettings, options: { pag
   if (served.has('crd.projectcalico.org')) {
     for (const plural of V25_CRD_PLURALS) {
       try {
-        const page = asPage(await custom.listClusterCustomObject({ group: 'crd.projectcalico.org', version: 'v1', plural, limit: 1 }));
+        const page = asPage(await withRetries(() => custom.listClusterCustomObject({ group: 'crd.projectcalico.org', version: 'v1', plural, limit: 1 })));
         v25Crds[plural] = page.items.length;
       } catch (e) {
         if (!(e instanceof ApiException && e.code === 404)) throw failure(e, server, 'list', `${plural}.crd.projectcalico.org`);
