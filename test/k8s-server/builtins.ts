@@ -1,4 +1,4 @@
-/** Built-in resources: Nodes, Namespaces, Leases, DaemonSets, CRDs, ThirdPartyResources, SelfSubjectAccessReviews. */
+/** Built-in resources: Nodes, Namespaces, Leases, DaemonSets, Ingresses, CRDs, ThirdPartyResources, SelfSubjectAccessReviews. */
 import { crdResourceDefs } from './crd.js';
 import { ensureObj, isObj, nowSeconds, objAt, strAt, type Obj } from './json.js';
 import { baseDef, type Features, type HookContext, type ResourceDef } from './resources.js';
@@ -82,12 +82,26 @@ function validateDaemonSet(obj: Obj): FieldError[] {
   return [{ type: 'Required', field: 'spec.template.spec.containers' }];
 }
 
-function daemonSetDef(): ResourceDef {
+/** DaemonSets: `apps/v1` (1.9+) and `extensions/v1beta1` (until 1.15) share one storage. */
+function daemonSetDef(group: string, version: string): ResourceDef {
   return baseDef({
-    group: 'apps', version: 'v1', plural: 'daemonsets', kind: 'DaemonSet', namespaced: true, origin: 'builtin',
+    group, version, plural: 'daemonsets', kind: 'DaemonSet', namespaced: true, origin: 'builtin', storageGroup: 'apps',
     shortNames: ['ds'], categories: ['all'], subresources: ['status'], statusOnCreate: 'drop', generation: 'spec',
     hooks: { validate: validateDaemonSet },
   });
+}
+
+/** Ingresses in `extensions/v1beta1` (until 1.21), so that group is never served empty. */
+function ingressDef(): ResourceDef {
+  return baseDef({
+    group: 'extensions', version: 'v1beta1', plural: 'ingresses', kind: 'Ingress', namespaced: true, origin: 'builtin',
+    storageGroup: 'networking.k8s.io', shortNames: ['ing'], subresources: ['status'], generation: 'spec',
+  });
+}
+
+function extensionsDefs(features: Features): ResourceDef[] {
+  if (!features.extensions) return [];
+  return [...(features.minor <= 15 ? [daemonSetDef('extensions', 'v1beta1')] : []), ingressDef(), ...(features.tpr ? [tprResourceDef()] : [])];
 }
 
 /** The SelfSubjectAccessReview resource (create only; answered, never stored). */
@@ -103,11 +117,11 @@ export function builtinDefs(features: Features): ResourceDef[] {
   return [
     nodeDef(),
     namespaceDef(features),
-    ...(features.tpr ? [tprResourceDef()] : []),
+    ...extensionsDefs(features),
     ...crdResourceDefs(features),
     ssarDef(),
     ...(features.leases ? [leaseDef()] : []),
-    ...(features.appsV1 ? [daemonSetDef()] : []),
+    ...(features.appsV1 ? [daemonSetDef('apps', 'v1')] : []),
   ];
 }
 

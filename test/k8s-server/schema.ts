@@ -43,19 +43,23 @@ export function prune(value: unknown, schema: Obj | undefined, path: string, unk
   }
 }
 
-/** Prunes a whole custom resource: `apiVersion`, `kind` and `metadata` are always kept, `metadata` is coerced. */
+/**
+ * Prunes a whole custom resource: `apiVersion`, `kind` and `metadata` are always kept, `metadata` is
+ * coerced. Returns unknown `metadata.*` paths first, then the pruned paths sorted (as the real server).
+ */
 export function pruneCustomResource(obj: Obj, schema: Obj | undefined, pruneBody: boolean): string[] {
-  const unknown: string[] = [];
+  const metaUnknown: string[] = [];
   const meta = obj.metadata;
   if (isObj(meta)) {
     for (const key of Object.keys(meta)) {
       if (!OBJECT_META_FIELDS.includes(key)) {
-        unknown.push(`metadata.${key}`);
+        metaUnknown.push(`metadata.${key}`);
         delete meta[key];
       }
     }
   }
-  if (!pruneBody || !schema) return unknown;
+  if (!pruneBody || !schema) return metaUnknown;
+  const unknown: string[] = [];
   const props = isObj(schema.properties) ? schema.properties : undefined;
   const preserve = schema[PRESERVE] === true;
   for (const key of Object.keys(obj)) {
@@ -67,7 +71,7 @@ export function pruneCustomResource(obj: Obj, schema: Obj | undefined, pruneBody
       delete obj[key];
     }
   }
-  return unknown;
+  return [...metaUnknown, ...unknown.sort()];
 }
 
 function jsonType(value: unknown): string {

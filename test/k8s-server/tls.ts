@@ -12,10 +12,12 @@ const run = promisify(execFile);
 
 /** A certificate and its key, as files and PEM text. */
 export interface CertPair {
+  /** Certificate, PEM. */
+  cert: string;
+  /** Private key, PEM. */
+  key: string;
   certFile: string;
   keyFile: string;
-  certPem: string;
-  keyPem: string;
 }
 
 /** The generated CA and server certificate. */
@@ -34,7 +36,7 @@ async function openssl(args: string[]): Promise<void> {
 }
 
 async function pair(certFile: string, keyFile: string): Promise<CertPair> {
-  return { certFile, keyFile, certPem: await readFile(certFile, 'utf8'), keyPem: await readFile(keyFile, 'utf8') };
+  return { cert: await readFile(certFile, 'utf8'), key: await readFile(keyFile, 'utf8'), certFile, keyFile };
 }
 
 const EC = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
