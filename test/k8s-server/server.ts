@@ -24,7 +24,7 @@ import { createTestPki, type CertPair, type TestPki } from './tls.js';
 export interface K8sServerOptions {
   /** Serve HTTPS with a CA and server certificate generated at start (default false: plain HTTP). */
   tls?: boolean;
-  /** Port on 127.0.0.1 (default 0: any free port). */
+  /** Port on 127.0.0.1 (default 0, which picks a free port). */
   port?: number;
   /** The emulated `gitVersion` (default `v1.33.0`). Below 1.8 ThirdPartyResources are served. */
   gitVersion?: string;
