@@ -55,6 +55,8 @@ export function nameToCidr(name: string): Cidr | undefined {
  */
 export function normalizeName(name: string): string {
   return name
+    // Go's ToLower maps U+0130 (İ) to a plain "i"; JavaScript adds a combining dot.
+    .replace(/\u0130/g, 'i')
     .toLowerCase()
     .replace(/\//g, '.')
     .replace(/[^-.a-z0-9]+/g, '-')

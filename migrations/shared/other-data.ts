@@ -5,10 +5,20 @@
  */
 import type { ItemOf, OutputBuilder } from '../../src/migrate/step.js';
 
-export const OTHER_DATA_TYPES = ['status', 'ready-flag', 'openstack-runtime', 'route-reflector', 'custom-bgp-filter', 'tpr-definition', 'unrelated-object', 'tpr-outside-kube-system', 'unknown-key'] as const;
+export const OTHER_DATA_TYPES = ['status', 'ready-flag', 'openstack-runtime', 'route-reflector', 'custom-bgp-filter', 'tpr-definition', 'unrelated-object', 'tpr-outside-kube-system', 'unknown-key', 'calico-v3-data'] as const;
 export type OtherDataItem = ItemOf<(typeof OTHER_DATA_TYPES)[number]>;
 
 export function accountOtherData(items: readonly OtherDataItem[], out: OutputBuilder, target: string): void {
+  const v3 = items.filter((i) => i.type === 'calico-v3-data');
+  if (v3.length > 0) {
+    out.issue(
+      v3[0],
+      'error',
+      'calico-v3-data-present',
+      `the source already holds Calico v3 data (${v3.length} key(s) under /calico/resources/): an upgrade to v3 ran or was started on it`,
+      'find out which data is current before converting: if the v3 data is a leftover of an aborted upgrade, remove it (calico-upgrade abort leaves it behind); if the upgrade completed, there is nothing to migrate',
+    );
+  }
   for (const item of items) {
     switch (item.type) {
       case 'status':
@@ -54,6 +64,9 @@ export function accountOtherData(items: readonly OtherDataItem[], out: OutputBui
           severity: 'warning',
           hint: 'if it was meant to apply, recreate it in kube-system and run the conversion again',
         });
+        break;
+      case 'calico-v3-data':
+        out.skipped(item, 'calico-v3-data', 'a Calico v3 resource, not v2.4 data; see the calico-v3-data-present blocker');
         break;
       case 'unknown-key':
         out.skipped(item, 'unknown-key', 'not a key Calico v2.4 defines; not migrated', { severity: 'warning', hint: 'check whether anything reads this key, and carry it by hand if needed' });

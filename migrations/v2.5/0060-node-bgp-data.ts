@@ -78,6 +78,10 @@ export const step = defineStep({
               severity: 'warning',
               hint: `set IP6=${formatIp(item.ip)} (or IP6=autodetect) in the calico-node environment on ${host}`,
             });
+            if (network) {
+              usedNetworks.add(network.origin);
+              out.skipped(network, 'no-ipv6-annotation', `network of ${host}'s IPv6 BGP address, which the v2.x Kubernetes datastore has no place for`);
+            }
           } else {
             let prefix = 32;
             if (network?.network) {

@@ -6,12 +6,22 @@
 import type { V1EntityRule, V1PolicySpec, V1Rule } from '../../src/model/v1.js';
 import { formatCidr, isMasked, maskCidr, parseCidr } from '../../src/net.js';
 import { compact } from '../../src/util.js';
+import { namespaceOfTag } from '../shared/tags.js';
 
 /** What converting one policy noticed, for the report. */
 export interface RuleNotes {
   readonly problems: string[];
   readonly masked: string[];
   readonly logPrefixes: string[];
+  /** Namespace tags rewritten as `calico/k8s_ns` selectors. */
+  readonly namespaceTags: string[];
+}
+
+/** A selector and a namespace tag, combined (`||` on the negated side, keeping Felix 2.x's meaning). */
+function withNamespace(selector: string | undefined, ns: string, negated: boolean): string {
+  const term = `calico/k8s_ns == '${ns}'`;
+  if (!selector) return term;
+  return negated ? `(${selector}) || ${term}` : `(${selector}) && ${term}`;
 }
 
 function nets(list: readonly string[] | undefined, where: string, notes: RuleNotes): string[] | undefined {
@@ -33,14 +43,20 @@ function nets(list: readonly string[] | undefined, where: string, notes: RuleNot
 }
 
 function entity(e: V1EntityRule, where: string, notes: RuleNotes): Record<string, unknown> {
+  // The v2.5 Kubernetes datastore derives namespace profiles without tags, so `k8s_ns.<ns>` tags
+  // would match nothing; the namespace label on every v2.5 workload endpoint says the same thing.
+  const ns = e.tag !== undefined ? namespaceOfTag(e.tag) : undefined;
+  const notNs = e.notTag !== undefined ? namespaceOfTag(e.notTag) : undefined;
+  if (ns !== undefined) notes.namespaceTags.push(`${where} tag ${e.tag ?? ''}`);
+  if (notNs !== undefined) notes.namespaceTags.push(`${where} notTag ${e.notTag ?? ''}`);
   return compact({
-    tag: e.tag,
+    tag: ns === undefined ? e.tag : undefined,
     nets: nets(e.nets, `${where} nets`, notes),
-    selector: e.selector,
+    selector: ns === undefined ? e.selector : withNamespace(e.selector, ns, false),
     ports: e.ports,
-    notTag: e.notTag,
+    notTag: notNs === undefined ? e.notTag : undefined,
     notNets: nets(e.notNets, `${where} notNets`, notes),
-    notSelector: e.notSelector,
+    notSelector: notNs === undefined ? e.notSelector : withNamespace(e.notSelector, notNs, true),
     notPorts: e.notPorts,
   });
 }

@@ -40,37 +40,45 @@ export const step = defineStep({
   handles: ['bgp-global-config', 'bgp-unknown-global-config', 'bgp-host-loglevel'],
   transform(items, { form }) {
     const out = new OutputBuilder();
-    const objects = new Map<string, { spec: Record<string, unknown>; annotations: Record<string, string>; fed: Item[]; renameFrom?: string }>();
-    const objectFor = (name: string) => {
-      const o = objects.get(name) ?? { spec: {}, annotations: {}, fed: [] };
-      objects.set(name, o);
-      return o;
+    // One value per object and field: two records landing on the same slot (two hosts whose names
+    // normalise alike, or the same key from two sources) are both errors, never a silent last-wins.
+    const slots = new Map<string, { object: string; field: string; value: unknown; items: Item[] }>();
+    const place = (item: Item, object: string, field: string, value: unknown) => {
+      const key = `${object}\u0000${field}`;
+      const slot = slots.get(key) ?? { object, field, value, items: [] };
+      slot.items.push(item);
+      slots.set(key, slot);
     };
     for (const item of items) {
       if (item.type === 'bgp-unknown-global-config') {
-        const o = objectFor('default');
-        o.annotations[`config.projectcalico.org/${item.name}`] = item.value;
-        o.fed.push(item);
+        place(item, 'default', `annotation:config.projectcalico.org/${item.name}`, item.value);
         out.issue(item, 'warning', 'unknown-bgp-config', `${item.name} is not a BGP setting Calico defines; kept as annotation config.projectcalico.org/${item.name}`);
-        continue;
-      }
-      if (item.type === 'bgp-host-loglevel' || item.name === 'LogLevel') {
+      } else if (item.type === 'bgp-host-loglevel' || item.name === 'LogLevel') {
         const level = birdLogLevel(item.value);
         if (!level) {
           out.failed(item, 'invalid-log-level', `BIRD log level ${JSON.stringify(item.value)} is not one of none, debug, info (or warning, error, critical)`);
           continue;
         }
-        const name = item.type === 'bgp-host-loglevel' ? `node.${normalizeName(item.host)}` : 'default';
-        const o = objectFor(name);
-        o.spec['logSeverityScreen'] = level.level;
-        o.fed.push(item);
+        place(item, item.type === 'bgp-host-loglevel' ? `node.${normalizeName(item.host)}` : 'default', 'logSeverityScreen', level.level);
         if (level.note) out.issue(item, 'info', 'bird-log-level-none', level.note);
+      } else if (item.name === 'AsNumber') {
+        place(item, 'default', 'asNumber', item.asNumber);
+      } else {
+        place(item, 'default', 'nodeToNodeMeshEnabled', item.meshEnabled);
+      }
+    }
+    const objects = new Map<string, { spec: Record<string, unknown>; annotations: Record<string, string>; fed: Item[] }>();
+    for (const slot of slots.values()) {
+      if (slot.items.length > 1) {
+        const origins = slot.items.map((i) => i.origin).join(', ');
+        for (const item of slot.items) out.failed(item, 'name-clash', `${origins} all set ${slot.field.replace(/^annotation:/, '')} of BGPConfiguration ${slot.object}; none is written`, 'remove all but one of them (hosts whose names differ only in case or punctuation become one v3 node name)');
         continue;
       }
-      const o = objectFor('default');
-      if (item.name === 'AsNumber') o.spec['asNumber'] = item.asNumber;
-      else o.spec['nodeToNodeMeshEnabled'] = item.meshEnabled;
-      o.fed.push(item);
+      const o = objects.get(slot.object) ?? { spec: {}, annotations: {}, fed: [] };
+      objects.set(slot.object, o);
+      if (slot.field.startsWith('annotation:')) o.annotations[slot.field.slice('annotation:'.length)] = String(slot.value);
+      else o.spec[slot.field] = slot.value;
+      o.fed.push(...slot.items);
     }
     for (const [name, o] of [...objects].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const id = out.emit(v3Object(form, 'BGPConfiguration', name, o.spec, { annotations: o.annotations }), o.fed);

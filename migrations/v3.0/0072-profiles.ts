@@ -25,20 +25,20 @@ const DERIVED = [
 function convertProfile(name: string, parts: readonly ProfilePart[], out: OutputBuilder): void {
   const part = <K extends ProfilePart['part']>(k: K) => parts.find((p) => p.part === k);
   const tags = (part('tags')?.value as string[] | undefined) ?? [];
-  const labels = { ...((part('labels')?.value as Record<string, string> | undefined) ?? {}) };
+  const labels = (part('labels')?.value as Record<string, string> | undefined) ?? {};
   const rules = part('rules')?.value as { ingress: V1Rule[]; egress: V1Rule[] } | undefined;
-  const clash = tags.filter((t) => t in labels);
+  const clash = tags.filter((t) => Object.hasOwn(labels, t));
   if (clash.length > 0) {
     const message = `profile ${name}: tag(s) ${clash.join(', ')} equal label key(s) of the same profile, so they cannot both become labelsToApply`;
     for (const p of parts) out.failed(p, 'tag-label-clash', message, 'rename the label key (or drop the tag) in the source and run the conversion again');
     return;
   }
-  for (const t of tags) labels[t] = '';
+  const labelsToApply: Record<string, string> = Object.fromEntries([...Object.entries(labels), ...tags.map((t) => [t, ''])]);
   const notes = newNotes();
   const spec = compact({
     ingress: rulesToV3(rules?.ingress ?? [], 'ingress', notes),
     egress: rulesToV3(rules?.egress ?? [], 'egress', notes),
-    labelsToApply: Object.keys(labels).length > 0 ? labels : undefined,
+    labelsToApply: Object.keys(labelsToApply).length > 0 ? labelsToApply : undefined,
   });
   if (notes.problems.length > 0) {
     for (const p of parts) out.failed(p, 'conversion-error', `profile ${name}: ${notes.problems.join('; ')}`);

@@ -67,11 +67,12 @@ function convert(item: Wep, out: OutputBuilder): void {
     workload = convertName(item.workload);
   }
   const v1Labels = stringMap(v['labels'], 'labels', problems) ?? {};
-  const labels: Record<string, string> = {};
-  for (const [k, val] of Object.entries(v1Labels)) labels[k === 'calico/k8s_ns' ? 'projectcalico.org/namespace' : k] = val;
-  labels['projectcalico.org/namespace'] = namespace;
   const orchestrator = convertName(item.orchestrator);
-  labels['projectcalico.org/orchestrator'] = orchestrator;
+  const labels: Record<string, string> = Object.fromEntries([
+    ...Object.entries(v1Labels).map(([k, val]) => [k === 'calico/k8s_ns' ? 'projectcalico.org/namespace' : k, val]),
+    ['projectcalico.org/namespace', namespace],
+    ['projectcalico.org/orchestrator', orchestrator],
+  ]);
   const ipNetworks = [...ipNets(stringList(v['ipv4_nets'], 'ipv4_nets', problems), 'ipv4_nets', problems), ...ipNets(stringList(v['ipv6_nets'], 'ipv6_nets', problems), 'ipv6_nets', problems)];
   const nats = [...ipNats(v['ipv4_nat'], 'ipv4_nat', problems), ...ipNats(v['ipv6_nat'], 'ipv6_nat', problems)];
   const profiles = (stringList(v['profile_ids'], 'profile_ids', problems) ?? []).map(convertProfileName);

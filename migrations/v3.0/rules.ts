@@ -11,6 +11,8 @@ import type { V1EntityRule, V1Item, V1Rule } from '../../src/model/v1.js';
 import { formatCidr, isMasked, maskCidr, parseCidr } from '../../src/net.js';
 import { renameSelectorLabel, selectorLabelKeys, SelectorError } from '../../src/selector.js';
 import { compact } from '../../src/util.js';
+import type { OutputForm } from '../../src/model/target.js';
+import { namespaceOfTag, userTagsIn } from '../shared/tags.js';
 
 /** What converting rules and selectors noticed; problems make the record an error. */
 export interface ConversionNotes {
@@ -49,12 +51,19 @@ export function convertSelector(selector: string, where: string, notes: Conversi
   }
 }
 
-const PROTOCOLS: Readonly<Record<string, string>> = { tcp: 'TCP', udp: 'UDP', icmp: 'ICMP', icmpv6: 'ICMPv6', sctp: 'SCTP', udplite: 'UDPLite' };
+const PROTOCOLS: ReadonlyMap<string, string> = new Map([
+  ['tcp', 'TCP'],
+  ['udp', 'UDP'],
+  ['icmp', 'ICMP'],
+  ['icmpv6', 'ICMPv6'],
+  ['sctp', 'SCTP'],
+  ['udplite', 'UDPLite'],
+]);
 
 /** numorstring.ProtocolV3FromProtocolV1: names re-cased, numbers kept; unknown names kept (validation reports them). */
 export function protocolV3(p: number | string | undefined): number | string | undefined {
   if (p === undefined || typeof p === 'number') return p;
-  return PROTOCOLS[p.toLowerCase()] ?? p;
+  return PROTOCOLS.get(p.toLowerCase()) ?? p;
 }
 
 const ACTIONS = { allow: 'Allow', deny: 'Deny', log: 'Log', pass: 'Pass' } as const;
@@ -73,15 +82,22 @@ function nets(list: readonly string[] | undefined, where: string, notes: Convers
   });
 }
 
-/** `(<sel>) && <tag> == ''` as upstream; for the negated side `(<sel>) || <tag> == ''` (see the file comment). */
+/**
+ * `(<sel>) && <tag> == ''` as upstream; for the negated side `(<sel>) || <tag> == ''` (see the file
+ * comment). A namespace profile tag `k8s_ns.<ns>` becomes `projectcalico.org/namespace == '<ns>'`:
+ * v3 drops those profiles, so the tag itself would match nothing.
+ */
 function mergeTag(selector: string | undefined, tag: string | undefined, negated: boolean, where: string, notes: ConversionNotes): string | undefined {
   if (!tag) return selector;
-  if (!selector) return `${tag} == ''`;
+  const ns = namespaceOfTag(tag);
+  const term = ns === undefined ? `${tag} == ''` : `${NAMESPACE_LABEL_V3} == '${ns}'`;
+  if (ns !== undefined) notes.rewrites.push(`${where}: tag ${tag} → ${term}`);
+  if (!selector) return term;
   if (negated) {
     notes.negatedMerges.push(where);
-    return `(${selector}) || ${tag} == ''`;
+    return `(${selector}) || ${term}`;
   }
-  return `(${selector}) && ${tag} == ''`;
+  return `(${selector}) && ${term}`;
 }
 
 function entity(e: V1EntityRule, where: string, notes: ConversionNotes): Record<string, unknown> {
@@ -121,6 +137,18 @@ export function reportNotes(item: V1Item, notes: ConversionNotes, out: OutputBui
   if (notes.logPrefixes.length > 0) {
     out.issue(item, 'warning', 'rule-log-prefix-dropped', `v3 rules have no log prefix; dropped ${notes.logPrefixes.join('; ')}`, "Log rules still log, with Felix's default prefix");
   }
+}
+
+/**
+ * In the CRD form user profiles are not kept, so rule tags their `tags` keys applied match nothing
+ * any more: a warning per record naming the tags and profiles.
+ */
+export function reportLostTags(item: V1Item, rules: readonly V1Rule[], form: OutputForm, tags: ReadonlyMap<string, readonly string[]>, out: OutputBuilder): void {
+  if (form !== 'crd') return;
+  const lost = userTagsIn(rules).filter((t) => tags.has(t));
+  if (lost.length === 0) return;
+  const profiles = [...new Set(lost.flatMap((t) => tags.get(t) ?? []))];
+  out.issue(item, 'warning', 'tag-matches-nothing', `rules use tag(s) ${lost.join(', ')}, applied by user profile(s) ${profiles.join(', ')}, which the v3.0 Kubernetes datastore does not keep: those rules will match nothing`, 'select the endpoints by label instead of by tag, or convert with --form calicoctl for an etcd datastore');
 }
 
 export function rulesToV3(rules: readonly V1Rule[], where: string, notes: ConversionNotes): Record<string, unknown>[] | undefined {

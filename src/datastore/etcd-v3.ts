@@ -78,10 +78,8 @@ async function readKeys(etcd: Etcd3, pageSize: number): Promise<{ kvs: Kv[]; rev
     const page = await builder.exec();
     revision ??= page.header.revision;
     for (const kv of page.kvs) {
-      if (kv.key.toString('utf8').startsWith(V3_RESOURCES)) {
-        v3Keys++;
-        continue;
-      }
+      // Calico v3 keys stay in the dump: the conversion reports them as a blocker.
+      if (kv.key.toString('utf8').startsWith(V3_RESOURCES)) v3Keys++;
       kvs.push({ key: kv.key, value: kv.value, createRevision: kv.create_revision, modRevision: kv.mod_revision, version: kv.version });
     }
     const last = page.kvs[page.kvs.length - 1];
@@ -101,7 +99,7 @@ export async function readEtcdV3(settings: DatastoreSettings, options: { pageSiz
       throw classify(e, settings.etcdEndpoints);
     }
     const where = settings.etcdEndpoints.join(',');
-    if (read.kvs.length === 0 && read.v3Keys > 0) {
+    if (read.kvs.length === read.v3Keys && read.v3Keys > 0) {
       throw new CalicoMigrateError('E_SOURCE_UNSUPPORTED', `etcd ${where} holds Calico v3 data (${read.v3Keys} keys under ${V3_RESOURCES}) and no v2.4 keys: it has already been upgraded; this tool reads Calico v2.4 data`);
     }
     if (read.kvs.length === 0) {

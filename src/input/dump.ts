@@ -110,9 +110,6 @@ function etcdRecord(file: string, key: string, value: string): RawEtcdRecord {
   return { type: 'etcd', origin: key, file, key, value };
 }
 
-function stringValue(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v);
-}
 
 function fromEtcdV2(path: string, doc: Record<string, unknown>): RawEtcdRecord[] {
   const out: RawEtcdRecord[] = [];
@@ -151,25 +148,45 @@ function fromEtcdV3(path: string, doc: Record<string, unknown>): RawEtcdRecord[]
   });
 }
 
-function fromFlat(path: string, doc: Record<string, unknown>): RawEtcdRecord[] {
-  return Object.entries(doc).map(([key, value]) => etcdRecord(path, key, stringValue(value)));
+/**
+ * A flat map holds the raw stored strings. Numbers and booleans are taken as their text (that is
+ * how etcd stored them); null, lists and objects are not stored values and become error records.
+ */
+function fromFlat(path: string, doc: Record<string, unknown>): { records: RawEtcdRecord[]; failures: RecordOutcome[] } {
+  const records: RawEtcdRecord[] = [];
+  const failures: RecordOutcome[] = [];
+  for (const [key, value] of Object.entries(doc)) {
+    if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
+      records.push(etcdRecord(path, key, String(value)));
+    } else {
+      const what = value === null ? 'null' : Array.isArray(value) ? 'a list' : 'an object';
+      failures.push({ origin: key, file: path, disposition: 'error', code: 'invalid-value', message: `the flat dump holds ${what} for this key; etcd values are strings (JSON values are stored as JSON text)` });
+    }
+  }
+  return { records, failures };
 }
 
 /** Flattens Lists (any `kind` ending in `List` with `items`) into their items. */
 function fromKubernetes(path: string, docs: readonly Doc[], total: number): { records: RawObjectRecord[]; failures: RecordOutcome[] } {
   const records: RawObjectRecord[] = [];
   const failures: RecordOutcome[] = [];
-  const visit = (value: unknown, where: string): void => {
+  // Items of a typed list (`NodeList` from the raw API) carry no kind or apiVersion of their own.
+  const visit = (value: unknown, where: string, inherited?: { kind: string; apiVersion: string }): void => {
     if (isRecord(value) && typeof value['kind'] === 'string' && value['kind'].endsWith('List') && Array.isArray(value['items'])) {
-      value['items'].forEach((item, i) => visit(item, `${where} items[${i}]`));
+      const itemKind = value['kind'] === 'List' ? undefined : value['kind'].slice(0, -'List'.length);
+      const apiVersion = typeof value['apiVersion'] === 'string' ? value['apiVersion'] : '';
+      value['items'].forEach((item, i) => visit(item, `${where} items[${i}]`, itemKind ? { kind: itemKind, apiVersion } : undefined));
       return;
+    }
+    if (isRecord(value) && inherited) {
+      value = { ...value, kind: typeof value['kind'] === 'string' ? value['kind'] : inherited.kind, apiVersion: typeof value['apiVersion'] === 'string' ? value['apiVersion'] : inherited.apiVersion };
     }
     const meta = isRecord(value) ? value['metadata'] : undefined;
     const kind = isRecord(value) ? value['kind'] : undefined;
     const name = isRecord(meta) ? meta['name'] : undefined;
     if (!isRecord(value) || typeof kind !== 'string' || typeof name !== 'string' || name === '') {
       failures.push({
-        origin: `${path} ${where}`,
+        origin: `${path} ${where}${typeof name === 'string' && name !== '' ? ` (${name})` : ''}`,
         file: path,
         disposition: 'error',
         code: 'invalid-envelope',
@@ -212,8 +229,10 @@ export function decodeDump(path: string, text: string, forced?: InputFormat): De
       return { path, format: detected, sha256, records: fromEtcdV2(path, first as Record<string, unknown>), failures: [] };
     case 'etcd-v3':
       return { path, format: detected, sha256, records: fromEtcdV3(path, first as Record<string, unknown>), failures: [] };
-    case 'etcd-flat':
-      return { path, format: detected, sha256, records: fromFlat(path, first as Record<string, unknown>), failures: [] };
+    case 'etcd-flat': {
+      const { records, failures } = fromFlat(path, first as Record<string, unknown>);
+      return { path, format: detected, sha256, records, failures };
+    }
     case 'kubernetes': {
       const { records, failures } = fromKubernetes(path, docs, total);
       return { path, format: detected, sha256, records, failures };

@@ -116,6 +116,8 @@ export type V1Item = ItemBase &
     /** A Calico TPR instance outside kube-system, where Calico v2.4 never looked. */
     | { readonly type: 'tpr-outside-kube-system'; readonly kind: string; readonly namespace: string }
     | { readonly type: 'unknown-key'; readonly value: string }
+    /** A Calico v3 resource key (`/calico/resources/v3/...`): left by an earlier or partial upgrade. */
+    | { readonly type: 'calico-v3-data' }
   );
 
 export type V1ItemType = V1Item['type'];
@@ -132,7 +134,7 @@ export const V1_ITEM_TYPES = [
   'node-bgp-ip', 'node-bgp-network', 'node-as-number', 'node-ipv4-address', 'node-pod-cidr', 'node-tunnel-address', 'node-marker',
   'node-unknown-annotation', 'bgp-global-peer', 'bgp-node-peer', 'ip-pool', 'policy', 'tier-metadata', 'profile-part',
   'host-endpoint', 'workload-endpoint', 'ipam-block', 'ipam-handle', 'ipam-affinity', 'ipam-config', 'custom-bgp-filter',
-  'status', 'ready-flag', 'openstack-runtime', 'route-reflector', 'tpr-definition', 'unrelated-object', 'tpr-outside-kube-system', 'unknown-key',
+  'status', 'ready-flag', 'openstack-runtime', 'route-reflector', 'tpr-definition', 'unrelated-object', 'tpr-outside-kube-system', 'unknown-key', 'calico-v3-data',
 ] as const satisfies readonly V1ItemType[];
 
 /** Compile-time check that V1_ITEM_TYPES lists every item type. */

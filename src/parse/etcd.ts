@@ -137,8 +137,8 @@ function parseBgpKey(base: ItemBase, p: readonly string[], value: string, note: 
   // p: path segments after /calico/bgp/v1
   const [a, b, c, d] = p;
   if (a === 'global') {
-    if (b && p.length === 2 && BGP_GLOBAL[b]) {
-      const name = BGP_GLOBAL[b];
+    const name = b !== undefined && Object.hasOwn(BGP_GLOBAL, b) ? BGP_GLOBAL[b] : undefined;
+    if (b && p.length === 2 && name) {
       if (name === 'AsNumber') return { ...base, type: 'bgp-global-config', name, storedName: b, value, asNumber: parseAsNumber(value, 'as_num') };
       if (name === 'NodeMeshEnabled') return { ...base, type: 'bgp-global-config', name, storedName: b, value, meshEnabled: parseNodeMesh(value, 'node_mesh') };
       return { ...base, type: 'bgp-global-config', name, storedName: b, value };
@@ -218,6 +218,7 @@ export function parseEtcdRecord(rec: RawEtcdRecord, note: NoteSink): V1Item {
     else if (area === 'ipam' && ver === 'v2') item = parseIpamKey(base, rest, rec.value);
     else if (area === 'felix' && ver === 'v1') item = { ...base, type: 'status', ...(rest[0] === 'host' && rest[1] ? { host: rest[1] } : {}) };
     else if (area === 'dhcp' || area === 'openstack') item = { ...base, type: 'openstack-runtime' };
+    else if (area === 'resources') item = { ...base, type: 'calico-v3-data' };
   }
   return item ?? { ...base, type: 'unknown-key', value: rec.value };
 }

@@ -61,26 +61,32 @@ function embedded<T>(fn: () => T): T {
   }
 }
 
-const BGP_GLOBAL_BY_LOWER: Readonly<Record<string, BgpGlobalName>> = { asnumber: 'AsNumber', loglevel: 'LogLevel', nodemeshenabled: 'NodeMeshEnabled' };
+const BGP_GLOBAL_BY_LOWER: ReadonlyMap<string, BgpGlobalName> = new Map([
+  ['asnumber', 'AsNumber'],
+  ['loglevel', 'LogLevel'],
+  ['nodemeshenabled', 'NodeMeshEnabled'],
+]);
 
 function parseTpr(rec: RawObjectRecord, base: ItemBase, note: NoteSink): V1Item {
-  switch (rec.kind) {
-    case 'GlobalConfig': {
+  // The instance kinds follow the TPR naming convention (`ip-pool` → IpPool), which §7.1 of the data
+  // model could not confirm for every kind; match them case-insensitively.
+  switch (rec.kind.toLowerCase()) {
+    case 'globalconfig': {
       const name = specString(rec, 'name');
       const value = specString(rec, 'value');
       if (name.toLowerCase() !== rec.name) note('name-mismatch', `metadata.name ${rec.name} is not the lowercased spec.name ${name}; spec.name is used`);
       return { ...base, type: 'felix-global-config', name, value };
     }
-    case 'GlobalBgpConfig': {
+    case 'globalbgpconfig': {
       const storedName = specString(rec, 'name');
       const value = specString(rec, 'value');
-      const name = BGP_GLOBAL_BY_LOWER[storedName.toLowerCase()] ?? BGP_GLOBAL_BY_LOWER[rec.name.toLowerCase()];
+      const name = BGP_GLOBAL_BY_LOWER.get(storedName.toLowerCase()) ?? BGP_GLOBAL_BY_LOWER.get(rec.name.toLowerCase());
       if (!name) return { ...base, type: 'bgp-unknown-global-config', name: storedName, value };
       if (name === 'AsNumber') return { ...base, type: 'bgp-global-config', name, storedName, value, asNumber: embedded(() => parseAsNumber(value, 'AsNumber')) };
       if (name === 'NodeMeshEnabled') return { ...base, type: 'bgp-global-config', name, storedName, value, meshEnabled: embedded(() => parseNodeMesh(value, 'NodeMeshEnabled')) };
       return { ...base, type: 'bgp-global-config', name, storedName, value };
     }
-    case 'IpPool': {
+    case 'ippool': {
       const raw = specString(rec, 'value');
       const pool = embedded(() => parsePoolValue(parseJsonObject(raw, 'spec.value'), 'spec.value', note));
       if (cidrToName(pool.cidr) !== rec.name) {
@@ -88,7 +94,7 @@ function parseTpr(rec: RawObjectRecord, base: ItemBase, note: NoteSink): V1Item 
       }
       return { ...base, type: 'ip-pool', pool, storedName: rec.name };
     }
-    case 'GlobalBgpPeer': {
+    case 'globalbgppeer': {
       const ip = nameToIp(rec.name);
       if (!ip) throw envelopeError(`metadata.name ${JSON.stringify(rec.name)} does not encode an IP address (expected e.g. 10-0-0-1 or 2001-db8--1)`);
       const asRaw = spec(rec)['asNumber'];
@@ -96,7 +102,7 @@ function parseTpr(rec: RawObjectRecord, base: ItemBase, note: NoteSink): V1Item 
       return { ...base, type: 'bgp-global-peer', ip, asNumber, asRaw: String(asRaw), storedName: rec.name };
     }
     default:
-      return { ...base, type: 'unrelated-object', kind: `${rec.apiVersion} ${rec.kind}` };
+      throw new ValueError(`${ENVELOPE}: kind ${rec.kind} is not one of Calico v2.4's projectcalico.org/v1 kinds (GlobalConfig, IpPool, GlobalBgpPeer, GlobalBgpConfig)`, 'unknown-calico-tpr-kind');
   }
 }
 

@@ -188,23 +188,32 @@ test('etcd v3: a --keys-only dump (no kv has a value) is an error mentioning --k
 // ---------------------------------------------------------------------------------------------
 // flat map
 
-test('etcd flat map: string values kept exactly, non-string values JSON-stringified', (t) => {
+test('etcd flat map: string values kept exactly, numbers and booleans as their text, null/objects/lists are error records', (t) => {
   const text = JSON.stringify({
     '/calico/v1/config/LogSeverityScreen': 'Info',
     '/calico/v1/policy/tier/default/metadata': { order: null },
     '/calico/v1/config/IpInIpMtu': 1440,
     '/calico/v1/config/Flag': true,
+    '/calico/v1/config/InterfacePrefix': null,
+    '/calico/v1/config/List': ['a'],
     '/calico/v1/host/node1/config/Quoted': '"already a string"',
   });
   const dump = decodeDump('flat.json', text);
   t.is(dump.format, 'etcd-flat');
-  t.deepEqual(dump.failures, []);
+  t.deepEqual(
+    dump.failures.map((f) => [f.origin, f.disposition, f.code]),
+    [
+      ['/calico/v1/policy/tier/default/metadata', 'error', 'invalid-value'],
+      ['/calico/v1/config/InterfacePrefix', 'error', 'invalid-value'],
+      ['/calico/v1/config/List', 'error', 'invalid-value'],
+    ],
+  );
+  t.regex(dump.failures[1]?.message ?? '', /holds null for this key; etcd values are strings/);
   const records = etcdRecords(t, dump);
   t.deepEqual(
     records.map((r) => [r.origin, r.value]),
     [
       ['/calico/v1/config/LogSeverityScreen', 'Info'],
-      ['/calico/v1/policy/tier/default/metadata', '{"order":null}'],
       ['/calico/v1/config/IpInIpMtu', '1440'],
       ['/calico/v1/config/Flag', 'true'],
       ['/calico/v1/host/node1/config/Quoted', '"already a string"'],
@@ -351,7 +360,7 @@ test('kubernetes: items without kind or metadata.name become invalid-envelope fa
   t.deepEqual(
     dump.failures.map((f) => [f.origin, f.file, f.disposition, f.code]),
     [
-      ['env.json document items[1]', 'env.json', 'error', 'invalid-envelope'],
+      ['env.json document items[1] (no-kind)', 'env.json', 'error', 'invalid-envelope'],
       ['env.json document items[2]', 'env.json', 'error', 'invalid-envelope'],
       ['env.json document items[3]', 'env.json', 'error', 'invalid-envelope'],
       ['env.json document items[4]', 'env.json', 'error', 'invalid-envelope'],

@@ -47,7 +47,8 @@ test('0060: an IPv6 BGP address has no v2.x annotation: skipped with the IP6 set
   t.is(out.objects.length, 0);
   t.like(out.outcomes[0], { disposition: 'skipped', code: 'no-ipv6-annotation' });
   t.like(out.issues[0], { severity: 'warning', hint: 'set IP6=2001:db8::12 (or IP6=autodetect) in the calico-node environment on a' });
-  t.like(out.outcomes[1], { disposition: 'skipped', code: 'network-without-address' });
+  t.like(out.outcomes[1], { disposition: 'skipped', code: 'no-ipv6-annotation' });
+  t.regex(out.outcomes[1]?.message ?? '', /network of a's IPv6 BGP address/);
 });
 
 test('0060: an address outside its network keeps the prefix length and warns', (t) => {

@@ -85,11 +85,13 @@ test("0050: the old policy controller's tier and no-match policy are skipped wit
 test('0050: NetworkPolicy-derived policies are skipped: knp.default.*, and kube-policy-controller <ns>.<np> at order 1000', (t) => {
   const out = runStep(policies, parseFlat({
     '/calico/v1/policy/tier/default/policy/knp.default.web.allow': '{"selector":""}',
-    '/calico/v1/policy/tier/default/policy/prod.allow-web': JSON.stringify({ order: 1000, selector: "calico/k8s_ns == 'prod' && app == 'web'" }),
+    '/calico/v1/policy/tier/default/policy/prod.allow-web': JSON.stringify({ order: 1000, selector: "calico/k8s_ns == 'prod' && app == 'web'", outbound_rules: [{ action: 'allow' }] }),
     '/calico/v1/policy/tier/default/policy/prod.other': JSON.stringify({ order: 10, selector: "calico/k8s_ns == 'prod'" }),
+    '/calico/v1/policy/tier/default/policy/prod.deny-out': JSON.stringify({ order: 1000, selector: "calico/k8s_ns == 'prod'", outbound_rules: [{ action: 'deny', dst_net: '0.0.0.0/0' }] }),
   }));
-  t.deepEqual(out.outcomes.map((o) => [o.disposition, o.code]), [['skipped', 'derived-network-policy'], ['skipped', 'derived-network-policy'], ['converted', undefined]]);
-  t.is(out.objects[0]?.object.metadata.name, 'prod.other', 'a dotted name that does not match the generated pattern is a user policy');
+  t.deepEqual(out.outcomes.map((o) => [o.disposition, o.code]), [['skipped', 'derived-network-policy'], ['skipped', 'derived-network-policy'], ['converted', undefined], ['converted', undefined]]);
+  t.deepEqual(out.objects.map((o) => o.object.metadata.name), ['prod.other', 'prod.deny-out'], 'dotted names without the exact generated shape are user policies');
+  t.like(out.issues.find((i) => i.origin?.endsWith('prod.allow-web')), { severity: 'warning', code: 'derived-network-policy' });
 });
 
 test('0050: tier metadata is skipped', (t) => {

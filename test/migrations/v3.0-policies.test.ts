@@ -272,7 +272,7 @@ test('0050-policies: knp.default.* policies are skipped as derived from NetworkP
 
 test("0050-policies: kube-policy-controller policies <ns>.<np> at order 1000 whose selector starts calico/k8s_ns == '<ns>' are skipped as derived", (t) => {
   const out = runStep(policies, parseFlat({
-    [origin('prod.allow-web')]: JSON.stringify({ order: 1000, selector: "calico/k8s_ns == 'prod' && app == 'web'" }),
+    [origin('prod.allow-web')]: JSON.stringify({ order: 1000, selector: "calico/k8s_ns == 'prod' && app == 'web'", outbound_rules: [{ action: 'allow' }] }),
     [origin('prod.other-order')]: JSON.stringify({ order: 10, selector: "calico/k8s_ns == 'prod'", inbound_rules: [{}], outbound_rules: [{}] }),
     [origin('prod.other-ns')]: JSON.stringify({ order: 1000, selector: "calico/k8s_ns == 'dev'", inbound_rules: [{}], outbound_rules: [{}] }),
   }), 'calicoctl');
