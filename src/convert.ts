@@ -6,7 +6,7 @@
 import { STEPS } from '../migrations/index.js';
 import type { DecodedDump } from './input/dump.js';
 import { checkSteps, runSteps } from './migrate/run.js';
-import type { Report } from './model/report.js';
+import type { Issue, Report } from './model/report.js';
 import { CalicoMigrateError } from './errors.js';
 import { FORMS_OF, type OutputForm, type TargetObject, type TargetVersion } from './model/target.js';
 import { V1_ITEM_TYPES } from './model/v1.js';
@@ -22,7 +22,11 @@ export interface ConvertResult {
   readonly blocked: boolean;
 }
 
-export function convertDumps(dumps: readonly DecodedDump[], to: TargetVersion, form: OutputForm = 'crd'): ConvertResult {
+/**
+ * Converts decoded dumps to a target. `sourceIssues` are observations about the source itself (a
+ * live cluster's state) that belong in the report beside the per-record ones.
+ */
+export function convertDumps(dumps: readonly DecodedDump[], to: TargetVersion, form: OutputForm = 'crd', sourceIssues: readonly Issue[] = []): ConvertResult {
   if (!FORMS_OF[to].includes(form)) {
     throw new CalicoMigrateError('E_USAGE', `--form ${form} is not available for --to ${to} (use ${FORMS_OF[to].join(' or ')})`);
   }
@@ -30,6 +34,6 @@ export function convertDumps(dumps: readonly DecodedDump[], to: TargetVersion, f
   checkSteps(steps, V1_ITEM_TYPES);
   const parsed = parseDumps(dumps);
   const migrated = runSteps(parsed.snapshot, steps, TARGETS[to], form);
-  const report = buildReport(dumps, parsed, migrated, { version: to, form }, migrated.objects.length);
+  const report = buildReport(dumps, { ...parsed, issues: [...sourceIssues, ...parsed.issues] }, migrated, { version: to, form }, migrated.objects.length);
   return { objects: migrated.objects, report, blocked: isBlocked(report) };
 }

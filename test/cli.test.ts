@@ -55,7 +55,7 @@ test('convert: --out-dir writes one file per object, numbered in apply order, an
   const first = await runCli(['convert', ...KDD, '--to', 'v2.5', '--out-dir', dir]);
   t.is(first.code, 0, first.stderr);
   t.is(first.stdout, '', 'nothing goes to stdout with --out-dir');
-  const files = (await readdir(dir)).sort();
+  const files = (await readdir(dir)).filter((f) => !f.startsWith('.')).sort();
   t.is(files.length, 14);
   t.is(files[0], '001-globalfelixconfig-calicoversion.yaml');
   t.is(files[files.length - 1], '014-globalnetworkpolicy-restrict-redis.yaml');
@@ -64,7 +64,7 @@ test('convert: --out-dir writes one file per object, numbered in apply order, an
   t.is(obj.metadata.name, 'calicoversion');
   const again = await runCli(['convert', ...KDD, '--to', 'v2.5', '--out-dir', dir]);
   t.is(again.code, 0);
-  t.deepEqual((await readdir(dir)).sort(), files);
+  t.deepEqual((await readdir(dir)).filter((f) => !f.startsWith('.')).sort(), files);
 });
 
 test('convert: --out-dir refuses a directory holding files it did not write', async (t) => {
@@ -74,6 +74,26 @@ test('convert: --out-dir refuses a directory holding files it did not write', as
   t.is(run.code, 1);
   t.regex(run.stderr, /holds files this tool did not write \(precious\.txt\)/);
   t.is(await readFile(join(dir, 'precious.txt'), 'utf8'), 'keep me');
+});
+
+test('convert: --out-dir never deletes files that look like its own but are not listed in its manifest', async (t) => {
+  const dir = await tempDir();
+  await writeFile(join(dir, '001-namespace.yaml'), 'kind: Namespace\n');
+  const run = await runCli(['convert', ...KDD, '--to', 'v2.5', '--out-dir', dir]);
+  t.is(run.code, 1);
+  t.regex(run.stderr, /holds files this tool did not write \(001-namespace\.yaml\)/);
+  t.is(await readFile(join(dir, '001-namespace.yaml'), 'utf8'), 'kind: Namespace\n');
+});
+
+test('convert: --out-dir writes a manifest of its files, and a report inside the directory is refused', async (t) => {
+  const dir = join(await tempDir(), 'out');
+  const first = await runCli(['convert', ...KDD, '--to', 'v2.5', '--out-dir', dir]);
+  t.is(first.code, 0, first.stderr);
+  const manifest = (await readFile(join(dir, '.calico-migrate-files'), 'utf8')).trim().split('\n');
+  t.deepEqual(manifest, (await readdir(dir)).filter((f) => !f.startsWith('.')).sort());
+  const inside = await runCli(['convert', ...KDD, '--to', 'v2.5', '--out-dir', dir, '--report', join(dir, 'report.json')]);
+  t.is(inside.code, 1);
+  t.regex(inside.stderr, /--report .*report\.json is inside --out-dir/);
 });
 
 test('convert: --report writes the JSON report with the documented fields', async (t) => {

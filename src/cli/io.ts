@@ -48,28 +48,49 @@ export async function writeFileAtomic(path: string, text: string, mode = 0o644):
   }
 }
 
-/** Files this tool writes into an --out-dir: `NNN-kind-name.yaml|json`. */
-const OUT_FILE = /^\d{3,}-[a-z0-9.-]+\.(yaml|json)$/;
+/** The file in an --out-dir that lists what this tool wrote there. */
+export const OUT_DIR_MANIFEST = '.calico-migrate-files';
 
 /**
- * Prepares an output directory: created when missing; when it exists it may only hold files
- * this tool wrote before (they are replaced), so a re-run never mixes old and new objects and
- * never deletes anything else.
+ * Writes one file per object into `dir`, replacing the whole set atomically: the new files are
+ * written into a sibling temporary directory, which then takes the place of `dir`. An existing
+ * `dir` must be empty or hold exactly what an earlier run listed in its manifest, so a re-run
+ * never mixes old and new objects and never deletes anything this tool did not write.
  */
-export async function prepareOutDir(dir: string): Promise<void> {
-  let entries: string[];
+export async function writeOutDir(dir: string, files: readonly { name: string; text: string }[]): Promise<void> {
+  let existing: string[] | undefined;
   try {
-    entries = await readdir(dir);
+    existing = await readdir(dir);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      await mkdir(dir, { recursive: true });
-      return;
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new CalicoMigrateError('E_OUTPUT_WRITE', `${dir}: cannot read the output directory (${(e as Error).message})`, { cause: e });
     }
-    throw new CalicoMigrateError('E_OUTPUT_WRITE', `${dir}: cannot read the output directory (${(e as Error).message})`, { cause: e });
   }
-  const foreign = entries.filter((e) => !OUT_FILE.test(e));
-  if (foreign.length > 0) {
-    throw new CalicoMigrateError('E_OUTPUT_WRITE', `${dir}: the output directory holds files this tool did not write (${foreign.slice(0, 3).join(', ')}); use an empty or new directory`);
+  if (existing && existing.length > 0) {
+    let listed: string[] = [];
+    try {
+      listed = (await readFile(join(dir, OUT_DIR_MANIFEST), 'utf8')).split('\n').filter((l) => l !== '');
+    } catch {
+      // no manifest: nothing here was written by this tool
+    }
+    const foreign = existing.filter((e) => e !== OUT_DIR_MANIFEST && !listed.includes(e));
+    if (foreign.length > 0) {
+      throw new CalicoMigrateError('E_OUTPUT_WRITE', `${dir}: the output directory holds files this tool did not write (${foreign.slice(0, 3).join(', ')}); use an empty or new directory`);
+    }
   }
-  await Promise.all(entries.map((e) => rm(join(dir, e))));
+  const stamp = `${process.pid}-${Date.now()}`;
+  const staging = `${dir}.tmp-${stamp}`;
+  const retired = `${dir}.old-${stamp}`;
+  try {
+    await mkdir(staging, { recursive: true });
+    for (const f of files) await writeFile(join(staging, f.name), f.text, { mode: 0o644 });
+    await writeFile(join(staging, OUT_DIR_MANIFEST), files.map((f) => `${f.name}\n`).join(''), { mode: 0o644 });
+    if (existing) await rename(dir, retired);
+    await rename(staging, dir);
+  } catch (e) {
+    await rm(staging, { recursive: true, force: true });
+    if (existing) await rename(retired, dir).catch(() => undefined);
+    throw new CalicoMigrateError('E_OUTPUT_WRITE', `${dir}: cannot write the output directory (${(e as Error).message})`, { cause: e });
+  }
+  await rm(retired, { recursive: true, force: true });
 }

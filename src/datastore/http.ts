@@ -55,8 +55,13 @@ export function httpGet(url: string, options: { tls?: TlsFiles; auth?: { user: s
         res.on('error', (e: NodeJS.ErrnoException) => reject(classify(e)));
       },
     );
-    req.on('timeout', () => req.destroy(new TransportError('timeout', `no answer within ${options.timeoutMs ?? 10_000} ms`)));
+    // `timeout` only fires on idleness; the overall deadline also stops a server that trickles.
+    const limit = options.timeoutMs ?? 10_000;
+    const overall = setTimeout(() => req.destroy(new TransportError('timeout', `no complete answer within ${limit} ms`)), limit * 3);
+    overall.unref();
+    req.on('timeout', () => req.destroy(new TransportError('timeout', `no answer within ${limit} ms`)));
     req.on('error', (e: NodeJS.ErrnoException) => reject(e instanceof TransportError ? e : classify(e)));
+    req.on('close', () => clearTimeout(overall));
     req.end();
   });
 }

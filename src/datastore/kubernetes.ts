@@ -11,6 +11,7 @@ import { ApiException, ApisApi, CoreV1Api, CustomObjectsApi, KubeConfig, Version
 import { existsSync } from 'node:fs';
 import { CalicoMigrateError } from '../errors.js';
 import { decodeDump, isRecord } from '../input/dump.js';
+import type { Issue } from '../model/report.js';
 import type { LiveDump } from './etcd-v2.js';
 import type { DatastoreSettings } from './settings.js';
 
@@ -40,7 +41,26 @@ export interface KubernetesDump extends LiveDump {
   readonly cluster: ClusterFacts;
 }
 
+/** What the cluster's state means for a migration, as report issues. */
+export function clusterIssues(c: ClusterFacts): Issue[] {
+  const issues: Issue[] = [];
+  if (c.tprKinds.length === 0) {
+    issues.push({ severity: 'warning', code: 'no-calico-tprs', message: `${c.server} (Kubernetes ${c.gitVersion}) serves none of Calico v2.4's ThirdPartyResource kinds`, hint: 'check that this is the cluster running Calico v2.4 with the Kubernetes datastore; Kubernetes 1.8 removed ThirdPartyResources, so their data must be read (or exported) before Kubernetes is upgraded' });
+  } else {
+    for (const kind of c.missingTprKinds) issues.push({ severity: 'info', code: 'tpr-kind-absent', message: `the cluster serves no ${kind}; there is nothing of that kind to migrate` });
+  }
+  const filled = Object.entries(c.v25Crds).filter(([, n]) => n > 0).map(([plural]) => plural);
+  if (filled.length > 0) {
+    issues.push({ severity: 'warning', code: 'v25-crds-hold-data', message: `the v2.5 CRDs ${filled.join(', ')} already hold objects: a migration may already have run (fully or partly)`, hint: 'compare them with this conversion before applying anything; applying would overwrite them' });
+  }
+  return issues;
+}
+
 const SA_TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+
+function without<T extends object, K extends keyof T>(o: T, key: K): T {
+  return Object.fromEntries(Object.entries(o).filter(([k]) => k !== key)) as T;
+}
 
 /**
  * client-node 2.x refuses plain-HTTP servers unless skipTLSVerify is set, although no TLS is
@@ -57,9 +77,38 @@ export function kubeConfigFor(settings: DatastoreSettings, env: Readonly<Record<
   if (settings.kubeconfig) {
     if (!existsSync(settings.kubeconfig)) throw new CalicoMigrateError('E_USAGE', `kubeconfig ${settings.kubeconfig}: no such file`);
     kc.loadFromFile(settings.kubeconfig);
-    if (settings.k8sAPIEndpoint) {
-      const cluster = kc.getCurrentCluster();
-      if (cluster) kc.clusters = kc.clusters.map((c) => (c.name === cluster.name ? { ...c, server: settings.k8sAPIEndpoint ?? c.server } : c));
+    // Embedded data wins over a file in client-node, so a file override drops the embedded value.
+    const cluster0 = kc.getCurrentCluster();
+    const user0 = kc.getCurrentUser();
+    if (cluster0 && settings.k8sCAFile) kc.clusters = kc.clusters.map((c) => (c.name === cluster0.name ? without(c, 'caData') : c));
+    if (user0 && settings.k8sCertFile) kc.users = kc.users.map((u) => (u.name === user0.name ? without(u, 'certData') : u));
+    if (user0 && settings.k8sKeyFile) kc.users = kc.users.map((u) => (u.name === user0.name ? without(u, 'keyData') : u));
+    // As calicoctl does, explicit K8S_* settings override the kubeconfig's current cluster and user.
+    const cluster = kc.getCurrentCluster();
+    const user = kc.getCurrentUser();
+    if (cluster) {
+      kc.clusters = kc.clusters.map((c) =>
+        c.name === cluster.name
+          ? {
+              ...c,
+              ...(settings.k8sAPIEndpoint ? { server: settings.k8sAPIEndpoint } : {}),
+              ...(settings.k8sCAFile ? { caFile: settings.k8sCAFile } : {}),
+              ...(settings.k8sInsecureSkipTLSVerify !== undefined ? { skipTLSVerify: settings.k8sInsecureSkipTLSVerify } : {}),
+            }
+          : c,
+      );
+    }
+    if (user && (settings.k8sToken || settings.k8sCertFile || settings.k8sKeyFile)) {
+      kc.users = kc.users.map((u) =>
+        u.name === user.name
+          ? {
+              ...u,
+              ...(settings.k8sToken ? { token: settings.k8sToken } : {}),
+              ...(settings.k8sCertFile ? { certFile: settings.k8sCertFile } : {}),
+              ...(settings.k8sKeyFile ? { keyFile: settings.k8sKeyFile } : {}),
+            }
+          : u,
+      );
     }
     return allowPlainHttp(kc);
   }
@@ -98,6 +147,24 @@ function statusOf(e: ApiException<unknown>): { reason?: string; message?: string
 }
 
 const RETRYABLE = new Set([429, 500, 503, 504]);
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+/** No answer in time: the request is abandoned (client-node 2 sets no timeout of its own). */
+export class DeadlineError extends Error {
+  constructor(ms: number) {
+    super(`no answer within ${ms / 1000} s`);
+    this.name = 'DeadlineError';
+  }
+}
+
+function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineError(ms)), ms);
+    timer.unref();
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
 const MAX_ATTEMPTS = 4;
 
 /** Seconds from a Retry-After header, when the answer carried one. */
@@ -112,10 +179,10 @@ function retryAfter(e: ApiException<unknown>): number | undefined {
  * MAX_ATTEMPTS times, waiting Retry-After when the server names it (at most 10 s), else 250 ms
  * doubling. Reads are idempotent, so a retry never changes what is read.
  */
-export async function withRetries<T>(call: () => Promise<T>, sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms))): Promise<T> {
+export async function retried<T>(call: () => Promise<T>, sleep: (ms: number) => Promise<void>, timeoutMs: number): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await call();
+      return await withDeadline(call(), timeoutMs);
     } catch (e) {
       if (!(e instanceof ApiException) || !RETRYABLE.has(e.code) || attempt >= MAX_ATTEMPTS) throw e;
       const seconds = retryAfter(e);
@@ -137,6 +204,9 @@ function failure(e: unknown, server: string, verb: string, resource: string): Ca
   const err = e instanceof Error ? e : new Error(String(e));
   const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
   const detail = cause?.code ? `${cause.code}: ${cause.message ?? ''}` : err.message;
+  if (e instanceof DeadlineError) {
+    return new CalicoMigrateError('E_SOURCE_UNREACHABLE', `the Kubernetes API at ${server} gave ${e.message} to ${verb} ${resource}`, { cause: e });
+  }
   if (/CERT|SSL|TLS|SELF_SIGNED|VERIFY/i.test(detail)) {
     return new CalicoMigrateError('E_SOURCE_TLS', `TLS with ${server} failed (${detail}); check K8S_CA_FILE, K8S_CERT_FILE and K8S_KEY_FILE, or the kubeconfig`, { cause: e });
   }
@@ -170,8 +240,10 @@ function asPage(v: unknown): ListPage {
   return { items: v['items'], metadata: { ...(cont ? { continue: cont } : {}), ...(rv ? { resourceVersion: rv } : {}) } };
 }
 
-export async function readKubernetes(settings: DatastoreSettings, options: { pageSize?: number; env?: Readonly<Record<string, string | undefined>> } = {}): Promise<KubernetesDump> {
+export async function readKubernetes(settings: DatastoreSettings, options: { pageSize?: number; env?: Readonly<Record<string, string | undefined>>; requestTimeoutMs?: number } = {}): Promise<KubernetesDump> {
   const kc = kubeConfigFor(settings, options.env);
+  const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+  const withRetries = <T>(call: () => Promise<T>) => retried(call, sleep, options.requestTimeoutMs ?? DEFAULT_TIMEOUT_MS);
   const server = kc.getCurrentCluster()?.server ?? '(unknown server)';
   const limit = options.pageSize ?? 500;
   const version = await withRetries(() => kc.makeApiClient(VersionApi).getCode()).catch((e: unknown) => {

@@ -141,7 +141,7 @@ test('export: the live read saved with owner-only permissions converts exactly l
 
 test('detect: describes the source, Calico version, counts, fingerprint and blockers', async (t) => {
   const text = await runCli(['detect', '--etcd-endpoints', plain.endpoint]);
-  t.is(text.code, 0, text.stderr);
+  t.is(text.code, 3, 'detect exits 3 when it sees blockers');
   t.regex(text.stdout, new RegExp(`^source: +etcdv2 ${plain.endpoint.replace(/[./]/g, '\\$&')}$`, 'm'));
   t.regex(text.stdout, /^calico: +v2\.4\.1, cluster type k8s,bgp$/m);
   t.regex(text.stdout, /^records: +80$/m);

@@ -7,6 +7,9 @@ import test from 'ava';
 import { mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
+import { readKubernetes } from '../../src/datastore/kubernetes.js';
+import { resolveSettings } from '../../src/datastore/settings.js';
 import { startK8sServer, type K8sTestServer } from '../k8s-server/index.js';
 import { REPO_ROOT, runCli } from '../_helpers/cli.js';
 
@@ -90,6 +93,30 @@ test.serial('kubernetes live over HTTPS: the K8S_CA_FILE, K8S_CERT_FILE and K8S_
   const untrusted = await runCli(['convert', '--to', 'v2.5'], REPO_ROOT, { DATASTORE_TYPE: 'kubernetes', K8S_API_ENDPOINT: https.url, K8S_TOKEN: TOKEN });
   t.is(untrusted.code, 1);
   t.regex(untrusted.stderr, /calico-migrate: error: TLS with https:\/\/127\.0\.0\.1:\d+ failed \(.*\); check K8S_CA_FILE/);
+});
+
+test.serial('kubernetes live: K8S_* settings override the kubeconfig, as calicoctl does', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'calico-migrate-kco-'));
+  const kubeconfig = join(dir, 'config');
+  await writeFile(kubeconfig, http.kubeconfig({ token: 'stale-token' }));
+  const stale = await runCli(['convert', '--to', 'v2.5'], REPO_ROOT, { DATASTORE_TYPE: 'kubernetes', KUBECONFIG: kubeconfig });
+  t.is(stale.code, 1);
+  const fixed = await runCli(['convert', '--to', 'v2.5', '-o', 'json'], REPO_ROOT, { DATASTORE_TYPE: 'kubernetes', KUBECONFIG: kubeconfig, K8S_TOKEN: TOKEN });
+  t.is(fixed.code, 0, fixed.stderr);
+  t.is(fixed.stdout, (await offline(['--to', 'v2.5'])).stdout);
+});
+
+test.serial('kubernetes live: an API server that accepts connections but never answers times out', async (t) => {
+  const silent = createServer(() => undefined).listen(0, '127.0.0.1');
+  await new Promise((r) => silent.once('listening', r));
+  const { port } = silent.address() as AddressInfo;
+  try {
+    const settings = resolveSettings({ flags: { datastoreType: 'kubernetes', k8sAPIEndpoint: `http://127.0.0.1:${port}`, k8sToken: TOKEN }, env: {} }).settings;
+    const err = await t.throwsAsync(readKubernetes(settings, { requestTimeoutMs: 300, env: {} }));
+    t.regex(err?.message ?? '', /the Kubernetes API at http:\/\/127\.0\.0\.1:\d+ gave no answer within 0\.3 s to get \/version/);
+  } finally {
+    silent.close();
+  }
 });
 
 test.serial('kubernetes live: a token the server does not know is a 401 naming what was tried', async (t) => {

@@ -1,12 +1,12 @@
 /** `calico-migrate convert`: offline conversion of dump files to a target version's CRD form. */
-import { join } from 'node:path';
+import { isAbsolute, relative } from 'node:path';
 import { convertDumps } from '../../convert.js';
-import { EXIT } from '../../errors.js';
+import { CalicoMigrateError, EXIT } from '../../errors.js';
 import type { InputFormat } from '../../input/dump.js';
 import type { OutputForm, TargetVersion } from '../../model/target.js';
 import { serialize, toList, type OutputFormat } from '../../output/serialize.js';
 import { renderSummary } from '../../report/render.js';
-import { prepareOutDir, readDumps, resolvePath, writeFileAtomic, type CliIo } from '../io.js';
+import { readDumps, resolvePath, writeFileAtomic, writeOutDir, type CliIo } from '../io.js';
 import { readSource } from '../source.js';
 
 export interface ConvertOptions {
@@ -28,16 +28,20 @@ function objectFileName(index: number, kind: string, name: string, format: Outpu
 }
 
 export async function runConvert(opts: ConvertOptions, io: CliIo): Promise<number> {
-  const dumps = opts.fromFile.length > 0 ? await readDumps(opts.fromFile, io.cwd, opts.inputFormat) : [(await readSource(opts.source ?? {}, io)).live.dump];
-  const result = convertDumps(dumps, opts.to, opts.form);
+  if (opts.outDir && opts.report) {
+    const rel = relative(resolvePath(io.cwd, opts.outDir), resolvePath(io.cwd, opts.report));
+    if (!rel.startsWith('..') && !isAbsolute(rel)) {
+      throw new CalicoMigrateError('E_USAGE', `--report ${opts.report} is inside --out-dir ${opts.outDir}; put the report elsewhere, so that the directory holds only objects to apply`);
+    }
+  }
+  const live = opts.fromFile.length > 0 ? undefined : (await readSource(opts.source ?? {}, io)).live;
+  const dumps = live ? [live.dump] : await readDumps(opts.fromFile, io.cwd, opts.inputFormat);
+  const result = convertDumps(dumps, opts.to, opts.form, live?.issues ?? []);
 
   let written: string;
   if (opts.outDir) {
     const dir = resolvePath(io.cwd, opts.outDir);
-    await prepareOutDir(dir);
-    for (const [i, o] of result.objects.entries()) {
-      await writeFileAtomic(join(dir, objectFileName(i, o.kind, o.metadata.name, opts.output)), serialize(o, opts.output));
-    }
+    await writeOutDir(dir, result.objects.map((o, i) => ({ name: objectFileName(i, o.kind, o.metadata.name, opts.output), text: serialize(o, opts.output) })));
     written = `written to ${opts.outDir}/ (one file each)`;
   } else {
     io.stdout.write(serialize(toList(result.objects), opts.output));

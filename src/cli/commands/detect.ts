@@ -18,6 +18,8 @@ export interface DetectResult {
   readonly unreadable: number;
   readonly target: string;
   readonly blockers: readonly { readonly code: string; readonly origin?: string; readonly message: string }[];
+  /** Warnings about the source itself (e.g. v2.5 CRDs already holding data). */
+  readonly sourceWarnings: readonly string[];
   readonly errorRecords: number;
 }
 
@@ -29,7 +31,7 @@ export async function runDetect(opts: { readonly to: TargetVersion; readonly out
   const felix = (name: string) => parsed.snapshot.items.find((i) => i.type === 'felix-global-config' && i.name.toLowerCase() === name);
   const version = felix('calicoversion');
   const clusterType = felix('clustertype');
-  const converted = convertDumps([live.dump], opts.to);
+  const converted = convertDumps([live.dump], opts.to, 'crd', live.issues ?? []);
   const result: DetectResult = {
     source: { datastoreType: resolved.settings.datastoreType, location: live.dump.path.replace(/^\S+ /, '') },
     ...(version && version.type === 'felix-global-config' ? { calicoVersion: version.value } : {}),
@@ -42,9 +44,10 @@ export async function runDetect(opts: { readonly to: TargetVersion; readonly out
     target: opts.to,
     blockers: converted.report.issues.filter((i) => i.severity === 'error').map((i) => ({ code: i.code, ...(i.origin ? { origin: i.origin } : {}), message: i.message })),
     errorRecords: converted.report.summary.errors,
+    sourceWarnings: (live.issues ?? []).filter((i) => i.severity !== 'info').map((i) => i.message),
   };
   io.stdout.write(opts.output === 'json' ? serialize(result, 'json') : renderDetect(result));
-  return EXIT.ok;
+  return result.blockers.length > 0 || result.errorRecords > 0 ? EXIT.blocked : EXIT.ok;
 }
 
 function renderDetect(r: DetectResult): string {
@@ -61,6 +64,7 @@ function renderDetect(r: DetectResult): string {
   lines.push(`records:       ${r.records}${r.unreadable > 0 ? ` (${r.unreadable} unreadable)` : ''}`);
   for (const [type, n] of Object.entries(r.recordsByType).sort(([a], [b]) => (a < b ? -1 : 1))) lines.push(`  ${type.padEnd(26)} ${n}`);
   lines.push(`fingerprint:   ${Object.entries(r.fingerprint).map(([k, v]) => `${k}=${v}`).join(' ')}`);
+  for (const w of r.sourceWarnings) lines.push(`warning:       ${w}`);
   lines.push(`for --to ${r.target}: ${r.errorRecords} error records, ${r.blockers.length} blockers`);
   for (const b of r.blockers) lines.push(`  blocker ${b.origin ? `${b.origin}: ` : ''}${b.message}`);
   return `${lines.join('\n')}\n`;
