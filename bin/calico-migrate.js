@@ -7,4 +7,8 @@ import { register } from 'tsx/esm/api';
 process.noDeprecation = true;
 register();
 const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() });
+const code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() });
+process.exitCode = code;
+// Exit once stdout and stderr are flushed, even if an abandoned request (after a timeout) still
+// holds a connection open.
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

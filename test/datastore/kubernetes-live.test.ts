@@ -7,7 +7,7 @@ import test from 'ava';
 import { mkdtemp, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer, type AddressInfo } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { readKubernetes } from '../../src/datastore/kubernetes.js';
 import { resolveSettings } from '../../src/datastore/settings.js';
 import { startK8sServer, type K8sTestServer } from '../k8s-server/index.js';
@@ -107,7 +107,10 @@ test.serial('kubernetes live: K8S_* settings override the kubeconfig, as calicoc
 });
 
 test.serial('kubernetes live: an API server that accepts connections but never answers times out', async (t) => {
-  const silent = createServer(() => undefined).listen(0, '127.0.0.1');
+  const sockets = new Set<Socket>();
+  const silent = createServer((socket) => {
+    sockets.add(socket);
+  }).listen(0, '127.0.0.1');
   await new Promise((r) => silent.once('listening', r));
   const { port } = silent.address() as AddressInfo;
   try {
@@ -115,6 +118,7 @@ test.serial('kubernetes live: an API server that accepts connections but never a
     const err = await t.throwsAsync(readKubernetes(settings, { requestTimeoutMs: 300, env: {} }));
     t.regex(err?.message ?? '', /the Kubernetes API at http:\/\/127\.0\.0\.1:\d+ gave no answer within 0\.3 s to get \/version/);
   } finally {
+    for (const socket of sockets) socket.destroy();
     silent.close();
   }
 });
