@@ -1,0 +1,32 @@
+/**
+ * The library API: each stage of the pipeline as a function, composed by the CLI.
+ *
+ * ```ts
+ * import { decodeDump, convertDumps, serialize, toList } from 'calico-migrate/src/index.ts';
+ * const dump = decodeDump('calico.json', text);            // read → raw records
+ * const { objects, report, blocked } = convertDumps([dump], 'v3.0', 'crd'); // parse → migrate → validate → report
+ * process.stdout.write(serialize(toList(objects), 'yaml'));
+ * ```
+ */
+export { decodeDump, INPUT_FORMATS, type DecodedDump, type InputFormat, type RawRecord } from './input/dump.js';
+export { parseDumps, type ParseResult } from './parse/index.js';
+export { convertDumps, type ConvertResult } from './convert.js';
+export { checkSteps, runSteps, type MigrationResult, type TargetDefinition } from './migrate/run.js';
+export { defineStep, register, OutputBuilder, type Step, type RegisteredStep, type StepContext, type StepOutput } from './migrate/step.js';
+export { STEPS } from '../migrations/index.js';
+export { TARGETS } from './targets.js';
+export { buildReport, isBlocked } from './report/build.js';
+export { renderSummary } from './report/render.js';
+export { serialize, sortKeys, toList, type OutputFormat } from './output/serialize.js';
+export { readLive, type LiveRead } from './datastore/index.js';
+export { readEtcdV2 } from './datastore/etcd-v2.js';
+export { readEtcdV3 } from './datastore/etcd-v3.js';
+export { readKubernetes, clusterIssues, type ClusterFacts } from './datastore/kubernetes.js';
+export { resolveSettings, describeSettings, parseCalicoctlConfig, type DatastoreSettings, type ResolvedSettings } from './datastore/settings.js';
+export { parseSelector, validateSelector, renameSelectorLabel, evaluateSelector, type SelectorNode } from './selector.js';
+export { validateV3Object } from './v3/validate.js';
+export { convertFelixKey, FELIX_FIELDS } from './v3/felix-config.js';
+export { CalicoMigrateError, EXIT, type ErrorCode } from './errors.js';
+export type { Report, RecordOutcome, Issue, Rename, Disposition, Severity } from './model/report.js';
+export type { TargetObject, TargetVersion, OutputForm } from './model/target.js';
+export type { V1Item, V1Snapshot } from './model/v1.js';
