@@ -17,17 +17,12 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { TPR_KINDS } from '../src/datastore/kubernetes.js';
 import { startK8sServer, type K8sTestServer } from './k8s-server/index.js';
 import { REPO_ROOT, runCli } from './_helpers/cli.js';
 
 const REAL = process.env['CALICO_MIGRATE_CLUSTER'] === '1';
-const KINDS = [
-  { group: 'projectcalico.org', plural: 'globalconfigs', kind: 'GlobalConfig' },
-  { group: 'projectcalico.org', plural: 'ippools', kind: 'IpPool' },
-  { group: 'projectcalico.org', plural: 'globalbgppeers', kind: 'GlobalBgpPeer' },
-  { group: 'projectcalico.org', plural: 'globalbgpconfigs', kind: 'GlobalBgpConfig' },
-  { group: 'alpha.projectcalico.org', plural: 'systemnetworkpolicies', kind: 'SystemNetworkPolicy' },
-] as const;
+const KINDS = TPR_KINDS;
 
 const SEED: Record<string, Record<string, unknown>[]> = {
   globalconfigs: [
