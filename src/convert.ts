@@ -22,11 +22,17 @@ export interface ConvertResult {
   readonly blocked: boolean;
 }
 
-/**
- * Converts decoded dumps to a target. `sourceIssues` are observations about the source itself (a
- * live cluster's state) that belong in the report beside the per-record ones.
- */
-export function convertDumps(dumps: readonly DecodedDump[], to: TargetVersion, form: OutputForm = 'crd', sourceIssues: readonly Issue[] = []): ConvertResult {
+/** What a live read adds to a conversion. */
+export interface LiveSource {
+  /** Observations about the source itself (a live cluster's state), reported beside the records. */
+  readonly issues?: readonly Issue[];
+  /** What pins the snapshot that was read. */
+  readonly fingerprint?: Readonly<Record<string, string>>;
+}
+
+/** Converts decoded dumps to a target. */
+export function convertDumps(dumps: readonly DecodedDump[], to: TargetVersion, form: OutputForm = 'crd', live: LiveSource = {}): ConvertResult {
+  const sourceIssues = live.issues ?? [];
   if (!FORMS_OF[to].includes(form)) {
     throw new CalicoMigrateError('E_USAGE', `--form ${form} is not available for --to ${to} (use ${FORMS_OF[to].join(' or ')})`);
   }
@@ -34,6 +40,6 @@ export function convertDumps(dumps: readonly DecodedDump[], to: TargetVersion, f
   checkSteps(steps, V1_ITEM_TYPES);
   const parsed = parseDumps(dumps);
   const migrated = runSteps(parsed.snapshot, steps, TARGETS[to], form);
-  const report = buildReport(dumps, { ...parsed, issues: [...sourceIssues, ...parsed.issues] }, migrated, { version: to, form }, migrated.objects.length);
+  const report = buildReport(dumps, { ...parsed, issues: [...sourceIssues, ...parsed.issues] }, migrated, { version: to, form }, migrated.objects.length, live.fingerprint);
   return { objects: migrated.objects, report, blocked: isBlocked(report) };
 }

@@ -46,8 +46,12 @@ export interface SourceFileInfo {
 }
 
 export interface SourceInfo {
-  readonly type: 'files';
+  /** `files` for dumps, `live` for a datastore read directly. */
+  readonly type: 'files' | 'live';
+  /** The dumps read; for a live read, the one snapshot (its path names the datastore). */
   readonly files: readonly SourceFileInfo[];
+  /** For a live read: what pins the snapshot (etcd index, revision, resourceVersions). */
+  readonly fingerprint?: Readonly<Record<string, string>>;
 }
 
 export interface ReportSummary {

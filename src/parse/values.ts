@@ -3,7 +3,7 @@
  * They throw `ValueError` with a message naming the field; the record parsers turn that into a
  * report entry for the record's origin. Tolerated quirks are documented at each parser.
  */
-import { formatCidr, parseCidr, type Cidr } from '../net.js';
+import { parseCidr, type Cidr } from '../net.js';
 import type { V1Action, V1EntityRule, V1IcmpFields, V1PolicySpec, V1Pool, V1Port, V1Rule } from '../model/v1.js';
 import { isRecord } from '../input/dump.js';
 import { compact } from '../util.js';
@@ -337,8 +337,4 @@ export function parseNodeMesh(raw: string, what: string): boolean {
   const v = parseJsonValue(raw, what);
   if (isRecord(v) && typeof v['enabled'] === 'boolean') return v['enabled'];
   throw new ValueError(`${what} ${JSON.stringify(raw)} is neither {"enabled": true|false} nor true/false`);
-}
-
-export function describeCidr(c: Cidr): string {
-  return formatCidr(c);
 }

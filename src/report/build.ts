@@ -12,20 +12,28 @@ function compareIssues(a: Issue, b: Issue): number {
   return SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity] || byString(a.origin ?? '', b.origin ?? '') || byString(a.code, b.code) || byString(a.message, b.message);
 }
 
-/** How many records a decoded dump holds: etcd keys, TPR objects, Node annotations and fields. */
+/** How many of the accounted records came from a dump (etcd keys, TPR objects, Node annotations and fields). */
 export function countRecords(dump: DecodedDump, outcomes: readonly RecordOutcome[]): number {
   return outcomes.filter((o) => o.file === dump.path).length;
 }
 
-export function buildReport(dumps: readonly DecodedDump[], parsed: ParseResult, migrated: MigrationResult, target: { version: TargetVersion; form: OutputForm }, objectCount: number): Report {
+export function buildReport(
+  dumps: readonly DecodedDump[],
+  parsed: ParseResult,
+  migrated: MigrationResult,
+  target: { version: TargetVersion; form: OutputForm },
+  objectCount: number,
+  fingerprint?: Readonly<Record<string, string>>,
+): Report {
   const records = [...parsed.failures, ...migrated.outcomes].sort((a, b) => byString(a.origin, b.origin) || byString(a.file, b.file));
   const issues = [...parsed.issues, ...migrated.issues].sort(compareIssues);
   const count = (d: RecordOutcome['disposition']) => records.filter((r) => r.disposition === d).length;
   return {
     tool: { name: 'calico-migrate', reportVersion: 1 },
     source: {
-      type: 'files',
+      type: fingerprint ? 'live' : 'files',
       files: dumps.map((d) => ({ path: d.path, format: d.format, sha256: d.sha256, records: countRecords(d, records) })),
+      ...(fingerprint ? { fingerprint } : {}),
     },
     target: target.version,
     form: target.form,

@@ -29,3 +29,17 @@ test('etcd v3 reader: 251 keys read in pages of 7 at one revision, Calico v3 key
   const keys = paged.dump.records.map((r) => (r.type === 'etcd' ? r.key : ''));
   t.deepEqual(keys, [...keys].sort());
 });
+
+test('live convert: the report says the source was live and carries its fingerprint', async (t) => {
+  const { runCli } = await import('../_helpers/cli.js');
+  const { mkdtemp, readFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const path = join(await mkdtemp(join(tmpdir(), 'calico-migrate-live-report-')), 'r.json');
+  const run = await runCli(['convert', '--to', 'v2.5', '--datastore-type', 'etcdv3', '--etcd-endpoints', etcd.endpoint, '--report', path]);
+  t.not(run.code, 1, run.stderr);
+  const report = JSON.parse(await readFile(path, 'utf8')) as { source: { type: string; fingerprint: Record<string, string> } };
+  t.is(report.source.type, 'live');
+  t.is(report.source.fingerprint['source'], 'etcdv3');
+  t.regex(report.source.fingerprint['revision'] ?? '', /^\d+$/);
+});

@@ -36,7 +36,7 @@ export async function runConvert(opts: ConvertOptions, io: CliIo): Promise<numbe
   }
   const live = opts.fromFile.length > 0 ? undefined : (await readSource(opts.source ?? {}, io)).live;
   const dumps = live ? [live.dump] : await readDumps(opts.fromFile, io.cwd, opts.inputFormat);
-  const result = convertDumps(dumps, opts.to, opts.form, live?.issues ?? []);
+  const result = convertDumps(dumps, opts.to, opts.form, live ?? {});
 
   let written: string;
   if (opts.outDir) {

@@ -31,7 +31,7 @@ export async function runDetect(opts: { readonly to: TargetVersion; readonly out
   const felix = (name: string) => parsed.snapshot.items.find((i) => i.type === 'felix-global-config' && i.name.toLowerCase() === name);
   const version = felix('calicoversion');
   const clusterType = felix('clustertype');
-  const converted = convertDumps([live.dump], opts.to, 'crd', live.issues ?? []);
+  const converted = convertDumps([live.dump], opts.to, 'crd', live);
   const result: DetectResult = {
     source: { datastoreType: resolved.settings.datastoreType, location: live.dump.path.replace(/^\S+ /, '') },
     ...(version && version.type === 'felix-global-config' ? { calicoVersion: version.value } : {}),
