@@ -28,3 +28,10 @@ export function tpr(kind: string, name: string, spec: unknown, apiVersion = 'pro
 export function node(name: string, annotations: Record<string, string>, podCIDR?: string): unknown {
   return { apiVersion: 'v1', kind: 'Node', metadata: { name, annotations }, spec: podCIDR ? { podCIDR } : {} };
 }
+
+/** An etcd IPAM block key with its value: `allocations` as Calico IPAM stores them (null = free). */
+export function block(cidr: string, host: string, allocations: (number | null)[]): Record<string, string> {
+  return {
+    [`/calico/ipam/v2/assignment/ipv4/block/${cidr.replace('/', '-')}`]: JSON.stringify({ cidr, affinity: `host:${host}`, strictAffinity: false, allocations, unallocated: [], attributes: [] }),
+  };
+}

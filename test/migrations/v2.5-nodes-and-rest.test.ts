@@ -4,7 +4,7 @@ import { step as nodeBgp } from '../../migrations/v2.5/0060-node-bgp-data.js';
 import { step as ipam } from '../../migrations/v2.5/0070-calico-ipam.js';
 import { step as endpoints } from '../../migrations/v2.5/0080-endpoints-and-profiles.js';
 import { step as other } from '../../migrations/v2.5/0090-runtime-and-other-data.js';
-import { node, parseFlat, parseObjects, runStep, tpr } from '../_helpers/items.js';
+import { block, node, parseFlat, parseObjects, runStep, tpr } from '../_helpers/items.js';
 
 test('0060: etcd BGP address, network, AS number, node peer and log level become one Node annotation patch', (t) => {
   const out = runStep(nodeBgp, parseFlat({
@@ -80,10 +80,6 @@ test('0060: Calico data already on Kubernetes Nodes stays in place; unknown Cali
     ['Node/w1 annotation projectcalico.org/Something', 'unknown-annotation'],
     ['Node/w1 spec.podCIDR', 'kept-in-place'],
   ]);
-});
-
-const block = (cidr: string, host: string, allocations: (number | null)[]) => ({
-  [`/calico/ipam/v2/assignment/ipv4/block/${cidr.replace('/', '-')}`]: JSON.stringify({ cidr, affinity: `host:${host}`, strictAffinity: false, allocations, unallocated: [], attributes: [] }),
 });
 
 test('0070: allocated Calico IPAM blocks are a blocker naming blocks, nodes and pools', (t) => {

@@ -13,7 +13,7 @@ import { step as workloadEndpoints } from '../../migrations/v3.0/0074-workload-e
 import { step as ipam } from '../../migrations/v3.0/0080-calico-ipam.js';
 import { step as other } from '../../migrations/v3.0/0090-runtime-and-other-data.js';
 import { OUTPUT_FORMS } from '../../src/model/target.js';
-import { parseFlat, parseObjects, runStep, tpr } from '../_helpers/items.js';
+import { block, parseFlat, parseObjects, runStep, tpr } from '../_helpers/items.js';
 
 const V3 = 'projectcalico.org/v3';
 
@@ -294,10 +294,6 @@ test('0074-workload-endpoints: crd form: k8s endpoints are skipped as derived fr
 
 // ---------------------------------------------------------------------------------------------
 // 0080-calico-ipam
-
-const block = (cidr: string, host: string, allocations: (number | null)[]) => ({
-  [`/calico/ipam/v2/assignment/ipv4/block/${cidr.replace('/', '-')}`]: JSON.stringify({ cidr, affinity: `host:${host}`, strictAffinity: false, allocations, unallocated: [], attributes: [] }),
-});
 
 for (const form of OUTPUT_FORMS) {
   test(`0080-calico-ipam: ${form} form: every IPAM record is skipped, and allocated blocks are one blocker naming blocks, nodes and pools`, (t) => {
