@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'E_SOURCE_UNSUPPORTED'
   | 'E_SOURCE_PROTOCOL'
   | 'E_STEP_REGISTRY'
+  | 'E_TARGET_UNREACHABLE'
   | 'E_INTERNAL';
 
 /** An error with a stable code and a one-line message meant for the operator. */

@@ -134,7 +134,7 @@ export function kubeConfigFor(settings: DatastoreSettings, env: Readonly<Record<
 }
 
 /** The status body of an ApiException (client-node gives it as JSON text). */
-function statusOf(e: ApiException<unknown>): { reason?: string; message?: string } {
+export function statusOf(e: ApiException<unknown>): { reason?: string; message?: string } {
   let b: unknown = e.body;
   if (typeof b === 'string') {
     try {
