@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'E_SOURCE_PROTOCOL'
   | 'E_STEP_REGISTRY'
   | 'E_TARGET_UNREACHABLE'
+  | 'E_TARGET_STATE'
   | 'E_INTERNAL';
 
 /** An error with a stable code and a one-line message meant for the operator. */

@@ -2,13 +2,15 @@
  * IP pools → IPPool, named from the CIDR (compressed IPv6, `.`, `:` and `/` → `-`), with the v1
  * API spec libcalico-go v1.6 writes: `{cidr, ipip: {enabled, mode}, nat-outgoing, disabled}`.
  * `ipip` appears only when the pool has a tunnel interface or a mode; false fields are omitted.
- * The legacy `ipam` flag has no place in this form (libcalico-go recomputes it as !disabled).
+ * The legacy `ipam` flag has no place in this form (libcalico-go recomputes it as !disabled): a value
+ * that disagrees with `disabled` is reported as not carried, as is a tunnel interface other than tunl0.
  */
 import { defineStep, OutputBuilder } from '../../src/migrate/step.js';
 import { cidrToName } from '../../src/names.js';
 import { formatCidr, isMasked, maskCidr } from '../../src/net.js';
 import { compact } from '../../src/util.js';
 import { CRD_API_VERSION } from './common.js';
+import { poolFieldsLost } from '../shared/pool-fields.js';
 
 export const step = defineStep({
   id: '0030-ip-pools',
@@ -36,18 +38,10 @@ export const step = defineStep({
         [item],
       );
       if (item.storedName !== undefined) out.rename(item, 'IPPool', item.storedName, name);
-      if (pool.ipam === false && !pool.disabled) {
-        out.converted(item, [id], {
-          severity: 'warning',
-          code: 'pool-ipam-false',
-          message: `legacy pool ${formatCidr(pool.cidr)} has ipam:false, which this form cannot express; the pool becomes available for allocation`,
-          hint: 'if nothing may be allocated from this pool, set disabled: true on it',
-        });
-      } else if (ipipOn && pool.cidr.ip.family === 6) {
-        out.converted(item, [id], { severity: 'warning', code: 'ipip-on-ipv6-pool', message: `IPIP is enabled on IPv6 pool ${formatCidr(pool.cidr)}; IPIP only carries IPv4 and has no effect there` });
-      } else {
-        out.converted(item, [id]);
-      }
+      const note = ipipOn && pool.cidr.ip.family === 6
+        ? { severity: 'warning' as const, code: 'ipip-on-ipv6-pool', message: `IPIP is enabled on IPv6 pool ${formatCidr(pool.cidr)}; IPIP only carries IPv4 and has no effect there` }
+        : undefined;
+      out.converted(item, [id], note, poolFieldsLost(item, pool));
     }
     return out.build();
   },

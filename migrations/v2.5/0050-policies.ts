@@ -40,7 +40,7 @@ export const step = defineStep({
 
 /** Converts one policy; returns its GlobalNetworkPolicy name when it was written. */
 function convertPolicy(item: PolicyItem, tags: ReadonlyMap<string, readonly string[]>, out: OutputBuilder): string | undefined {
-  const notes: RuleNotes = { problems: [], masked: [], logPrefixes: [], namespaceTags: [] };
+  const notes: RuleNotes = { problems: [], masked: [], lost: [], namespaceTags: [] };
   const spec = policySpecToV1Api(item.spec, notes);
   if (notes.problems.length > 0) {
     out.failed(item, 'invalid-rule', notes.problems.join('; '), 'fix the policy in the source datastore and run the conversion again');
@@ -68,17 +68,14 @@ function convertPolicy(item: PolicyItem, tags: ReadonlyMap<string, readonly stri
   if (lost.length > 0) {
     out.issue(item, 'warning', 'tag-matches-nothing', `rules use tag(s) ${lost.join(', ')}, applied by user profile(s) ${[...new Set(lost.flatMap((t) => tags.get(t) ?? []))].join(', ')}, which the v2.5 Kubernetes datastore does not keep: those rules will match nothing`, 'select the endpoints by label instead of by tag before upgrading');
   }
-  if (notes.logPrefixes.length > 0) {
-    out.issue(item, 'warning', 'rule-log-prefix-dropped', `the v1 API rule shape has no log prefix; dropped ${notes.logPrefixes.join('; ')}`, 'Log rules still log, with Felix\'s default prefix');
-  }
   if (item.kind === 'system-network-policy') {
     out.converted(item, [id], {
       severity: 'info',
       code: 'system-network-policy-migrated',
       message: `SystemNetworkPolicy ${item.name} migrated to GlobalNetworkPolicy ${name} (the official v2.5 job dropped SystemNetworkPolicies); its Calico name changes from snp.projectcalico.org/${item.name} to ${name}`,
-    });
+    }, notes.lost);
   } else {
-    out.converted(item, [id]);
+    out.converted(item, [id], undefined, notes.lost);
   }
   return name;
 }

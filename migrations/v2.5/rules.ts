@@ -3,7 +3,9 @@
  * (libcalico-go v1.7 `lib/api/rule.go`): `action` always present, `source` and `destination`
  * always present (as `{}` when empty), merged `nets`/`notNets`, lowercase actions and protocols.
  */
-import type { V1EntityRule, V1PolicySpec, V1Rule } from '../../src/model/v1.js';
+import type { LostField } from '../../src/model/report.js';
+import { isPortName, type V1EntityRule, type V1PolicySpec, type V1Rule } from '../../src/model/v1.js';
+import { logPrefixLost } from '../shared/rule-fields.js';
 import { formatCidr, isMasked, maskCidr, parseCidr } from '../../src/net.js';
 import { compact } from '../../src/util.js';
 import { namespaceOfTag } from '../shared/tags.js';
@@ -12,7 +14,8 @@ import { namespaceOfTag } from '../shared/tags.js';
 export interface RuleNotes {
   readonly problems: string[];
   readonly masked: string[];
-  readonly logPrefixes: string[];
+  /** Rule fields the v1 API shape cannot hold (log prefixes): the record is converted with loss. */
+  readonly lost: LostField[];
   /** Namespace tags rewritten as `calico/k8s_ns` selectors. */
   readonly namespaceTags: string[];
 }
@@ -62,7 +65,11 @@ function entity(e: V1EntityRule, where: string, notes: RuleNotes): Record<string
 }
 
 export function ruleToV1Api(rule: V1Rule, where: string, notes: RuleNotes): Record<string, unknown> {
-  if (rule.logPrefix !== undefined) notes.logPrefixes.push(`${where}: ${JSON.stringify(rule.logPrefix)}`);
+  if (rule.logPrefix !== undefined) notes.lost.push(logPrefixLost(where, rule.logPrefix, 'v1 API (v2.5/v2.6)'));
+  for (const [side, e] of [['source', rule.source], ['destination', rule.destination]] as const) {
+    const named = [...(e.ports ?? []), ...(e.notPorts ?? [])].filter(isPortName);
+    if (named.length > 0) notes.problems.push(`${where} ${side}: named port(s) ${named.join(', ')}: the v2.5/v2.6 policy API has no named ports (Calico v3.0 adds them), and dropping them would widen the rule`);
+  }
   const hasPorts = [rule.source, rule.destination].some((e) => (e.ports?.length ?? 0) > 0 || (e.notPorts?.length ?? 0) > 0);
   if (hasPorts && !['tcp', 'udp', 6, 17].includes(rule.protocol ?? '')) {
     notes.problems.push(`${where}: ports need protocol tcp or udp (got ${rule.protocol === undefined ? 'none' : JSON.stringify(rule.protocol)})`);

@@ -17,6 +17,7 @@ import type { OutputForm } from '../../src/model/target.js';
 import { normalizeName } from '../../src/names.js';
 import { convertFelixKey } from '../../src/v3/felix-config.js';
 import { v3Object } from './common.js';
+import { hostNodeId } from './endpoint-values.js';
 
 type FelixItem = ItemOf<'felix-global-config' | 'felix-host-config'>;
 
@@ -121,7 +122,8 @@ function emit(objects: Map<string, Pending>, cluster: Pending, form: OutputForm,
     const spec = Object.fromEntries(Object.entries(p.spec).filter(kept));
     const annotations = Object.fromEntries(Object.entries(p.annotations).filter(kept));
     const id = out.emit(v3Object(form, 'FelixConfiguration', name, spec, { annotations }), fed);
-    for (const item of fed) out.converted(item, [id]);
+    // In the calicoctl form a per-host key also makes its host a v3 Node, as calico-upgrade does.
+    for (const item of fed) out.converted(item, form === 'calicoctl' && item.type === 'felix-host-config' ? [id, hostNodeId(item.host)] : [id]);
   }
   const clusterFed = cluster.fed.filter((i) => !failed.has(i));
   if (clusterFed.length > 0) {

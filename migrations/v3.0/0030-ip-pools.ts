@@ -1,14 +1,16 @@
 /**
  * IP pools → v3 IPPool (libcalico-go `lib/upgrade/converters/ippool.go`): name from the CIDR,
  * `ipipMode` Never when the pool has no tunnel interface, CrossSubnet for `cross-subnet`, else
- * Always; `natOutgoing` from `masquerade`; `disabled` copied. The legacy `ipam:false` flag has no v3
- * equivalent and upstream ignored it silently; here it is reported.
+ * Always; `natOutgoing` from `masquerade`; `disabled` copied. The legacy `ipam` flag has no v3
+ * equivalent and upstream ignored it silently; here a value that disagrees with `disabled` is
+ * reported as not carried.
  */
 import { defineStep, OutputBuilder, type ItemOf } from '../../src/migrate/step.js';
 import { cidrToName } from '../../src/names.js';
 import { cidrsOverlap, formatCidr, isMasked, maskCidr } from '../../src/net.js';
 import { compact } from '../../src/util.js';
 import { v3Object } from './common.js';
+import { poolFieldsLost } from '../shared/pool-fields.js';
 
 type PoolItem = ItemOf<'ip-pool'>;
 
@@ -54,16 +56,7 @@ export const step = defineStep({
       if (pool.ipip === '' && pool.ipipMode !== '') {
         out.issue(item, 'info', 'ipip-mode-without-tunnel', `pool ${formatCidr(pool.cidr)} has ipip_mode ${pool.ipipMode} but no tunnel interface, so IPIP was off: ipipMode Never`);
       }
-      if (pool.ipam === false && !pool.disabled) {
-        out.converted(item, [id], {
-          severity: 'warning',
-          code: 'pool-ipam-false',
-          message: `legacy pool ${formatCidr(pool.cidr)} has ipam:false, which v3 cannot express; the pool becomes available for allocation`,
-          hint: 'if nothing may be allocated from this pool, set disabled: true on it',
-        });
-      } else {
-        out.converted(item, [id]);
-      }
+      out.converted(item, [id], undefined, poolFieldsLost(item, pool));
     }
     return out.build();
   },

@@ -6,7 +6,8 @@
  * an explicit Egress type on a preDNAT policy dropped with a warning (calico#1796, which upstream
  * left open for explicit types). Generated, legacy and other-tier policies are skipped as in v2.5.
  */
-import { defineStep, OutputBuilder, type ItemOf } from '../../src/migrate/step.js';
+import { defineStep, notCarried, OutputBuilder, type ItemOf } from '../../src/migrate/step.js';
+import type { LostField } from '../../src/model/report.js';
 import type { OutputForm } from '../../src/model/target.js';
 import { convertNameNoDots } from '../../src/names.js';
 import { compact } from '../../src/util.js';
@@ -18,12 +19,14 @@ import { convertSelector, newNotes, reportLostTags, reportNotes, rulesToV3 } fro
 
 type PolicyItem = ItemOf<'policy'>;
 
-function types(item: PolicyItem, out: OutputBuilder): ('Ingress' | 'Egress')[] {
+function types(item: PolicyItem, lost: LostField[]): ('Ingress' | 'Egress')[] {
   const { spec } = item;
   if (!spec.types || spec.types.length === 0) return spec.preDNAT ? ['Ingress'] : ['Ingress', 'Egress'];
   const mapped = [...new Set(spec.types.map((t) => (t === 'ingress' ? 'Ingress' : 'Egress') as 'Ingress' | 'Egress'))];
   if (spec.preDNAT && mapped.includes('Egress')) {
-    out.issue(item, 'warning', 'prednat-egress-type-dropped', 'preDNAT policy lists type Egress, which v3 forbids for preDNAT; Egress was dropped (calico#1796)');
+    spec.types.forEach((t, i) => {
+      if (t === 'egress') lost.push(notCarried(`${item.kind === 'etcd-policy' ? '' : 'spec.'}types[${i}]`, t, 'v3 forbids type Egress on a preDNAT policy, so it was dropped (calico#1796); preDNAT policy only ever applied to ingress'));
+    });
     return mapped.filter((t) => t !== 'Egress');
   }
   return mapped;
@@ -41,7 +44,7 @@ function convert(item: PolicyItem, form: OutputForm, tags: ReadonlyMap<string, r
     ingress: rulesToV3(spec.ingress, 'ingress', notes),
     egress: rulesToV3(spec.egress, 'egress', notes),
     selector: spec.selector === '' ? undefined : convertSelector(spec.selector, 'selector', notes),
-    types: types(item, out),
+    types: types(item, notes.lost),
     doNotTrack: spec.doNotTrack || undefined,
     preDNAT: preDNAT || undefined,
     applyOnForward: spec.applyOnForward || spec.doNotTrack || preDNAT || undefined,
@@ -63,7 +66,7 @@ function convert(item: PolicyItem, form: OutputForm, tags: ReadonlyMap<string, r
   }
   out.converted(item, [id], item.kind === 'system-network-policy'
     ? { severity: 'info', code: 'system-network-policy-migrated', message: `SystemNetworkPolicy ${item.name} migrated to GlobalNetworkPolicy ${name} (no official tool migrated SystemNetworkPolicies)` }
-    : undefined);
+    : undefined, notes.lost);
   return name;
 }
 

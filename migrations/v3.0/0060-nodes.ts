@@ -3,8 +3,10 @@
  * `lib/upgrade/converters/node.go`): name normalised without a hash (two hosts landing on one name
  * are a clash), `bgp.ipv4Address`/`ipv6Address` with the mask of `network_v4`/`network_v6` (full mask
  * when none), `bgp.asNumber`, `bgp.ipv4IPIPTunnelAddr` from the per-host IpInIpTunnelAddr, and
- * `orchRefs`. Upstream dropped the tunnel address of a node without a BGP address and ignored hosts
- * that exist only under /calico/bgp/v1/host; both are kept here.
+ * `orchRefs`. As upstream, every host directory under /calico/v1/host is a Node, even one holding only
+ * endpoints or per-host Felix keys (its spec is then empty). Upstream dropped the tunnel address of a
+ * node without a BGP address and ignored hosts that exist only under /calico/bgp/v1/host; both are
+ * kept here.
  *
  * In the CRD form nodes are Kubernetes Nodes: data from etcd becomes annotation patches
  * (`projectcalico.org/IPv4Address`, `IPv6Address`, `ASNumber`), and data already on Nodes stays.
@@ -27,29 +29,17 @@ interface HostData {
   v6?: { address: string; fed: V1Item[] };
   asn?: { value: number; item: V1Item };
   tunnel?: { value: string; item: V1Item };
-  orchRefs?: { value: { nodeName?: string; orchestrator: string }[]; item: V1Item };
+  orchRefs?: { value: readonly { readonly nodeName?: string; readonly orchestrator: string }[]; item: V1Item };
   marker?: V1Item;
+  /** Records of other steps in the host's directory (endpoints, per-host Felix keys) that make it a Node. */
+  members?: V1Item[];
 }
+
+/** Item types stored under `/calico/v1/host/<host>/` that other steps convert, each making its host a Node. */
+const MEMBER_TYPES: ReadonlySet<V1Item['type']> = new Set(['felix-host-config', 'host-endpoint', 'workload-endpoint']);
 
 function withPrefix(ip: Ip, network: Cidr | undefined): string {
   return `${formatIp(ip)}/${network ? network.prefix : ip.family === 4 ? 32 : 128}`;
-}
-
-function parseOrchRefs(value: string): { nodeName?: string; orchestrator: string }[] | undefined {
-  try {
-    const v: unknown = JSON.parse(value);
-    if (!Array.isArray(v)) return undefined;
-    const refs: { nodeName?: string; orchestrator: string }[] = [];
-    for (const r of v) {
-      if (typeof r !== 'object' || r === null) return undefined;
-      const { orchestrator, nodeName } = r as Record<string, unknown>;
-      if (typeof orchestrator !== 'string' || (nodeName !== undefined && typeof nodeName !== 'string')) return undefined;
-      refs.push(compact({ nodeName, orchestrator }));
-    }
-    return refs;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Gathers etcd items per host; items that carry nothing for v3 are accounted here and then. */
@@ -98,9 +88,7 @@ function collect(items: readonly NodeItem[], out: OutputBuilder, form: OutputFor
         if (item.field === 'bird_ip') {
           out.skipped(item, 'derived-bird-ip', `copy of ${item.host}'s BGP IPv4 address written by libcalico-go; the address itself is migrated`);
         } else if (item.field === 'orchestrator_refs' && form === 'calicoctl') {
-          const refs = parseOrchRefs(item.value);
-          if (refs) d.orchRefs = { value: refs, item };
-          else out.failed(item, 'invalid-value', `orchestrator_refs ${JSON.stringify(item.value)} is not a list of {orchestrator, nodeName}`);
+          d.orchRefs = { value: [...(item.orchRefs ?? [])], item };
         } else if (item.field === 'orchestrator_refs') {
           out.skipped(item, 'derived-orchestrator-refs', `orchestrator references of ${item.host}; the Kubernetes datastore derives them from the Node`);
         } else if (form === 'calicoctl') {
@@ -126,7 +114,7 @@ function collect(items: readonly NodeItem[], out: OutputBuilder, form: OutputFor
 }
 
 /** The v3 Node of the calicoctl form. */
-function calicoctlNode(d: HostData, name: string, out: OutputBuilder): { object: TargetObject; fed: V1Item[] } | undefined {
+function calicoctlNode(d: HostData, name: string, out: OutputBuilder): Built | undefined {
   const fed: V1Item[] = [...(d.v4?.fed ?? []), ...(d.v6?.fed ?? []), ...(d.tunnel ? [d.tunnel.item] : []), ...(d.orchRefs ? [d.orchRefs.item] : []), ...(d.marker ? [d.marker] : [])];
   const hasAddress = d.v4 !== undefined || d.v6 !== undefined || d.tunnel !== undefined;
   if (d.asn && !hasAddress) {
@@ -134,13 +122,21 @@ function calicoctlNode(d: HostData, name: string, out: OutputBuilder): { object:
   } else if (d.asn) {
     fed.push(d.asn.item);
   }
-  if (fed.length === 0) return undefined;
+  const members = d.members ?? [];
+  if (fed.length === 0 && members.length === 0) return undefined;
   const bgp = hasAddress ? compact({ asNumber: d.asn?.value, ipv4Address: d.v4?.address, ipv6Address: d.v6?.address, ipv4IPIPTunnelAddr: d.tunnel?.value }) : undefined;
-  return { object: v3Object('calicoctl', 'Node', name, compact({ bgp, orchRefs: d.orchRefs?.value })), fed };
+  return { object: v3Object('calicoctl', 'Node', name, compact({ bgp, orchRefs: d.orchRefs?.value })), fed, members };
+}
+
+/** A Node (or Node patch) to write: the items this step converts into it, and member records of other steps. */
+interface Built {
+  readonly object: TargetObject;
+  readonly fed: V1Item[];
+  readonly members: readonly V1Item[];
 }
 
 /** The annotation patch of the CRD form (etcd data only). */
-function crdPatch(d: HostData, name: string): { object: TargetObject; fed: V1Item[] } | undefined {
+function crdPatch(d: HostData, name: string): Built | undefined {
   const annotations: Record<string, string> = {};
   const fed: V1Item[] = [];
   if (d.v4) {
@@ -156,7 +152,22 @@ function crdPatch(d: HostData, name: string): { object: TargetObject; fed: V1Ite
     fed.push(d.asn.item);
   }
   if (fed.length === 0) return undefined;
-  return { object: { apiVersion: 'v1', kind: 'Node', metadata: { name, annotations } }, fed };
+  return { object: { apiVersion: 'v1', kind: 'Node', metadata: { name, annotations } }, fed, members: [] };
+}
+
+/**
+ * calico-upgrade lists nodes from the host directories (`/calico/v1/host/<name>`), so a host with only
+ * endpoints or per-host Felix keys (a bare-metal Felix host) is a Node too. The records themselves
+ * are converted by their own steps, which name the Node among their targets; a Node that no
+ * converted record names is not written.
+ */
+function addHostDirectories(all: readonly V1Item[], hosts: Map<string, HostData>): void {
+  for (const item of all) {
+    if (item.store !== 'etcd' || !MEMBER_TYPES.has(item.type) || !('host' in item)) continue;
+    const d = hosts.get(item.host) ?? { host: item.host };
+    hosts.set(item.host, d);
+    (d.members ??= []).push(item);
+  }
 }
 
 export const step = defineStep({
@@ -164,18 +175,19 @@ export const step = defineStep({
   target: 'v3.0',
   summary: 'Per-node BGP data becomes v3 Nodes (calicoctl form) or annotation patches on Kubernetes Nodes (CRD form).',
   handles: HANDLES,
-  transform(items, { form }) {
+  transform(items, { form, snapshot }) {
     const out = new OutputBuilder();
     const inPlace = form === 'crd' ? items.filter((i) => i.store === 'kubernetes' && (i.type === 'node-ipv4-address' || i.type === 'node-as-number')) : [];
     for (const item of inPlace) out.skipped(item, 'kept-in-place', 'Calico v3 reads this annotation from the Node as it is; nothing to write');
     const hosts = collect(items.filter((i) => !inPlace.includes(i)), out, form);
+    if (form === 'calicoctl') addHostDirectories(snapshot.items, hosts);
     let patches = 0;
     for (const [host, d] of [...hosts].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const name = normalizeName(host);
       const built = form === 'calicoctl' ? calicoctlNode(d, name, out) : crdPatch(d, name);
       if (!built) continue;
-      const id = out.emit(built.object, built.fed);
-      const first = built.fed[0];
+      const id = out.emit(built.object, [...built.fed, ...built.members]);
+      const first = built.fed[0] ?? built.members[0];
       if (first) out.rename(first, 'Node', host, name);
       for (const item of built.fed) out.converted(item, [id]);
       if (form === 'crd') patches++;

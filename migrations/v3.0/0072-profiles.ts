@@ -52,7 +52,7 @@ function convertProfile(name: string, parts: readonly ProfilePart[], out: Output
     if (!part('tags')) out.issue(first, 'info', 'profile-without-tags', `profile ${name} has no tags key (the v1 client could not read it, but Felix applied its rules); converted`);
     reportNotes(first, notes, out);
   }
-  for (const p of parts) out.converted(p, [id]);
+  for (const p of parts) out.converted(p, [id], undefined, p.part === 'rules' ? notes.lost : []);
 }
 
 export const step = defineStep({

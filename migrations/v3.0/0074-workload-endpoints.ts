@@ -5,38 +5,37 @@
  * `active_instance_id` (k8s) or the workload id (cni), names built by the v3 rules with doubled
  * dashes, profiles renamed, `calico/k8s_ns` relabelled `projectcalico.org/namespace`. Beyond
  * upstream, the `projectcalico.org/namespace` and `projectcalico.org/orchestrator` labels clientv3
- * adds on create are set here too. OpenStack endpoints are recreated by networking-calico and
- * skipped; in the CRD form endpoints are derived from Pods.
+ * adds on create are set here too, `ports` (named ports policies select) are carried with protocols
+ * re-cased, and other orchestrators keep `active_instance_id` as `containerID`. v3 has no endpoint
+ * `state`: a state other than `active` is reported as not carried. The record also feeds its host's
+ * v3 Node. OpenStack endpoints are recreated by networking-calico and skipped; in the CRD form
+ * endpoints are derived from Pods.
  */
 import { defineStep, OutputBuilder, type ItemOf } from '../../src/migrate/step.js';
 import { convertName, normalizeName, workloadEndpointName } from '../../src/names.js';
 import { formatCidr, formatIp, maskCidr, parseCidr, parseIp } from '../../src/net.js';
 import { compact } from '../../src/util.js';
 import { v3Object } from './common.js';
-import { convertProfileName, stringList, stringMap } from './endpoint-values.js';
+import type { LostField } from '../../src/model/report.js';
+import type { V1Nat } from '../../src/model/v1.js';
+import { convertProfileName, endpointPortsV3, hostNodeId, unlessImplied } from './endpoint-values.js';
 
 type Wep = ItemOf<'workload-endpoint'>;
 
-function ipNets(list: readonly string[] | undefined, field: string, problems: string[]): string[] {
-  return (list ?? []).map((n) => {
+function ipNets(list: readonly string[], field: string, problems: string[]): string[] {
+  return list.map((n) => {
     const c = parseCidr(n) ?? parseCidr(`${n}/${n.includes(':') ? 128 : 32}`);
     if (!c) problems.push(`${field} entry ${JSON.stringify(n)} is not a CIDR`);
     return c ? formatCidr(maskCidr(c)) : n;
   });
 }
 
-function ipNats(v: unknown, field: string, problems: string[]): { internalIP: string; externalIP: string }[] {
-  if (v === undefined || v === null) return [];
-  if (!Array.isArray(v)) {
-    problems.push(`${field} must be a list`);
-    return [];
-  }
-  return v.flatMap((n: unknown) => {
-    const r = typeof n === 'object' && n !== null ? (n as Record<string, unknown>) : {};
-    const int = typeof r['int_ip'] === 'string' ? parseIp(r['int_ip']) : undefined;
-    const ext = typeof r['ext_ip'] === 'string' ? parseIp(r['ext_ip']) : undefined;
+function ipNats(list: readonly V1Nat[], field: string, problems: string[]): { internalIP: string; externalIP: string }[] {
+  return list.flatMap((n) => {
+    const int = parseIp(n.intIp);
+    const ext = parseIp(n.extIp);
     if (!int || !ext) {
-      problems.push(`${field} entry ${JSON.stringify(n)} needs int_ip and ext_ip addresses`);
+      problems.push(`${field} entry ${JSON.stringify({ int_ip: n.intIp, ext_ip: n.extIp })} needs int_ip and ext_ip addresses`);
       return [];
     }
     return [{ internalIP: formatIp(int), externalIP: formatIp(ext) }];
@@ -46,6 +45,8 @@ function ipNats(v: unknown, field: string, problems: string[]): { internalIP: st
 function convert(item: Wep, out: OutputBuilder): void {
   const v = item.value;
   const problems: string[] = [];
+  // v3 endpoints have no state: every one Felix sees is live. Only another state loses something.
+  const lost: LostField[] = unlessImplied('state', v.state, 'active', 'v3 workload endpoints have no state; Felix v3 treats the endpoint as active');
   let namespace = 'default';
   let pod: string | undefined;
   let containerID: string | undefined;
@@ -58,24 +59,24 @@ function convert(item: Wep, out: OutputBuilder): void {
     }
     namespace = item.workload.slice(0, dot);
     pod = item.workload.slice(dot + 1);
-    containerID = typeof v['active_instance_id'] === 'string' && v['active_instance_id'] !== '' ? v['active_instance_id'] : undefined;
+    containerID = v.activeInstanceId === '' ? undefined : v.activeInstanceId;
   } else if (item.orchestrator === 'cni') {
+    // Upstream takes the container id from the workload id, which is the container id for CNI.
     containerID = item.workload;
-  } else if (item.orchestrator === 'libnetwork') {
-    workload = 'libnetwork';
+    lost.push(...unlessImplied('active_instance_id', v.activeInstanceId, item.workload, `the v3 container id of a CNI endpoint is its workload id (${item.workload}), as calico-upgrade sets it`));
   } else {
-    workload = convertName(item.workload);
+    workload = item.orchestrator === 'libnetwork' ? 'libnetwork' : convertName(item.workload);
+    // Beyond upstream, which dropped it: the v3 field that holds the active instance.
+    containerID = v.activeInstanceId === '' ? undefined : v.activeInstanceId;
   }
-  const v1Labels = stringMap(v['labels'], 'labels', problems) ?? {};
   const orchestrator = convertName(item.orchestrator);
   const labels: Record<string, string> = Object.fromEntries([
-    ...Object.entries(v1Labels).map(([k, val]) => [k === 'calico/k8s_ns' ? 'projectcalico.org/namespace' : k, val]),
+    ...Object.entries(v.labels).map(([k, val]) => [k === 'calico/k8s_ns' ? 'projectcalico.org/namespace' : k, val]),
     ['projectcalico.org/namespace', namespace],
     ['projectcalico.org/orchestrator', orchestrator],
   ]);
-  const ipNetworks = [...ipNets(stringList(v['ipv4_nets'], 'ipv4_nets', problems), 'ipv4_nets', problems), ...ipNets(stringList(v['ipv6_nets'], 'ipv6_nets', problems), 'ipv6_nets', problems)];
-  const nats = [...ipNats(v['ipv4_nat'], 'ipv4_nat', problems), ...ipNats(v['ipv6_nat'], 'ipv6_nat', problems)];
-  const profiles = (stringList(v['profile_ids'], 'profile_ids', problems) ?? []).map(convertProfileName);
+  const ipNetworks = [...ipNets(v.ipv4Nets, 'ipv4_nets', problems), ...ipNets(v.ipv6Nets, 'ipv6_nets', problems)];
+  const nats = [...ipNats(v.ipv4Nat, 'ipv4_nat', problems), ...ipNats(v.ipv6Nat, 'ipv6_nat', problems)];
   const node = normalizeName(item.host);
   const endpoint = convertName(item.endpoint);
   const spec = compact({
@@ -87,11 +88,12 @@ function convert(item: Wep, out: OutputBuilder): void {
     endpoint,
     ipNetworks: ipNetworks.length > 0 ? ipNetworks : undefined,
     ipNATs: nats.length > 0 ? nats : undefined,
-    ipv4Gateway: typeof v['ipv4_gateway'] === 'string' ? v['ipv4_gateway'] : undefined,
-    ipv6Gateway: typeof v['ipv6_gateway'] === 'string' ? v['ipv6_gateway'] : undefined,
-    profiles: profiles.length > 0 ? profiles : undefined,
-    interfaceName: typeof v['name'] === 'string' ? v['name'] : undefined,
-    mac: typeof v['mac'] === 'string' && v['mac'] !== '' ? v['mac'] : undefined,
+    ipv4Gateway: v.ipv4Gateway === '' ? undefined : v.ipv4Gateway,
+    ipv6Gateway: v.ipv6Gateway === '' ? undefined : v.ipv6Gateway,
+    profiles: v.profileIds.length > 0 ? v.profileIds.map(convertProfileName) : undefined,
+    interfaceName: v.name,
+    mac: v.mac === '' ? undefined : v.mac,
+    ports: endpointPortsV3(v.ports),
   });
   const name = workloadEndpointName(compact({ node, orchestrator, endpoint, workload, pod, containerID }));
   if ('problem' in name) problems.push(name.problem);
@@ -101,7 +103,7 @@ function convert(item: Wep, out: OutputBuilder): void {
   }
   const id = out.emit(v3Object('calicoctl', 'WorkloadEndpoint', name.name, spec, { namespace, labels }), [item]);
   out.rename(item, 'WorkloadEndpoint', `${item.host}/${item.orchestrator}/${item.workload}/${item.endpoint}`, `${namespace}/${name.name}`);
-  out.converted(item, [id]);
+  out.converted(item, [id, hostNodeId(item.host)], undefined, lost);
 }
 
 export const step = defineStep({

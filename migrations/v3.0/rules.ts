@@ -7,24 +7,27 @@
  * same side are merged with `||`, which keeps Felix 2.x's meaning (NOT tag AND NOT selector).
  */
 import type { OutputBuilder } from '../../src/migrate/step.js';
+import type { LostField } from '../../src/model/report.js';
 import type { V1EntityRule, V1Item, V1Rule } from '../../src/model/v1.js';
 import { formatCidr, isMasked, maskCidr, parseCidr } from '../../src/net.js';
 import { renameSelectorLabel, selectorLabelKeys, SelectorError } from '../../src/selector.js';
 import { compact } from '../../src/util.js';
 import type { OutputForm } from '../../src/model/target.js';
 import { namespaceOfTag, userTagsIn } from '../shared/tags.js';
+import { logPrefixLost } from '../shared/rule-fields.js';
 
 /** What converting rules and selectors noticed; problems make the record an error. */
 export interface ConversionNotes {
   readonly problems: string[];
   readonly masked: string[];
-  readonly logPrefixes: string[];
+  /** Rule fields v3 cannot hold (log prefixes): the record is converted with loss. */
+  readonly lost: LostField[];
   readonly rewrites: string[];
   readonly negatedMerges: string[];
 }
 
 export function newNotes(): ConversionNotes {
-  return { problems: [], masked: [], logPrefixes: [], rewrites: [], negatedMerges: [] };
+  return { problems: [], masked: [], lost: [], rewrites: [], negatedMerges: [] };
 }
 
 const NAMESPACE_LABEL_V1 = 'calico/k8s_ns';
@@ -114,7 +117,7 @@ function entity(e: V1EntityRule, where: string, notes: ConversionNotes): Record<
 }
 
 export function ruleToV3(rule: V1Rule, where: string, notes: ConversionNotes): Record<string, unknown> {
-  if (rule.logPrefix !== undefined) notes.logPrefixes.push(`${where}: ${JSON.stringify(rule.logPrefix)}`);
+  if (rule.logPrefix !== undefined) notes.lost.push(logPrefixLost(where, rule.logPrefix, 'v3'));
   return compact({
     action: ACTIONS[rule.action],
     ipVersion: rule.ipVersion,
@@ -133,9 +136,6 @@ export function reportNotes(item: V1Item, notes: ConversionNotes, out: OutputBui
   if (notes.rewrites.length > 0) out.issue(item, 'info', 'selector-rewritten', `v1 namespace label keys renamed to their v3 keys: ${notes.rewrites.join('; ')}`);
   if (notes.negatedMerges.length > 0) {
     out.issue(item, 'info', 'negated-tag-merge', `a negated tag and a negated selector were merged with || to keep Felix 2.x's meaning (upstream uses &&, which changes it): ${notes.negatedMerges.join('; ')}`);
-  }
-  if (notes.logPrefixes.length > 0) {
-    out.issue(item, 'warning', 'rule-log-prefix-dropped', `v3 rules have no log prefix; dropped ${notes.logPrefixes.join('; ')}`, "Log rules still log, with Felix's default prefix");
   }
 }
 

@@ -4,7 +4,7 @@
  * object, and every object valid for the target. Pure.
  */
 import { CalicoMigrateError } from '../errors.js';
-import type { Issue, RecordOutcome, Rename } from '../model/report.js';
+import { isConverted, type Issue, type RecordOutcome, type Rename } from '../model/report.js';
 import { objectId, type OutputForm, type TargetObject } from '../model/target.js';
 import type { V1Item, V1ItemType, V1Snapshot } from '../model/v1.js';
 import { serialize } from '../output/serialize.js';
@@ -94,9 +94,15 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
     for (const o of out.objects) emitted.push(o);
   }
 
+  // An object is written only when a converted record names it (a step may offer an object that
+  // records of other steps feed, such as a host's v3 Node; if none of them converts, it is not written).
+  const named = new Set<string>();
+  for (const o of outcomes.values()) if (isConverted(o.disposition)) for (const t of o.targets ?? []) named.add(t);
+
   // Two records landing on the same object: an error for every origin, and neither is written.
   const byId = new Map<string, EmittedObject[]>();
   for (const e of emitted) {
+    if (!named.has(objectId(e.object))) continue;
     const id = objectId(e.object);
     byId.set(id, [...(byId.get(id) ?? []), e]);
   }
@@ -129,7 +135,7 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
   // Converted records may only point at objects that are written.
   const written = new Set(valid.map((e) => objectId(e.object)));
   for (const [origin, o] of outcomes) {
-    if (o.disposition !== 'converted') continue;
+    if (!isConverted(o.disposition)) continue;
     const lost = (o.targets ?? []).filter((t) => !written.has(t));
     if (lost.length > 0) {
       replaceWithError(outcomes, origin, 'target-not-written', `fed ${lost.join(', ')}, which is not written because of another record's error`);

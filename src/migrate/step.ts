@@ -3,7 +3,7 @@
  * handles and returns target objects plus exactly one outcome per item. No I/O, clocks,
  * randomness or environment; `test/migrations/purity.test.ts` enforces the imports.
  */
-import type { Issue, RecordOutcome, Rename, Severity } from '../model/report.js';
+import type { Issue, LostField, RecordOutcome, Rename, Severity } from '../model/report.js';
 import type { OutputForm, TargetObject, TargetVersion } from '../model/target.js';
 import { objectId } from '../model/target.js';
 import type { V1Item, V1ItemType, V1Snapshot } from '../model/v1.js';
@@ -67,6 +67,17 @@ export function register<T extends V1ItemType>(step: Step<T>): RegisteredStep {
   };
 }
 
+/** A lost value as the report shows it: JSON, shortened when long. */
+function showValue(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length > 120 ? `${text.slice(0, 117)}...` : text;
+}
+
+/** A field the target cannot hold, for `OutputBuilder.converted`. */
+export function notCarried(path: string, value: unknown, reason: string): LostField {
+  return { path, value, code: 'field-not-carried', reason };
+}
+
 /** A hint and severity to attach to a skipped or converted record. */
 export interface Note {
   readonly severity: Severity;
@@ -91,9 +102,21 @@ export class OutputBuilder {
     return objectId(object);
   }
 
-  converted(item: V1Item, targets: readonly string[], note?: Note): void {
-    this.outcomes.push({ origin: item.origin, file: item.file, disposition: 'converted', targets: [...targets] });
+  /**
+   * Converted into `targets`. Fields the parser did not know (`item.unknownFields`) and fields the
+   * step could not carry (`lost`) make it `converted-with-loss`, each with a warning naming it.
+   */
+  converted(item: V1Item, targets: readonly string[], note?: Note, lost: readonly LostField[] = []): void {
+    const allLost = [...(item.unknownFields ?? []), ...lost];
+    this.outcomes.push({
+      origin: item.origin,
+      file: item.file,
+      disposition: allLost.length > 0 ? 'converted-with-loss' : 'converted',
+      targets: [...targets],
+      ...(allLost.length > 0 ? { lost: allLost } : {}),
+    });
     if (note?.message) this.issue(item, note.severity, note.code ?? 'note', note.message, note.hint);
+    for (const f of allLost) this.issue(item, 'warning', f.code, `${f.path} = ${showValue(f.value)}: ${f.reason}`);
   }
 
   /** Skipped with a reason code; `severity` decides whether it is also an issue to read. */

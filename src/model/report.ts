@@ -3,7 +3,27 @@
  * disposition. Its JSON form is the `--report` file; the schema is documented in the README.
  */
 
-export type Disposition = 'converted' | 'skipped' | 'error';
+/**
+ * `converted-with-loss`: the record was written, but some of its fields were not (a field the
+ * parser does not know, or one the target cannot hold); `lost` names each.
+ */
+export type Disposition = 'converted' | 'converted-with-loss' | 'skipped' | 'error';
+
+/** True for the dispositions that write the record (with or without loss). */
+export function isConverted(d: Disposition): boolean {
+  return d === 'converted' || d === 'converted-with-loss';
+}
+
+/** A field of a source value that was not carried into the target. */
+export interface LostField {
+  /** Path inside the record's value, e.g. `ports[0].name`, `inbound_rules[1].log_prefix`, `spec.foo`. */
+  readonly path: string;
+  /** The value that was not carried (JSON). */
+  readonly value: unknown;
+  /** `unknown-field`: no Calico release this tool reads defines it; `field-not-carried`: the target cannot hold it. */
+  readonly code: 'unknown-field' | 'field-not-carried';
+  readonly reason: string;
+}
 export type Severity = 'error' | 'warning' | 'info';
 
 /** One source record's fate. `code` is set for skipped and error records (and may be for converted). */
@@ -13,6 +33,8 @@ export interface RecordOutcome {
   readonly disposition: Disposition;
   /** Ids (`Kind/name`) of the target objects this record fed; converted records only. */
   readonly targets?: readonly string[];
+  /** Fields not carried into the target (`converted-with-loss` records only). */
+  readonly lost?: readonly LostField[];
   readonly code?: string;
   readonly message?: string;
   /** What the operator can do about it (error and skipped records). */
@@ -55,8 +77,10 @@ export interface SourceInfo {
 }
 
 export interface ReportSummary {
+  /** `converted` + `convertedWithLoss` + `skipped` + `errors`. */
   readonly records: number;
   readonly converted: number;
+  readonly convertedWithLoss: number;
   readonly skipped: number;
   readonly errors: number;
   readonly warnings: number;
@@ -66,7 +90,7 @@ export interface ReportSummary {
 }
 
 export interface Report {
-  readonly tool: { readonly name: 'calico-migrate'; readonly reportVersion: 1 };
+  readonly tool: { readonly name: 'calico-migrate'; readonly reportVersion: 2 };
   readonly source: SourceInfo;
   readonly target: string;
   /** `crd` (Kubernetes datastore storage) or `calicoctl` (projectcalico.org/v3 resources). */

@@ -6,6 +6,7 @@
  * specs convert into.
  */
 import type { Cidr, Ip } from '../net.js';
+import type { LostField } from './report.js';
 
 /** Where a record was stored: the etcd keyspace, or Kubernetes objects (TPRs, Node fields). */
 export type SourceStore = 'etcd' | 'kubernetes';
@@ -15,9 +16,17 @@ export interface ItemBase {
   readonly origin: string;
   readonly file: string;
   readonly store: SourceStore;
+  /** Fields of the value that no Calico release this tool reads defines (set by the parser). */
+  readonly unknownFields?: readonly LostField[];
 }
 
+/** A rule port: a number, a `"min:max"` range, or (v1 model of the v3 libraries only) a port name. */
 export type V1Port = number | string;
+
+/** A named port (not a number or a `min:max` range). */
+export function isPortName(p: V1Port): p is string {
+  return typeof p === 'string' && !/^\d+:\d+$/.test(p);
+}
 
 export interface V1EntityRule {
   readonly tag?: string;
@@ -74,6 +83,46 @@ export interface V1Pool {
   readonly disabled: boolean;
 }
 
+/** An endpoint port (v1 model of the Calico v3 libraries; v2.x writers never stored one). */
+export interface V1EndpointPort {
+  readonly name?: string;
+  /** A protocol name as stored (any case) or a number. */
+  readonly protocol?: number | string;
+  readonly port?: number;
+}
+
+export interface V1Nat {
+  readonly intIp: string;
+  readonly extIp: string;
+}
+
+/** A workload endpoint value (`/calico/v1/host/<h>/workload/<o>/<w>/endpoint/<e>`). */
+export interface V1WorkloadEndpointValue {
+  readonly state?: string;
+  readonly name?: string;
+  readonly activeInstanceId?: string;
+  readonly mac?: string;
+  readonly profileIds: readonly string[];
+  readonly ipv4Nets: readonly string[];
+  readonly ipv6Nets: readonly string[];
+  readonly ipv4Nat: readonly V1Nat[];
+  readonly ipv6Nat: readonly V1Nat[];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly ipv4Gateway?: string;
+  readonly ipv6Gateway?: string;
+  readonly ports: readonly V1EndpointPort[];
+}
+
+/** A host endpoint value (`/calico/v1/host/<h>/endpoint/<id>`). */
+export interface V1HostEndpointValue {
+  readonly name?: string;
+  readonly expectedIpv4Addrs: readonly string[];
+  readonly expectedIpv6Addrs: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly profileIds: readonly string[];
+  readonly ports: readonly V1EndpointPort[];
+}
+
 export type BgpGlobalName = 'AsNumber' | 'LogLevel' | 'NodeMeshEnabled';
 
 /** Parsed items, discriminated by `type`. */
@@ -92,7 +141,7 @@ export type V1Item = ItemBase &
     | { readonly type: 'node-pod-cidr'; readonly host: string; readonly cidr: Cidr }
     /** Per-host Felix key IpInIpTunnelAddr: written by calico/node, a property of the node in v3. */
     | { readonly type: 'node-tunnel-address'; readonly host: string; readonly name: string; readonly value: string; readonly ip?: Ip }
-    | { readonly type: 'node-marker'; readonly host: string; readonly field: 'metadata' | 'bird_ip' | 'orchestrator_refs'; readonly value: string }
+    | { readonly type: 'node-marker'; readonly host: string; readonly field: 'metadata' | 'bird_ip' | 'orchestrator_refs'; readonly value: string; readonly orchRefs?: readonly { readonly orchestrator: string; readonly nodeName?: string }[] }
     | { readonly type: 'node-unknown-annotation'; readonly host: string; readonly key: string; readonly value: string }
     | { readonly type: 'bgp-global-peer'; readonly ip: Ip; readonly asNumber: number; readonly asRaw: string; readonly storedName?: string }
     | { readonly type: 'bgp-node-peer'; readonly node: string; readonly ip: Ip; readonly asNumber: number; readonly asRaw: string; readonly storedName?: string }
@@ -100,8 +149,8 @@ export type V1Item = ItemBase &
     | { readonly type: 'policy'; readonly name: string; readonly tier: string; readonly kind: 'etcd-policy' | 'system-network-policy'; readonly spec: V1PolicySpec; readonly annotations?: Readonly<Record<string, string>> }
     | { readonly type: 'tier-metadata'; readonly tier: string; readonly value: string }
     | { readonly type: 'profile-part'; readonly profile: string; readonly part: 'tags' | 'labels' | 'rules'; readonly value: unknown }
-    | { readonly type: 'host-endpoint'; readonly host: string; readonly endpoint: string; readonly value: Readonly<Record<string, unknown>> }
-    | { readonly type: 'workload-endpoint'; readonly host: string; readonly orchestrator: string; readonly workload: string; readonly endpoint: string; readonly value: Readonly<Record<string, unknown>> }
+    | { readonly type: 'host-endpoint'; readonly host: string; readonly endpoint: string; readonly value: V1HostEndpointValue }
+    | { readonly type: 'workload-endpoint'; readonly host: string; readonly orchestrator: string; readonly workload: string; readonly endpoint: string; readonly value: V1WorkloadEndpointValue }
     | { readonly type: 'ipam-block'; readonly cidr: Cidr; readonly affinityHost?: string; readonly allocated: number }
     | { readonly type: 'ipam-handle'; readonly handle: string }
     | { readonly type: 'ipam-affinity'; readonly host: string; readonly cidr: Cidr }

@@ -15,7 +15,12 @@ import {
   parseJsonValue,
   parseNodeMesh,
   parsePoolValue,
+  parseHostEndpointValue,
+  parseHostMetadata,
+  parseOrchRefs,
   parseProfileRules,
+  parseWorkloadEndpointValue,
+  warnUnknownFields,
   type NoteSink,
 } from './values.js';
 
@@ -51,8 +56,7 @@ function peer(base: ItemBase, value: string, keyIp: string, family: 4 | 6, node:
   const valueIp = typeof v['ip'] === 'string' ? parseIp(v['ip']) : undefined;
   if (!valueIp) throw new ValueError(`BGP peer value field "ip" ${JSON.stringify(v['ip'])} is not an IP address`);
   if (!sameIp(ip, valueIp)) throw new ValueError(`BGP peer value ip ${String(v['ip'])} does not match the ip in the key (${keyIp})`);
-  const unknown = Object.keys(v).filter((k) => k !== 'ip' && k !== 'as_num');
-  if (unknown.length > 0) note('unknown-field', `BGP peer value has field(s) ${unknown.sort().join(', ')} that Calico v2.4 does not read`);
+  warnUnknownFields(v, ['ip', 'as_num'], '', note);
   const asNumber = parseAsNumber(v['as_num'], 'BGP peer field "as_num"');
   return node === undefined
     ? { ...base, type: 'bgp-global-peer', ip, asNumber, asRaw: String(v['as_num']) }
@@ -73,11 +77,14 @@ function parseV1Key(base: ItemBase, p: readonly string[], value: string, note: N
       }
       return { ...base, type: 'felix-host-config', host, name: d, value };
     }
-    if ((c === 'metadata' || c === 'bird_ip' || c === 'orchestrator_refs') && p.length === 3) {
+    if (c === 'metadata' && p.length === 3) {
+      parseHostMetadata(value, note);
       return { ...base, type: 'node-marker', host, field: c, value };
     }
+    if (c === 'orchestrator_refs' && p.length === 3) return { ...base, type: 'node-marker', host, field: c, value, orchRefs: parseOrchRefs(value, note) };
+    if (c === 'bird_ip' && p.length === 3) return { ...base, type: 'node-marker', host, field: c, value };
     if (c === 'endpoint' && p.length === 4 && d) {
-      return { ...base, type: 'host-endpoint', host, endpoint: unescapeName(d), value: parseJsonObject(value, 'host endpoint value') };
+      return { ...base, type: 'host-endpoint', host, endpoint: unescapeName(d), value: parseHostEndpointValue(parseJsonObject(value, 'host endpoint value'), note) };
     }
     if (c === 'workload' && p.length === 7 && d && e && f === 'endpoint' && g) {
       return {
@@ -87,7 +94,7 @@ function parseV1Key(base: ItemBase, p: readonly string[], value: string, note: N
         orchestrator: unescapeName(d),
         workload: unescapeName(e),
         endpoint: unescapeName(g),
-        value: parseJsonObject(value, 'workload endpoint value'),
+        value: parseWorkloadEndpointValue(parseJsonObject(value, 'workload endpoint value'), note),
       };
     }
     return undefined;
@@ -104,7 +111,7 @@ function parseV1Key(base: ItemBase, p: readonly string[], value: string, note: N
       if (!Object.values(labels).every((v) => typeof v === 'string')) throw new ValueError('profile labels value must map strings to strings');
       return { ...base, type: 'profile-part', profile, part: d, value: labels };
     }
-    return { ...base, type: 'profile-part', profile, part: d, value: parseProfileRules(parseJsonObject(value, 'profile rules'), 'profile rules', note) };
+    return { ...base, type: 'profile-part', profile, part: d, value: parseProfileRules(parseJsonObject(value, 'profile rules'), note) };
   }
   if (a === 'policy' && b === 'tier' && c) {
     const tier = unescapeName(c);
@@ -140,7 +147,7 @@ function parseBgpKey(base: ItemBase, p: readonly string[], value: string, note: 
     const name = b !== undefined && Object.hasOwn(BGP_GLOBAL, b) ? BGP_GLOBAL[b] : undefined;
     if (b && p.length === 2 && name) {
       if (name === 'AsNumber') return { ...base, type: 'bgp-global-config', name, storedName: b, value, asNumber: parseAsNumber(value, 'as_num') };
-      if (name === 'NodeMeshEnabled') return { ...base, type: 'bgp-global-config', name, storedName: b, value, meshEnabled: parseNodeMesh(value, 'node_mesh') };
+      if (name === 'NodeMeshEnabled') return { ...base, type: 'bgp-global-config', name, storedName: b, value, meshEnabled: parseNodeMesh(value, 'node_mesh', note) };
       return { ...base, type: 'bgp-global-config', name, storedName: b, value };
     }
     if ((b === 'peer_v4' || b === 'peer_v6') && c && p.length === 3) return peer(base, value, c, b === 'peer_v4' ? 4 : 6, undefined, note);

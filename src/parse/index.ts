@@ -3,7 +3,7 @@
  * item or one error outcome naming its origin; one bad record never stops the others.
  */
 import type { DecodedDump } from '../input/dump.js';
-import type { Issue, RecordOutcome, Severity } from '../model/report.js';
+import type { Issue, LostField, RecordOutcome, Severity } from '../model/report.js';
 import type { V1Item, V1Snapshot } from '../model/v1.js';
 import { parseEtcdRecord } from './etcd.js';
 import { objectParts } from './kubernetes.js';
@@ -17,7 +17,6 @@ export interface ParseResult {
 }
 
 const NOTE_SEVERITY: Readonly<Record<string, Severity>> = {
-  'unknown-field': 'warning',
   'name-mismatch': 'warning',
   'action-case': 'info',
 };
@@ -41,9 +40,15 @@ export function parseDumps(dumps: readonly DecodedDump[]): ParseResult {
       return;
     }
     seen.set(origin, file);
-    const note: NoteSink = (code, message) => issues.push({ severity: NOTE_SEVERITY[code] ?? 'warning', code, origin, message });
+    // Unknown fields travel with the item: they are reported where the record is converted.
+    const unknownFields: LostField[] = [];
+    const note: NoteSink = (code, message, field) => {
+      if (code === 'unknown-field' && field) unknownFields.push({ path: field.path, value: field.value, code: 'unknown-field', reason: 'no Calico release this tool reads defines this field' });
+      else issues.push({ severity: NOTE_SEVERITY[code] ?? 'warning', code, origin, message });
+    };
     try {
-      items.push(parse(note));
+      const item = parse(note);
+      items.push(unknownFields.length > 0 ? { ...item, unknownFields } : item);
     } catch (e) {
       if (!(e instanceof ValueError)) throw e;
       failures.push({ origin, file, disposition: 'error', code: e.code, message: e.message });

@@ -18,6 +18,7 @@ import {
   parseJsonObject,
   parseNodeMesh,
   parsePoolValue,
+  warnUnknownFields,
   type NoteSink,
 } from './values.js';
 
@@ -72,23 +73,26 @@ function parseTpr(rec: RawObjectRecord, base: ItemBase, note: NoteSink): V1Item 
   // model could not confirm for every kind; match them case-insensitively.
   switch (rec.kind.toLowerCase()) {
     case 'globalconfig': {
+      warnUnknownFields(spec(rec), ['name', 'value'], 'spec', note);
       const name = specString(rec, 'name');
       const value = specString(rec, 'value');
       if (name.toLowerCase() !== rec.name) note('name-mismatch', `metadata.name ${rec.name} is not the lowercased spec.name ${name}; spec.name is used`);
       return { ...base, type: 'felix-global-config', name, value };
     }
     case 'globalbgpconfig': {
+      warnUnknownFields(spec(rec), ['name', 'value'], 'spec', note);
       const storedName = specString(rec, 'name');
       const value = specString(rec, 'value');
       const name = BGP_GLOBAL_BY_LOWER.get(storedName.toLowerCase()) ?? BGP_GLOBAL_BY_LOWER.get(rec.name.toLowerCase());
       if (!name) return { ...base, type: 'bgp-unknown-global-config', name: storedName, value };
       if (name === 'AsNumber') return { ...base, type: 'bgp-global-config', name, storedName, value, asNumber: embedded(() => parseAsNumber(value, 'AsNumber')) };
-      if (name === 'NodeMeshEnabled') return { ...base, type: 'bgp-global-config', name, storedName, value, meshEnabled: embedded(() => parseNodeMesh(value, 'NodeMeshEnabled')) };
+      if (name === 'NodeMeshEnabled') return { ...base, type: 'bgp-global-config', name, storedName, value, meshEnabled: embedded(() => parseNodeMesh(value, 'NodeMeshEnabled', note)) };
       return { ...base, type: 'bgp-global-config', name, storedName, value };
     }
     case 'ippool': {
+      warnUnknownFields(spec(rec), ['value'], 'spec', note);
       const raw = specString(rec, 'value');
-      const pool = embedded(() => parsePoolValue(parseJsonObject(raw, 'spec.value'), 'spec.value', note));
+      const pool = embedded(() => parsePoolValue(parseJsonObject(raw, 'spec.value'), 'spec.value', note, 'spec.value'));
       if (cidrToName(pool.cidr) !== rec.name) {
         note('name-mismatch', `metadata.name ${rec.name} does not encode the pool's cidr; the name is recomputed from the cidr`);
       }
@@ -97,6 +101,7 @@ function parseTpr(rec: RawObjectRecord, base: ItemBase, note: NoteSink): V1Item 
     case 'globalbgppeer': {
       const ip = nameToIp(rec.name);
       if (!ip) throw envelopeError(`metadata.name ${JSON.stringify(rec.name)} does not encode an IP address (expected e.g. 10-0-0-1 or 2001-db8--1)`);
+      warnUnknownFields(spec(rec), ['asNumber'], 'spec', note);
       const asRaw = spec(rec)['asNumber'];
       const asNumber = embedded(() => parseAsNumber(asRaw, 'spec.asNumber'));
       return { ...base, type: 'bgp-global-peer', ip, asNumber, asRaw: String(asRaw), storedName: rec.name };
@@ -121,8 +126,7 @@ function nodePeer(base: ItemBase, node: string, key: string, value: string, note
   if (!valueIp || !sameIp(valueIp, ip)) {
     throw embeddedError(new Error(`field "ip" ${JSON.stringify(v['ip'])} does not match the address in the annotation key`));
   }
-  const unknown = Object.keys(v).filter((k) => k !== 'ip' && k !== 'as_num');
-  if (unknown.length > 0) note('unknown-field', `peer value has field(s) ${unknown.sort().join(', ')} that Calico v2.4 does not read`);
+  warnUnknownFields(v, ['ip', 'as_num'], '', note);
   const asNumber = embedded(() => parseAsNumber(v['as_num'], 'field "as_num"'));
   return { ...base, type: 'bgp-node-peer', node, ip, asNumber, asRaw: String(v['as_num']), storedName: ipName };
 }

@@ -4,7 +4,7 @@
  * report entry for the record's origin. Tolerated quirks are documented at each parser.
  */
 import { parseCidr, type Cidr } from '../net.js';
-import type { V1Action, V1EntityRule, V1IcmpFields, V1PolicySpec, V1Pool, V1Port, V1Rule } from '../model/v1.js';
+import type { V1Action, V1EndpointPort, V1EntityRule, V1HostEndpointValue, V1IcmpFields, V1Nat, V1PolicySpec, V1Pool, V1Port, V1Rule, V1WorkloadEndpointValue } from '../model/v1.js';
 import { isRecord } from '../input/dump.js';
 import { compact } from '../util.js';
 
@@ -18,8 +18,17 @@ export class ValueError extends Error {
   }
 }
 
-/** Notes raised while reading a value (fields ignored, quirks normalised). */
-export type NoteSink = (code: string, message: string) => void;
+/**
+ * Notes raised while reading a value (quirks normalised, names that disagree). An unknown field
+ * is passed with its path and value: the parser attaches it to the item, and the record is then
+ * `converted-with-loss` wherever it is converted.
+ */
+export type NoteSink = (code: string, message: string, field?: { readonly path: string; readonly value: unknown }) => void;
+
+/** `a.b` path joining, with '' as the root. */
+export function joinPath(path: string, key: string): string {
+  return path === '' ? key : `${path}.${key}`;
+}
 
 export function parseJsonValue(text: string, what: string): unknown {
   try {
@@ -82,10 +91,11 @@ function optStringList(o: Record<string, unknown>, key: string, what: string): s
   return v as string[];
 }
 
-function warnUnknownFields(o: Record<string, unknown>, known: readonly string[], what: string, note: NoteSink): void {
-  const unknown = Object.keys(o).filter((k) => !known.includes(k)).sort();
-  if (unknown.length > 0) {
-    note('unknown-field', `${what} has field(s) ${unknown.join(', ')} that Calico v2.4 does not read; they are not carried over`);
+/** Every field of `o` not in `known` is noted with its path (under `path`) and value. */
+export function warnUnknownFields(o: Record<string, unknown>, known: readonly string[], path: string, note: NoteSink): void {
+  for (const k of Object.keys(o).filter((key) => !known.includes(key)).sort()) {
+    const at = joinPath(path, k);
+    note('unknown-field', `${at} is not a field any Calico v2.4-v2.6 release defines; it is not carried over`, { path: at, value: o[k] });
   }
 }
 
@@ -93,8 +103,8 @@ function warnUnknownFields(o: Record<string, unknown>, known: readonly string[],
  * A v1 backend IP pool value. Go writers emit every field; legacy pycalico pools carry only `cidr`
  * plus the fields that were set (no `ipip_mode`), so every field but `cidr` is optional here.
  */
-export function parsePoolValue(value: Record<string, unknown>, what: string, note: NoteSink): V1Pool {
-  warnUnknownFields(value, ['cidr', 'ipip', 'ipip_mode', 'masquerade', 'ipam', 'disabled'], what, note);
+export function parsePoolValue(value: Record<string, unknown>, what: string, note: NoteSink, path = ''): V1Pool {
+  warnUnknownFields(value, ['cidr', 'ipip', 'ipip_mode', 'masquerade', 'ipam', 'disabled'], path, note);
   const cidr = parseCidrField(value['cidr'], `${what} field "cidr"`);
   const modeRaw = optString(value, 'ipip_mode', what) ?? '';
   const mode = modeRaw.toLowerCase();
@@ -112,15 +122,22 @@ export function parsePoolValue(value: Record<string, unknown>, what: string, not
   };
 }
 
+/**
+ * A rule port: a number, a `"min:max"` range, or a port name. Names are what the v1 model of the
+ * Calico v3 libraries (numorstring.Port with PortName) can hold; v2.x writers never stored them.
+ * Whether a target can hold a name, and whether it is a valid one, is decided when converting.
+ */
 function parsePort(raw: unknown, what: string): V1Port {
   if (typeof raw === 'number' && Number.isInteger(raw) && raw >= 0 && raw <= 65535) return raw;
   if (typeof raw === 'string') {
     const range = /^(\d{1,5}):(\d{1,5})$/.exec(raw);
     if (range && Number(range[1]) <= Number(range[2]) && Number(range[2]) <= 65535) return raw;
     if (/^\d{1,5}$/.test(raw) && Number(raw) <= 65535) return Number(raw);
+    if (/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(raw) && /[A-Za-z]/.test(raw)) return raw;
   }
-  throw new ValueError(`${what} port ${JSON.stringify(raw)} is not a port number (0-65535) or a "min:max" range`);
+  throw new ValueError(`${what} port ${JSON.stringify(raw)} is not a port number (0-65535), a "min:max" range or a port name`);
 }
+
 
 function optPorts(o: Record<string, unknown>, key: string, what: string): V1Port[] | undefined {
   const v = o[key];
@@ -223,9 +240,10 @@ function apiEntity(raw: unknown, what: string, note: NoteSink): V1EntityRule {
   });
 }
 
-function apiIcmp(raw: unknown, what: string): V1IcmpFields | undefined {
+function apiIcmp(raw: unknown, what: string, note: NoteSink): V1IcmpFields | undefined {
   if (raw === undefined || raw === null) return undefined;
   if (!isRecord(raw)) throw new ValueError(`${what} is not an object`);
+  warnUnknownFields(raw, ['type', 'code'], what, note);
   return icmpFields(optNumber(raw, 'type', what), optNumber(raw, 'code', what));
 }
 
@@ -238,10 +256,10 @@ export function parseApiRule(raw: unknown, what: string, note: NoteSink): V1Rule
     ipVersion: parseIpVersion(raw['ipVersion'], what),
     protocol: optProtocol(raw, 'protocol', what),
     notProtocol: optProtocol(raw, 'notProtocol', what),
-    icmp: apiIcmp(raw['icmp'], `${what} icmp`),
-    notICMP: apiIcmp(raw['notICMP'], `${what} notICMP`),
-    source: apiEntity(raw['source'], `${what} source`, note),
-    destination: apiEntity(raw['destination'], `${what} destination`, note),
+    icmp: apiIcmp(raw['icmp'], `${what}.icmp`, note),
+    notICMP: apiIcmp(raw['notICMP'], `${what}.notICMP`, note),
+    source: apiEntity(raw['source'], `${what}.source`, note),
+    destination: apiEntity(raw['destination'], `${what}.destination`, note),
   });
 }
 
@@ -286,12 +304,13 @@ function parsePolicySpec(
   names: PolicyFieldNames,
   parseRule: (r: unknown, where: string) => V1Rule,
   what: string,
+  path: string,
 ): V1PolicySpec {
   return compact({
     order: optNumber(raw, 'order', what),
     selector: optString(raw, 'selector', what) ?? '',
-    ingress: ruleList(raw[names.ingress], names.ingress, parseRule),
-    egress: ruleList(raw[names.egress], names.egress, parseRule),
+    ingress: ruleList(raw[names.ingress], joinPath(path, names.ingress), parseRule),
+    egress: ruleList(raw[names.egress], joinPath(path, names.egress), parseRule),
     doNotTrack: optBool(raw, names.doNotTrack, what) ?? false,
     preDNAT: optBool(raw, names.preDNAT, what) ?? false,
     types: parseTypes(raw['types'], what),
@@ -305,21 +324,21 @@ export function parseBackendPolicy(
   what: string,
   note: NoteSink,
 ): { spec: V1PolicySpec; annotations?: Record<string, string> } {
-  warnUnknownFields(raw, ['order', 'selector', 'types', 'annotations', ...Object.values(BACKEND_POLICY)], what, note);
+  warnUnknownFields(raw, ['order', 'selector', 'types', 'annotations', ...Object.values(BACKEND_POLICY)], '', note);
   const annotations = parseAnnotations(raw['annotations'], what);
-  const spec = parsePolicySpec(raw, BACKEND_POLICY, (r, w) => parseBackendRule(r, w, note), what);
+  const spec = parsePolicySpec(raw, BACKEND_POLICY, (r, w) => parseBackendRule(r, w, note), what, '');
   return annotations ? { spec, annotations } : { spec };
 }
 
 /** A v1 API PolicySpec (SystemNetworkPolicy `spec`). */
 export function parseApiPolicySpec(raw: Record<string, unknown>, what: string, note: NoteSink): V1PolicySpec {
   warnUnknownFields(raw, ['order', 'selector', 'types', ...Object.values(API_POLICY)], what, note);
-  return parsePolicySpec(raw, API_POLICY, (r, w) => parseApiRule(r, w, note), what);
+  return parsePolicySpec(raw, API_POLICY, (r, w) => parseApiRule(r, w, note), what, what);
 }
 
 /** Profile `rules` value: `{inbound_rules, outbound_rules}` in backend form. */
-export function parseProfileRules(raw: Record<string, unknown>, what: string, note: NoteSink): { ingress: V1Rule[]; egress: V1Rule[] } {
-  warnUnknownFields(raw, ['inbound_rules', 'outbound_rules'], what, note);
+export function parseProfileRules(raw: Record<string, unknown>, note: NoteSink): { ingress: V1Rule[]; egress: V1Rule[] } {
+  warnUnknownFields(raw, ['inbound_rules', 'outbound_rules'], '', note);
   return {
     ingress: ruleList(raw['inbound_rules'], 'inbound_rules', (r, w) => parseBackendRule(r, w, note)),
     egress: ruleList(raw['outbound_rules'], 'outbound_rules', (r, w) => parseBackendRule(r, w, note)),
@@ -331,10 +350,107 @@ export function parseProfileRules(raw: Record<string, unknown>, what: string, no
  * in the Kubernetes datastore a plain `"true"`/`"false"`. Both are accepted. Unlike libcalico-go,
  * which reads anything unparseable as false (mesh off), an unreadable value is an error.
  */
-export function parseNodeMesh(raw: string, what: string): boolean {
+export function parseNodeMesh(raw: string, what: string, note: NoteSink): boolean {
   const t = raw.trim().toLowerCase();
   if (t === 'true' || t === 'false') return t === 'true';
   const v = parseJsonValue(raw, what);
-  if (isRecord(v) && typeof v['enabled'] === 'boolean') return v['enabled'];
+  if (isRecord(v) && typeof v['enabled'] === 'boolean') {
+    warnUnknownFields(v, ['enabled'], '', note);
+    return v['enabled'];
+  }
   throw new ValueError(`${what} ${JSON.stringify(raw)} is neither {"enabled": true|false} nor true/false`);
+}
+
+function stringMapField(o: Record<string, unknown>, key: string, what: string): Record<string, string> {
+  const v = o[key];
+  if (v === undefined || v === null) return {};
+  if (!isRecord(v) || !Object.values(v).every((x) => typeof x === 'string')) throw new ValueError(`${what} field "${key}" must map strings to strings, got ${JSON.stringify(v)}`);
+  return v as Record<string, string>;
+}
+
+/** Endpoint `ports`: `[{name, protocol, port}]`, each part optional (a name-only or port-only entry is kept as given). */
+function endpointPorts(o: Record<string, unknown>, what: string, note: NoteSink): V1EndpointPort[] {
+  const v = o['ports'];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new ValueError(`${what} field "ports" must be a list, got ${JSON.stringify(v)}`);
+  return v.map((p, i) => {
+    const at = `ports[${i}]`;
+    if (!isRecord(p)) throw new ValueError(`${what} ${at} must be an object, got ${JSON.stringify(p)}`);
+    warnUnknownFields(p, ['name', 'protocol', 'port'], at, note);
+    const protocol = p['protocol'];
+    if (protocol !== undefined && protocol !== null && !(typeof protocol === 'string' && protocol !== '') && !(typeof protocol === 'number' && Number.isInteger(protocol) && protocol >= 1 && protocol <= 255)) {
+      throw new ValueError(`${what} ${at}.protocol must be a protocol name or a number 1-255, got ${JSON.stringify(protocol)}`);
+    }
+    const port = optNumber(p, 'port', `${what} ${at}`);
+    if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new ValueError(`${what} ${at}.port ${port} is not a port number (0-65535)`);
+    return compact({ name: optString(p, 'name', `${what} ${at}`), protocol: typeof protocol === 'string' || typeof protocol === 'number' ? protocol : undefined, port });
+  });
+}
+
+function nats(o: Record<string, unknown>, key: string, what: string, note: NoteSink): V1Nat[] {
+  const v = o[key];
+  if (v === undefined || v === null) return [];
+  if (!Array.isArray(v)) throw new ValueError(`${what} field "${key}" must be a list, got ${JSON.stringify(v)}`);
+  return v.map((n, i) => {
+    const at = `${key}[${i}]`;
+    if (!isRecord(n) || typeof n['int_ip'] !== 'string' || typeof n['ext_ip'] !== 'string') throw new ValueError(`${what} ${at} must be {"int_ip": …, "ext_ip": …}, got ${JSON.stringify(n)}`);
+    warnUnknownFields(n, ['int_ip', 'ext_ip'], at, note);
+    return { intIp: n['int_ip'], extIp: n['ext_ip'] };
+  });
+}
+
+const WEP_FIELDS = ['state', 'name', 'active_instance_id', 'mac', 'profile_ids', 'ipv4_nets', 'ipv6_nets', 'ipv4_nat', 'ipv6_nat', 'labels', 'ipv4_gateway', 'ipv6_gateway', 'ports'];
+
+/** A v1 backend workload endpoint (libcalico-go `model/workloadendpoint.go`, with the v3 libraries' `ports`). */
+export function parseWorkloadEndpointValue(v: Record<string, unknown>, note: NoteSink): V1WorkloadEndpointValue {
+  const what = 'workload endpoint value';
+  warnUnknownFields(v, WEP_FIELDS, '', note);
+  return compact({
+    state: optString(v, 'state', what),
+    name: optString(v, 'name', what),
+    activeInstanceId: optString(v, 'active_instance_id', what),
+    mac: optString(v, 'mac', what),
+    profileIds: optStringList(v, 'profile_ids', what) ?? [],
+    ipv4Nets: optStringList(v, 'ipv4_nets', what) ?? [],
+    ipv6Nets: optStringList(v, 'ipv6_nets', what) ?? [],
+    ipv4Nat: nats(v, 'ipv4_nat', what, note),
+    ipv6Nat: nats(v, 'ipv6_nat', what, note),
+    labels: stringMapField(v, 'labels', what),
+    ipv4Gateway: optString(v, 'ipv4_gateway', what),
+    ipv6Gateway: optString(v, 'ipv6_gateway', what),
+    ports: endpointPorts(v, what, note),
+  });
+}
+
+/** A v1 backend host endpoint (libcalico-go `model/hostendpoint.go`, with the v3 libraries' `ports`). */
+export function parseHostEndpointValue(v: Record<string, unknown>, note: NoteSink): V1HostEndpointValue {
+  const what = 'host endpoint value';
+  warnUnknownFields(v, ['name', 'expected_ipv4_addrs', 'expected_ipv6_addrs', 'labels', 'profile_ids', 'ports'], '', note);
+  return compact({
+    name: optString(v, 'name', what),
+    expectedIpv4Addrs: optStringList(v, 'expected_ipv4_addrs', what) ?? [],
+    expectedIpv6Addrs: optStringList(v, 'expected_ipv6_addrs', what) ?? [],
+    labels: stringMapField(v, 'labels', what),
+    profileIds: optStringList(v, 'profile_ids', what) ?? [],
+    ports: endpointPorts(v, what, note),
+  });
+}
+
+/** `orchestrator_refs` (Calico v2.6): `[{"orchestrator": "k8s", "nodeName": "n1"}]`. */
+export function parseOrchRefs(raw: string, note: NoteSink): { orchestrator: string; nodeName?: string }[] {
+  const v = parseJsonValue(raw, 'orchestrator_refs');
+  if (!Array.isArray(v)) throw new ValueError(`orchestrator_refs must be a list of {orchestrator, nodeName}, got ${JSON.stringify(v)}`);
+  return v.map((r, i) => {
+    if (!isRecord(r) || typeof r['orchestrator'] !== 'string' || (r['nodeName'] !== undefined && typeof r['nodeName'] !== 'string')) {
+      throw new ValueError(`orchestrator_refs[${i}] must be {"orchestrator": string, "nodeName": string}, got ${JSON.stringify(r)}`);
+    }
+    warnUnknownFields(r, ['orchestrator', 'nodeName'], `[${i}]`, note);
+    return compact({ orchestrator: r['orchestrator'], nodeName: r['nodeName'] as string | undefined });
+  });
+}
+
+/** A host's `metadata` key: an empty HostMetadata `{}` (older writers left the value empty). */
+export function parseHostMetadata(raw: string, note: NoteSink): void {
+  if (raw.trim() === '') return;
+  warnUnknownFields(parseJsonObject(raw, 'host metadata'), [], '', note);
 }

@@ -29,7 +29,7 @@ export function buildReport(
   const issues = [...parsed.issues, ...migrated.issues].sort(compareIssues);
   const count = (d: RecordOutcome['disposition']) => records.filter((r) => r.disposition === d).length;
   return {
-    tool: { name: 'calico-migrate', reportVersion: 1 },
+    tool: { name: 'calico-migrate', reportVersion: 2 },
     source: {
       type: fingerprint ? 'live' : 'files',
       files: dumps.map((d) => ({ path: d.path, format: d.format, sha256: d.sha256, records: countRecords(d, records) })),
@@ -41,6 +41,7 @@ export function buildReport(
     summary: {
       records: records.length,
       converted: count('converted'),
+      convertedWithLoss: count('converted-with-loss'),
       skipped: count('skipped'),
       errors: count('error'),
       warnings: issues.filter((i) => i.severity === 'warning').length,

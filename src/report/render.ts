@@ -8,7 +8,7 @@ export function renderSummary(report: Report, written: string): string {
   const files = report.source.files.map((f) => `${f.path} (${f.format})`).join(', ');
   const lines = [
     `calico-migrate convert → ${report.target} (${report.form} form): ${s.records} records from ${files}`,
-    `  converted ${s.converted}, skipped ${s.skipped}, errors ${s.errors}; ${s.warnings} warnings, ${s.blockers} blockers`,
+    `  converted ${s.converted}${s.convertedWithLoss > 0 ? ` (and ${s.convertedWithLoss} with fields not carried)` : ''}, skipped ${s.skipped}, errors ${s.errors}; ${s.warnings} warnings, ${s.blockers} blockers`,
     `  ${s.objects} objects ${written}`,
   ];
   const errors = report.records.filter((r) => r.disposition === 'error');

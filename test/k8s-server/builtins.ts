@@ -1,6 +1,6 @@
-/** Built-in resources: Nodes, Namespaces, Leases, DaemonSets, Ingresses, CRDs, ThirdPartyResources, SelfSubjectAccessReviews. */
+/** Built-in resources: ConfigMaps, Nodes, Namespaces, Leases, DaemonSets, Ingresses, CRDs, ThirdPartyResources, SelfSubjectAccessReviews. */
 import { crdResourceDefs } from './crd.js';
-import { ensureObj, isObj, nowSeconds, objAt, strAt, type Obj } from './json.js';
+import { deepEqual, ensureObj, goQuote, isObj, nowSeconds, objAt, strAt, type Obj } from './json.js';
 import { baseDef, type Features, type HookContext, type ResourceDef } from './resources.js';
 import { badRequest, forbidden, type FieldError } from './status.js';
 import { tprResourceDef } from './tpr.js';
@@ -50,6 +50,63 @@ function namespaceDef(features: Features): ResourceDef {
     shortNames: ['ns'], subresources: ['status'], nameRule: 'label',
     verbs: ['create', 'delete', 'get', 'list', 'patch', 'update', 'watch'],
     hooks: { prepareCreate: (obj) => prepareNamespace(obj, features), beginDelete: beginNamespaceDelete },
+  });
+}
+
+/** ConfigMap `data` and `binaryData` are string maps: anything else fails to decode (400); a null value decodes as "". */
+function decodeConfigMap(obj: Obj): Obj {
+  for (const field of ['data', 'binaryData']) {
+    const value = obj[field];
+    if (value === undefined || value === null) continue;
+    const fail = (got: unknown, type: string): never => {
+      const what = got === null ? 'null' : Array.isArray(got) ? 'array' : typeof got === 'object' ? 'object' : typeof got;
+      throw badRequest(`ConfigMap in version "v1" cannot be handled as a ConfigMap: json: cannot unmarshal ${what} into Go struct field ConfigMap.${field} of type ${type}`);
+    };
+    if (!isObj(value)) fail(value, field === 'data' ? 'map[string]string' : 'map[string][]uint8');
+    else {
+      for (const [k, v] of Object.entries(value)) {
+        if (v === null) value[k] = '';
+        else if (typeof v !== 'string') fail(v, field === 'data' ? 'string' : '[]uint8');
+      }
+    }
+  }
+  return obj;
+}
+
+const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
+const CONFIG_KEY_TEXT = "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')";
+
+/** `ValidateConfigMap` and `ValidateConfigMapUpdate`: key syntax, no key in both maps, `immutable`. */
+function validateConfigMap(obj: Obj, old: Obj | undefined): FieldError[] {
+  const errors: FieldError[] = [];
+  const data = objAt(obj, 'data') ?? {};
+  const binary = objAt(obj, 'binaryData') ?? {};
+  for (const [field, map] of [['data', data], ['binaryData', binary]] as const) {
+    for (const key of Object.keys(map)) {
+      const path = `${field}[${key}]`;
+      if (key.length > 253) errors.push({ type: 'Invalid', field: path, value: goQuote(key), detail: 'must be no more than 253 characters' });
+      if (!CONFIG_KEY.test(key)) errors.push({ type: 'Invalid', field: path, value: goQuote(key), detail: CONFIG_KEY_TEXT });
+      if (key === '.' || key === '..') errors.push({ type: 'Invalid', field: path, value: goQuote(key), detail: `must not be '${key}'` });
+      else if (key.startsWith('..')) errors.push({ type: 'Invalid', field: path, value: goQuote(key), detail: "must not start with '..'" });
+      if (field === 'binaryData' && key in data) errors.push({ type: 'Invalid', field: path, value: goQuote(key), detail: 'duplicate of key present in data' });
+    }
+  }
+  if (old?.immutable === true) {
+    const text = 'field is immutable when `immutable` is set';
+    if (obj.immutable !== true) errors.push({ type: 'Forbidden', field: 'immutable', detail: text });
+    if (!deepEqual(old.data ?? null, obj.data ?? null)) errors.push({ type: 'Forbidden', field: 'data', detail: text });
+    if (!deepEqual(old.binaryData ?? null, obj.binaryData ?? null)) errors.push({ type: 'Forbidden', field: 'binaryData', detail: text });
+  }
+  return errors;
+}
+
+/** ConfigMaps: no spec/status; unconditional PUT allowed (like Nodes), a stale resourceVersion is 409. */
+function configMapDef(): ResourceDef {
+  return baseDef({
+    group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true, origin: 'builtin', shortNames: ['cm'],
+    topLevel: ['apiVersion', 'kind', 'metadata', 'immutable', 'data', 'binaryData'],
+    topOrder: ['kind', 'apiVersion', 'metadata', 'immutable', 'data', 'binaryData'],
+    hooks: { decode: decodeConfigMap, validate: validateConfigMap },
   });
 }
 
@@ -115,6 +172,7 @@ export function ssarDef(): ResourceDef {
 /** Every built-in resource the emulated version serves. */
 export function builtinDefs(features: Features): ResourceDef[] {
   return [
+    configMapDef(),
     nodeDef(),
     namespaceDef(features),
     ...extensionsDefs(features),

@@ -47,10 +47,17 @@ test('0050: an unmasked source net is masked, with an info note', (t) => {
   t.like(out.issues[0], { severity: 'info', code: 'net-masked' });
 });
 
-test('0050: a rule log_prefix is reported as dropped', (t) => {
+test('0050: a rule log_prefix is reported as not carried, with its path, and the policy is converted with loss', (t) => {
   const out = runStep(policies, policy('p', { selector: '', inbound_rules: [{ action: 'log', log_prefix: 'ssh-in' }] }));
   t.is(out.objects.length, 1);
-  t.like(out.issues[0], { severity: 'warning', code: 'rule-log-prefix-dropped' });
+  t.like(out.issues[0], { severity: 'warning', code: 'field-not-carried', message: 'inbound_rules[0].log_prefix = "ssh-in": v1 API (v2.5/v2.6) rules have no log prefix; Log rules still log, with Felix\'s default prefix' });
+  t.like(out.outcomes[0], { disposition: 'converted-with-loss', lost: [{ path: 'inbound_rules[0].log_prefix', value: 'ssh-in' }] });
+});
+
+test('0050: a named port cannot be written in the v2.5/v2.6 rule shape: the policy is an error (dropping it would widen the rule)', (t) => {
+  const out = runStep(policies, policy('p', { selector: '', inbound_rules: [{ action: 'allow', protocol: 'tcp', dst_ports: ['http'] }] }));
+  t.is(out.objects.length, 0);
+  t.like(out.outcomes[0], { disposition: 'error', code: 'invalid-rule', message: 'ingress[0] destination: named port(s) http: the v2.5/v2.6 policy API has no named ports (Calico v3.0 adds them), and dropping them would widen the rule' });
 });
 
 test('0050: ports without tcp or udp are an error naming the rule', (t) => {

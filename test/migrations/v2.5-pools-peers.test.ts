@@ -31,10 +31,20 @@ for (const [title, key, value, spec] of poolCases) {
   });
 }
 
-test('0030: a legacy ipam:false pool that is not disabled is converted with a warning and a hint', (t) => {
+test('0030: a legacy ipam:false pool that is not disabled is converted with loss: ipam reported as not carried, with what to do', (t) => {
   const out = runStep(ipPools, pool('10.5.0.0-16', { cidr: '10.5.0.0/16', ipam: false }));
   t.is(out.objects.length, 1);
-  t.like(out.issues[0], { severity: 'warning', code: 'pool-ipam-false', hint: 'if nothing may be allocated from this pool, set disabled: true on it' });
+  t.like(out.outcomes[0], { disposition: 'converted-with-loss', lost: [{ path: 'ipam', value: false, code: 'field-not-carried' }] });
+  t.like(out.issues[0], { severity: 'warning', code: 'field-not-carried' });
+  t.regex(out.issues[0]?.message ?? '', /set disabled: true on it if nothing may be allocated from it$/);
+});
+
+test('0030: an ipam flag that agrees with disabled is implied, and a tunnel interface other than tunl0 is not carried', (t) => {
+  const agree = runStep(ipPools, pool('10.5.0.0-16', { cidr: '10.5.0.0/16', ipam: true, disabled: false }));
+  t.deepEqual(agree.outcomes.map((o) => o.disposition), ['converted']);
+  const tunnel = runStep(ipPools, pool('10.6.0.0-16', { cidr: '10.6.0.0/16', ipip: 'tunl7' }));
+  t.deepEqual(tunnel.objects[0]?.object.spec?.['ipip'], { enabled: true });
+  t.like(tunnel.outcomes[0], { disposition: 'converted-with-loss', lost: [{ path: 'ipip', value: 'tunl7' }] });
 });
 
 test('0030: IPIP on an IPv6 pool is converted with a warning', (t) => {

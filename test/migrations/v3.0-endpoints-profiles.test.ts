@@ -39,9 +39,50 @@ test('0070-host-endpoints: calicoctl form: a host endpoint becomes HostEndpoint 
     metadata: { name: 'myhost.eth0', labels: { type: 'production' } },
     spec: { node: 'myhost', interfaceName: 'eth0', expectedIPs: ['192.168.0.1', '192.168.0.2', 'fd00:1::321'], profiles: ['profile1', 'kns.default'] },
   }]);
-  t.deepEqual(out.outcomes.map((o) => [o.disposition, o.targets]), [['converted', ['HostEndpoint/myhost.eth0']]]);
+  // The host endpoint also makes its host a v3 Node (calico-upgrade lists nodes from host directories).
+  t.deepEqual(out.outcomes.map((o) => [o.disposition, o.targets]), [['converted', ['HostEndpoint/myhost.eth0', 'Node/myhost']]]);
   t.deepEqual(out.renames, [{ kind: 'HostEndpoint', from: 'myhost/eth0', to: 'myhost.eth0', origin: '/calico/v1/host/myhost/endpoint/eth0' }]);
   t.deepEqual(out.issues, []);
+});
+
+test('0070-host-endpoints: calicoctl form: ports are carried with protocol names upper-cased, numbers kept, name-only and port-only entries as given', (t) => {
+  const out = runStep(hostEndpoints, hep('my-node', 'my-hep', {
+    name: 'eth3',
+    ports: [
+      { name: 'my-port', protocol: 'tcp', port: 5 },
+      { name: 'dns', protocol: 'udp', port: 53 },
+      { name: 'sctp-port', protocol: 'sctp', port: 9 },
+      { name: 'by-number', protocol: 17, port: 10 },
+      { name: 'name-only' },
+      { port: 8080 },
+    ],
+  }), 'calicoctl');
+  t.deepEqual(out.objects.map((o) => o.object.spec?.['ports']), [[
+    { name: 'my-port', protocol: 'TCP', port: 5 },
+    { name: 'dns', protocol: 'UDP', port: 53 },
+    { name: 'sctp-port', protocol: 'SCTP', port: 9 },
+    { name: 'by-number', protocol: 17, port: 10 },
+    { name: 'name-only' },
+    { port: 8080 },
+  ]]);
+  t.deepEqual(out.outcomes.map((o) => o.disposition), ['converted']);
+  t.deepEqual(out.issues, []);
+});
+
+test('0070-host-endpoints: calicoctl form: a field no Calico release defines is reported with its path and value, and the record is converted with loss', (t) => {
+  const out = runStep(hostEndpoints, hep('myhost', 'eth0', { name: 'eth0', color: 'blue', ports: [{ name: 'p', protocol: 'tcp', port: 1, weight: 3 }] }), 'calicoctl');
+  t.is(out.objects.length, 1);
+  t.like(out.outcomes[0], {
+    disposition: 'converted-with-loss',
+    lost: [
+      { path: 'color', value: 'blue', code: 'unknown-field' },
+      { path: 'ports[0].weight', value: 3, code: 'unknown-field' },
+    ],
+  });
+  t.deepEqual(out.issues.map((i) => [i.severity, i.code, i.message.split(':')[0]]), [
+    ['warning', 'unknown-field', 'color = "blue"'],
+    ['warning', 'unknown-field', 'ports[0].weight = 3'],
+  ]);
 });
 
 test('0070-host-endpoints: calicoctl form: the name is convertName(<normalised node>.<endpoint id>) and profile references are renamed as profiles are (data model vectors)', (t) => {
@@ -57,10 +98,12 @@ test('0070-host-endpoints: calicoctl form: the name is convertName(<normalised n
   t.deepEqual(out.renames, [{ kind: 'HostEndpoint', from: 'noD2{/H3P.N/me', to: name, origin: '/calico/v1/host/noD2{/endpoint/H3P.N%2fme' }]);
 });
 
-test('0070-host-endpoints: calicoctl form: a value of the wrong shape is an error', (t) => {
-  const out = runStep(hostEndpoints, hep('myhost', 'eth0', { name: 'eth0', labels: { n: 1 } }), 'calicoctl');
-  t.deepEqual(out.objects, []);
-  t.like(out.outcomes[0], { disposition: 'error', code: 'invalid-value', message: 'host endpoint value: labels must map strings to strings' });
+test('0070-host-endpoints: a value of the wrong shape is an error naming the key and field, whatever the form', (t) => {
+  const parsed = hep('myhost', 'eth0', { name: 'eth0', labels: { n: 1 } });
+  t.deepEqual(parsed.snapshot.items, []);
+  t.like(parsed.failures[0], { origin: '/calico/v1/host/myhost/endpoint/eth0', disposition: 'error', code: 'invalid-value', message: 'host endpoint value field "labels" must map strings to strings, got {"n":1}' });
+  const ports = hep('myhost', 'eth0', { name: 'eth0', ports: [{ name: 'p', protocol: 'tcp', port: 70000 }] });
+  t.like(ports.failures[0], { code: 'invalid-value', message: 'host endpoint value ports[0].port 70000 is not a port number (0-65535)' });
 });
 
 test('0070-host-endpoints: crd form: host endpoints are skipped with a warning (no host endpoints in the v3.0 Kubernetes datastore)', (t) => {
@@ -204,7 +247,7 @@ test('0074-workload-endpoints: calicoctl form: a k8s endpoint becomes a namespac
       mac: 'ee:ee:ee:ee:ee:ee',
     },
   }]);
-  t.deepEqual(out.outcomes.map((o) => [o.disposition, o.targets]), [['converted', ['WorkloadEndpoint/default/rack1--host1-k8s-frontend--5gs43-eth0']]]);
+  t.deepEqual(out.outcomes.map((o) => [o.disposition, o.targets]), [['converted', ['WorkloadEndpoint/default/rack1--host1-k8s-frontend--5gs43-eth0', 'Node/rack1-host1']]]);
   t.deepEqual(out.renames, [{
     kind: 'WorkloadEndpoint',
     from: 'rack1-host1/k8s/default.frontend-5gs43/eth0',
@@ -271,6 +314,28 @@ test('0074-workload-endpoints: calicoctl form: other orchestrators take workload
     metadata: wepMeta(`node--1-mesos-${workload.replace(/-/g, '--')}-${endpoint.replace(/-/g, '--')}`, 'default', 'mesos'),
     spec: { orchestrator: 'mesos', workload, node: 'node-1', endpoint, interfaceName: 'cali1' },
   }]);
+});
+
+test('0074-workload-endpoints: calicoctl form: ports are carried (protocols re-cased), and state "active" is implied by v3', (t) => {
+  const out = runStep(workloadEndpoints, wep('node-1', 'k8s', 'prod.web', 'eth0', { ports: [{ name: 'http', protocol: 'TCP', port: 80 }, { name: 'metrics', protocol: 'tcp', port: 9090 }] }), 'calicoctl');
+  t.deepEqual(out.objects[0]?.object.spec?.['ports'], [{ name: 'http', protocol: 'TCP', port: 80 }, { name: 'metrics', protocol: 'TCP', port: 9090 }]);
+  t.deepEqual(out.outcomes.map((o) => o.disposition), ['converted']);
+});
+
+test('0074-workload-endpoints: calicoctl form: a state other than active is reported as not carried (v3 endpoints have no state)', (t) => {
+  const out = runStep(workloadEndpoints, wep('node-1', 'k8s', 'prod.web', 'eth0', { state: 'inactive' }), 'calicoctl');
+  t.is(out.objects.length, 1);
+  t.like(out.outcomes[0], { disposition: 'converted-with-loss', lost: [{ path: 'state', value: 'inactive', code: 'field-not-carried' }] });
+  t.deepEqual(out.issues.map((i) => [i.severity, i.code]), [['warning', 'field-not-carried']]);
+});
+
+test('0074-workload-endpoints: calicoctl form: other orchestrators keep active_instance_id as containerID; a CNI one that differs from the workload id is reported', (t) => {
+  const lib = runStep(workloadEndpoints, wep('node-1', 'libnetwork', 'libnetwork', 'ep1', { active_instance_id: 'c0ffee' }), 'calicoctl');
+  t.is(lib.objects[0]?.object.spec?.['containerID'], 'c0ffee');
+  t.deepEqual(lib.outcomes.map((o) => o.disposition), ['converted']);
+  const cni = runStep(workloadEndpoints, wep('node-1', 'cni', '5a4b3c', 'eth0', { active_instance_id: 'other' }), 'calicoctl');
+  t.is(cni.objects[0]?.object.spec?.['containerID'], '5a4b3c');
+  t.like(cni.outcomes[0], { disposition: 'converted-with-loss', lost: [{ path: 'active_instance_id', value: 'other' }] });
 });
 
 for (const form of OUTPUT_FORMS) {

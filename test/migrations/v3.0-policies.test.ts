@@ -109,8 +109,8 @@ test('0050-policies: explicit v2.6 types are mapped to Ingress/Egress in their o
 test('0050-policies: an explicit Egress type on a preDNAT policy is dropped with a warning (calico#1796)', (t) => {
   const out = run('p', { selector: 'all()', pre_dnat: true, types: ['ingress', 'egress'], inbound_rules: [{}] });
   t.deepEqual(spec(out), { selector: 'all()', types: ['Ingress'], preDNAT: true, applyOnForward: true, ingress: [rule({ action: 'Allow' })] });
-  t.deepEqual(out.issues.map((i) => [i.severity, i.code]), [['warning', 'prednat-egress-type-dropped']]);
-  t.is(out.outcomes[0]?.disposition, 'converted');
+  t.deepEqual(out.issues.map((i) => [i.severity, i.code]), [['warning', 'field-not-carried']]);
+  t.like(out.outcomes[0], { disposition: 'converted-with-loss', lost: [{ path: 'types[1]', value: 'egress', code: 'field-not-carried' }] });
 });
 
 test('0050-policies: an untracked (doNotTrack) policy forces applyOnForward', (t) => {
@@ -253,11 +253,17 @@ test('0050-policies: ports and port ranges are copied, negated ones to notPorts'
   t.deepEqual(spec(out)?.['ingress'], [rule({ action: 'Allow', protocol: 'TCP', source: { ports: ['1024:65535'] }, destination: { ports: [80, 443], notPorts: ['8000:8080'] } })]);
 });
 
-test('0050-policies: a rule log_prefix is dropped with a warning, and the policy is still converted', (t) => {
+test('0050-policies: a rule log_prefix is dropped with a warning naming its path, and the policy is converted with loss', (t) => {
   const out = run('p', { selector: 'all()', inbound_rules: [{ action: 'log', log_prefix: 'ssh-in' }], outbound_rules: [{}] });
   t.deepEqual(spec(out)?.['ingress'], [rule({ action: 'Log' })]);
-  t.is(out.outcomes[0]?.disposition, 'converted');
-  t.deepEqual(out.issues.map((i) => [i.severity, i.code]), [['warning', 'rule-log-prefix-dropped']]);
+  t.like(out.outcomes[0], { disposition: 'converted-with-loss', lost: [{ path: 'inbound_rules[0].log_prefix', value: 'ssh-in', code: 'field-not-carried' }] });
+  t.deepEqual(out.issues.map((i) => [i.severity, i.code]), [['warning', 'field-not-carried']]);
+});
+
+test('0050-policies: named ports in rules are carried to v3', (t) => {
+  const out = run('p', { selector: 'all()', inbound_rules: [{ action: 'allow', protocol: 'tcp', dst_ports: ['http', 8080, '9000:9100'] }], outbound_rules: [{}] });
+  t.deepEqual(spec(out)?.['ingress'], [rule({ action: 'Allow', protocol: 'TCP', destination: { ports: ['http', 8080, '9000:9100'] } })]);
+  t.deepEqual(out.outcomes.map((o) => o.disposition), ['converted']);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -56,11 +56,11 @@ test('0030-ip-pools: a disabled pool keeps disabled: true and false booleans are
   t.deepEqual(out.issues, [], 'ipam:false on a disabled pool loses nothing');
 });
 
-test('0030-ip-pools: a legacy ipam:false pool that is not disabled is converted with a warning', (t) => {
+test('0030-ip-pools: a legacy ipam:false pool that is not disabled is converted with loss (ipam not carried)', (t) => {
   const out = runStep(ipPools, pool('10.5.0.0-16', { cidr: '10.5.0.0/16', ipam: false }));
   t.deepEqual(out.objects[0]?.object.spec, { cidr: '10.5.0.0/16', ipipMode: 'Never' });
-  t.like(out.outcomes[0], { disposition: 'converted', targets: ['IPPool/10-5-0-0-16'] });
-  t.deepEqual(out.issues.map((i) => [i.severity, i.code]), [['warning', 'pool-ipam-false']]);
+  t.like(out.outcomes[0], { disposition: 'converted-with-loss', targets: ['IPPool/10-5-0-0-16'], lost: [{ path: 'ipam', value: false, code: 'field-not-carried' }] });
+  t.deepEqual(out.issues.map((i) => [i.severity, i.code]), [['warning', 'field-not-carried']]);
 });
 
 test('0030-ip-pools: an IPv6 pool is named from its compressed cidr', (t) => {

@@ -1,0 +1,65 @@
+/**
+ * A v3 Node for every Calico host (calico-upgrade lists nodes from the host directories under
+ * /calico/v1/host, data model §1.5): hosts with only host endpoints, only workload endpoints or only
+ * per-host Felix keys are Nodes in the calicoctl form, with the upstream name conversion listed in
+ * `renames`. Runs the whole v3.0 pipeline, since the Node is fed by other steps' records.
+ */
+import test from 'ava';
+import { convertDumps } from '../../src/convert.js';
+import { decodeDump } from '../../src/input/dump.js';
+import type { OutputForm } from '../../src/model/target.js';
+
+const convert = (keys: Record<string, string>, form: OutputForm) => convertDumps([decodeDump('hosts.json', JSON.stringify(keys))], 'v3.0', form);
+const nodes = (r: ReturnType<typeof convert>) => r.objects.filter((o) => o.kind === 'Node').map((o) => ({ name: o.metadata.name, spec: o.spec }));
+
+const BARE_METAL = {
+  '/calico/v1/host/TestNode/endpoint/eth0': JSON.stringify({ name: 'eth0', expected_ipv4_addrs: ['10.0.0.1'] }),
+  '/calico/v1/host/wl-only/workload/k8s/default.web-1/endpoint/eth0': JSON.stringify({ state: 'active', name: 'cali1', mac: null, profile_ids: [], ipv4_nets: ['10.1.0.5/32'], ipv6_nets: [] }),
+  '/calico/v1/host/felix-only/config/DefaultEndpointToHostAction': 'RETURN',
+  '/calico/v1/host/marker-only/config/marker': 'created',
+};
+
+test('host nodes: calicoctl form: hosts with only host endpoints, only workload endpoints or only per-host Felix keys each become a v3 Node with an empty spec', (t) => {
+  const r = convert(BARE_METAL, 'calicoctl');
+  t.deepEqual(nodes(r), [
+    { name: 'felix-only', spec: {} },
+    { name: 'testnode', spec: {} },
+    { name: 'wl-only', spec: {} },
+  ]);
+  // The host endpoint's record names both objects it feeds; the Node rename is listed.
+  t.deepEqual(r.report.records.find((o) => o.origin === '/calico/v1/host/TestNode/endpoint/eth0')?.targets, ['HostEndpoint/testnode.eth0', 'Node/testnode']);
+  t.deepEqual(r.report.renames.filter((x) => x.kind === 'Node'), [{ kind: 'Node', from: 'TestNode', to: 'testnode', origin: '/calico/v1/host/TestNode/endpoint/eth0' }]);
+});
+
+test('host nodes: calicoctl form: a host whose only record is skipped (a legacy marker key) gets no Node', (t) => {
+  const r = convert(BARE_METAL, 'calicoctl');
+  t.false(nodes(r).some((n) => n.name === 'marker-only'));
+  t.like(r.report.records.find((o) => o.origin === '/calico/v1/host/marker-only/config/marker'), { disposition: 'skipped', code: 'legacy-marker' });
+});
+
+test('host nodes: calicoctl form: a host with BGP data and endpoints is one Node carrying the BGP data', (t) => {
+  const r = convert({
+    ...BARE_METAL,
+    '/calico/bgp/v1/host/TestNode/ip_addr_v4': '10.0.0.1',
+    '/calico/bgp/v1/host/TestNode/network_v4': '10.0.0.0/24',
+  }, 'calicoctl');
+  t.deepEqual(nodes(r).find((n) => n.name === 'testnode'), { name: 'testnode', spec: { bgp: { ipv4Address: '10.0.0.1/24' } } });
+});
+
+test('host nodes: calicoctl form: two host directories that normalise to one name clash, and every record of both is an error', (t) => {
+  const r = convert({
+    '/calico/v1/host/Node-A/endpoint/eth0': JSON.stringify({ name: 'eth0' }),
+    '/calico/v1/host/node-a/endpoint/eth1': JSON.stringify({ name: 'eth1' }),
+  }, 'calicoctl');
+  t.deepEqual(nodes(r), []);
+  t.deepEqual(r.report.records.map((o) => [o.origin, o.disposition, o.code]), [
+    ['/calico/v1/host/Node-A/endpoint/eth0', 'error', 'name-clash'],
+    ['/calico/v1/host/node-a/endpoint/eth1', 'error', 'name-clash'],
+  ]);
+});
+
+test('host nodes: crd form: no Node is made for hosts without BGP data (Kubernetes Nodes are the Nodes there)', (t) => {
+  const r = convert(BARE_METAL, 'crd');
+  t.deepEqual(nodes(r), []);
+  t.true(r.report.records.every((o) => !(o.targets ?? []).some((x) => x.startsWith('Node/'))));
+});
