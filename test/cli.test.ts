@@ -103,7 +103,7 @@ test('convert: --report writes the JSON report with the documented fields', asyn
   const report = JSON.parse(await readFile(path, 'utf8')) as Record<string, unknown>;
   t.deepEqual(Object.keys(report).sort(), ['form', 'issues', 'records', 'renames', 'source', 'steps', 'summary', 'target', 'tool']);
   t.is(report['target'], 'v2.5');
-  t.deepEqual(Object.keys(report['summary'] as object).sort(), ['blockers', 'converted', 'errors', 'objects', 'records', 'skipped', 'warnings']);
+  t.deepEqual(Object.keys(report['summary'] as object).sort(), ['blockers', 'converted', 'convertedWithLoss', 'errors', 'objects', 'records', 'skipped', 'warnings']);
 });
 
 const errorCases: [string, string, RegExp][] = [

@@ -10,7 +10,7 @@
  * tiers, which Felix 2.x enforced but no later Calico version reads (a blocker: the operator
  * must decide).
  */
-import { defineStep, OutputBuilder, type ItemOf } from '../../src/migrate/step.js';
+import { defineStep, notCarried, OutputBuilder, type ItemOf } from '../../src/migrate/step.js';
 import { convertName, isDns1123Subdomain } from '../../src/names.js';
 import { CRD_API_VERSION } from './common.js';
 import { policySpecToV1Api, type RuleNotes } from './rules.js';
@@ -42,6 +42,10 @@ export const step = defineStep({
 function convertPolicy(item: PolicyItem, tags: ReadonlyMap<string, readonly string[]>, out: OutputBuilder): string | undefined {
   const notes: RuleNotes = { problems: [], masked: [], lost: [], namespaceTags: [] };
   const spec = policySpecToV1Api(item.spec, notes);
+  if (item.spec.applyOnForward === true) {
+    // Only the v1 model of the Calico v3 libraries has it; v2.x policy never applied to forwarded traffic.
+    notes.lost.push(notCarried(item.kind === 'etcd-policy' ? 'apply_on_forward' : 'spec.applyOnForward', true, 'the v2.5/v2.6 policy API has no applyOnForward (Calico v3.0 adds it); v2.x policy does not apply to forwarded traffic'));
+  }
   if (notes.problems.length > 0) {
     out.failed(item, 'invalid-rule', notes.problems.join('; '), 'fix the policy in the source datastore and run the conversion again');
     return undefined;

@@ -4,8 +4,14 @@
  * convertProfileName; tags join the labels as `labelsToApply` keys with empty values, and a tag
  * equal to a label key is an error (upstream's rule), for every key of that profile. A profile
  * without a `tags` key (the v1 client could not read it, Felix could) is converted with a note.
- * Namespace and OpenStack profiles are regenerated in v3 and skipped; the v3.0 Kubernetes datastore
- * derives all profiles from Namespaces, so in the CRD form user profiles are reported.
+ * In the CRD form the v3.0 Kubernetes datastore derives every profile from Namespaces, so namespace
+ * profiles are skipped and user profiles reported. In the calicoctl form (an etcd datastore) the
+ * policy controller's namespace profiles `k8s_ns.<ns>` are carried as `kns.<ns>`, the name v3
+ * workload endpoints reference: without them every pod would reference a missing profile until
+ * kube-controllers v3 has run, and Felix v3 would drop its traffic meanwhile. They take the shape the
+ * controller writes (namespace label keys `k8s_ns/label/<k>` become `pcns.<k>`) and carry an
+ * annotation naming the controller as owner; the controller takes every `kns.` profile over on its
+ * first sync. OpenStack profiles are recreated by networking-calico and skipped.
  */
 import { defineStep, OutputBuilder, type ItemOf } from '../../src/migrate/step.js';
 import type { V1Rule } from '../../src/model/v1.js';
@@ -16,16 +22,27 @@ import { newNotes, reportNotes, rulesToV3 } from './rules.js';
 
 type ProfilePart = ItemOf<'profile-part'>;
 
+const NAMESPACE_PROFILE_PREFIX = 'k8s_ns.';
+
 const DERIVED = [
-  { prefix: 'k8s_ns.', why: 'generated from a Namespace by the policy controller; v3 regenerates it as kns.<namespace>' },
+  { prefix: NAMESPACE_PROFILE_PREFIX, why: 'generated from a Namespace by the policy controller; the v3.0 Kubernetes datastore derives kns.<namespace> from the Namespace itself' },
   { prefix: 'ns.projectcalico.org/', why: 'derived from a Namespace by the v2.4 Kubernetes datastore; v3 derives kns.<namespace>' },
   { prefix: 'openstack-sg-', why: 'an OpenStack security-group profile; networking-calico recreates it' },
 ];
 
+/** Marks a carried namespace profile as the policy controller's, which takes it over on its first sync. */
+export const CONTROLLER_OWNED_ANNOTATION = 'calico-migrate.projectcalico.org/owner';
+const CONTROLLER = 'kube-controllers';
+const NS_LABEL_PREFIX_V1 = 'k8s_ns/label/';
+const NS_LABEL_PREFIX_V3 = 'pcns.';
+
 function convertProfile(name: string, parts: readonly ProfilePart[], out: OutputBuilder): void {
   const part = <K extends ProfilePart['part']>(k: K) => parts.find((p) => p.part === k);
   const tags = (part('tags')?.value as string[] | undefined) ?? [];
-  const labels = (part('labels')?.value as Record<string, string> | undefined) ?? {};
+  const namespaceProfile = name.startsWith(NAMESPACE_PROFILE_PREFIX);
+  const rawLabels = (part('labels')?.value as Record<string, string> | undefined) ?? {};
+  // The controller's namespace profiles label pods with pcns.<k>, which converted selectors use.
+  const labels = namespaceProfile ? Object.fromEntries(Object.entries(rawLabels).map(([k, v]) => [k.startsWith(NS_LABEL_PREFIX_V1) ? NS_LABEL_PREFIX_V3 + k.slice(NS_LABEL_PREFIX_V1.length) : k, v])) : rawLabels;
   const rules = part('rules')?.value as { ingress: V1Rule[]; egress: V1Rule[] } | undefined;
   const clash = tags.filter((t) => Object.hasOwn(labels, t));
   if (clash.length > 0) {
@@ -45,10 +62,14 @@ function convertProfile(name: string, parts: readonly ProfilePart[], out: Output
     return;
   }
   const v3name = convertProfileName(name);
-  const id = out.emit(v3Object('calicoctl', 'Profile', v3name, spec), parts);
+  const annotations = namespaceProfile ? { [CONTROLLER_OWNED_ANNOTATION]: CONTROLLER } : undefined;
+  const id = out.emit(v3Object('calicoctl', 'Profile', v3name, spec, { annotations }), parts);
   const first = parts[0];
   if (first) {
     out.rename(first, 'Profile', name, v3name);
+    if (namespaceProfile) {
+      out.issue(first, 'info', 'namespace-profile-carried', `namespace profile ${name} carried as ${v3name} so that workload endpoints keep their profile until kube-controllers v3 takes it over (its first sync rewrites every kns. profile from the Namespace)`);
+    }
     if (!part('tags')) out.issue(first, 'info', 'profile-without-tags', `profile ${name} has no tags key (the v1 client could not read it, but Felix applied its rules); converted`);
     reportNotes(first, notes, out);
   }
@@ -58,14 +79,14 @@ function convertProfile(name: string, parts: readonly ProfilePart[], out: Output
 export const step = defineStep({
   id: '0072-profiles',
   target: 'v3.0',
-  summary: 'User profiles become v3 Profile objects with tags merged into labelsToApply (calicoctl form); namespace profiles are skipped as regenerated.',
+  summary: 'User profiles, and namespace profiles as controller-owned kns.<ns>, become v3 Profile objects with tags merged into labelsToApply (calicoctl form); the CRD form derives profiles from Namespaces.',
   handles: ['profile-part'],
   transform(items, { form }) {
     const out = new OutputBuilder();
     const byProfile = new Map<string, ProfilePart[]>();
     for (const item of items) byProfile.set(item.profile, [...(byProfile.get(item.profile) ?? []), item]);
     for (const [name, parts] of byProfile) {
-      const derived = DERIVED.find((d) => name.startsWith(d.prefix));
+      const derived = DERIVED.find((d) => name.startsWith(d.prefix) && !(form === 'calicoctl' && d.prefix === NAMESPACE_PROFILE_PREFIX));
       if (derived) {
         for (const p of parts) out.skipped(p, 'derived-profile', `${p.part} of profile ${name}: ${derived.why}`);
       } else if (form === 'calicoctl') {

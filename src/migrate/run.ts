@@ -51,6 +51,13 @@ function replaceWithError(outcomes: Map<string, RecordOutcome>, origin: string, 
   outcomes.set(origin, { origin, file: prev.file, disposition: 'error', code, message, ...extra });
 }
 
+/** Ids of the objects that converted records name as their targets. */
+function namedTargets(outcomes: ReadonlyMap<string, RecordOutcome>): Set<string> {
+  const named = new Set<string>();
+  for (const o of outcomes.values()) if (isConverted(o.disposition)) for (const t of o.targets ?? []) named.add(t);
+  return named;
+}
+
 export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[], target: TargetDefinition, form: OutputForm = 'crd'): MigrationResult {
   const byType = new Map<V1ItemType, V1Item[]>();
   for (const item of snapshot.items) {
@@ -96,8 +103,7 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
 
   // An object is written only when a converted record names it (a step may offer an object that
   // records of other steps feed, such as a host's v3 Node; if none of them converts, it is not written).
-  const named = new Set<string>();
-  for (const o of outcomes.values()) if (isConverted(o.disposition)) for (const t of o.targets ?? []) named.add(t);
+  const named = namedTargets(outcomes);
 
   // Two records landing on the same object: an error for every origin, and neither is written.
   const byId = new Map<string, EmittedObject[]>();
@@ -142,11 +148,16 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
     }
   }
 
+  // An object whose every feeder ended in an error (e.g. a host's Node when its only host endpoint
+  // was invalid) is not written either: nothing converted names it any more.
+  const stillNamed = namedTargets(outcomes);
+  const fedObjects = valid.filter((e) => stillNamed.has(objectId(e.object)));
+
   const rank = (kind: string) => {
     const i = target.kindOrder.indexOf(kind);
     return i < 0 ? target.kindOrder.length : i;
   };
-  const objects = valid
+  const objects = fedObjects
     .map((e) => e.object)
     .sort((a, b) => rank(a.kind) - rank(b.kind) || byString(a.kind, b.kind) || byString(objectId(a), objectId(b)));
 

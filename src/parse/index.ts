@@ -8,6 +8,7 @@ import type { V1Item, V1Snapshot } from '../model/v1.js';
 import { parseEtcdRecord } from './etcd.js';
 import { objectParts } from './kubernetes.js';
 import { ValueError, type NoteSink } from './values.js';
+import { byString } from '../util.js';
 
 export interface ParseResult {
   readonly snapshot: V1Snapshot;
@@ -48,7 +49,7 @@ export function parseDumps(dumps: readonly DecodedDump[]): ParseResult {
     };
     try {
       const item = parse(note);
-      items.push(unknownFields.length > 0 ? { ...item, unknownFields } : item);
+      items.push(unknownFields.length > 0 ? { ...item, unknownFields: unknownFields.sort((a, b) => byString(a.path, b.path)) } : item);
     } catch (e) {
       if (!(e instanceof ValueError)) throw e;
       failures.push({ origin, file, disposition: 'error', code: e.code, message: e.message });

@@ -133,7 +133,8 @@ function parsePort(raw: unknown, what: string): V1Port {
     const range = /^(\d{1,5}):(\d{1,5})$/.exec(raw);
     if (range && Number(range[1]) <= Number(range[2]) && Number(range[2]) <= 65535) return raw;
     if (/^\d{1,5}$/.test(raw) && Number(raw) <= 65535) return Number(raw);
-    if (/^[A-Za-z0-9][A-Za-z0-9-]*$/.test(raw) && /[A-Za-z]/.test(raw)) return raw;
+    // numorstring.Port of the v3 libraries: a name matching [a-zA-Z0-9_.-]{1,128}.
+    if (/^[a-zA-Z0-9_.-]{1,128}$/.test(raw) && /[^0-9]/.test(raw)) return raw;
   }
   throw new ValueError(`${what} port ${JSON.stringify(raw)} is not a port number (0-65535), a "min:max" range or a port name`);
 }
@@ -383,7 +384,9 @@ function endpointPorts(o: Record<string, unknown>, what: string, note: NoteSink)
     }
     const port = optNumber(p, 'port', `${what} ${at}`);
     if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new ValueError(`${what} ${at}.port ${port} is not a port number (0-65535)`);
-    return compact({ name: optString(p, 'name', `${what} ${at}`), protocol: typeof protocol === 'string' || typeof protocol === 'number' ? protocol : undefined, port });
+    // numorstring.Protocol: a number or a digit string is a number; any other string is kept as written.
+    const proto = typeof protocol === 'string' && /^\d+$/.test(protocol) ? Number(protocol) : typeof protocol === 'string' || typeof protocol === 'number' ? protocol : undefined;
+    return compact({ name: optString(p, 'name', `${what} ${at}`), protocol: proto, port });
   });
 }
 

@@ -178,7 +178,23 @@ function node(spec: Json, problems: string[]): void {
   ipField(bgp['ipv4IPIPTunnelAddr'], 'spec.bgp.ipv4IPIPTunnelAddr', problems, 4);
 }
 
+/**
+ * v3.0 endpoint ports (libcalico-go release-v3.0 validator): a Kubernetes port name, protocol exactly
+ * TCP or UDP (numbers, other cases and SCTP are refused in v3.0), and a port number 1-65535.
+ */
+function endpointPorts(v: unknown, problems: string[]): void {
+  asList(v).forEach((p, i) => {
+    const at = `spec.ports[${i}]`;
+    if (!isObj(p)) return void problems.push(`${at} must be an object`);
+    if (typeof p['name'] !== 'string' || !PORT_NAME.test(p['name'])) problems.push(`${at}.name ${JSON.stringify(p['name'])} must be a Kubernetes port name (at most 15 lowercase letters, digits and '-', with a letter)`);
+    if (p['protocol'] !== 'TCP' && p['protocol'] !== 'UDP') problems.push(`${at}.protocol ${JSON.stringify(p['protocol'])} must be TCP or UDP (Calico v3.0 endpoint ports)`);
+    const port = p['port'];
+    if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) problems.push(`${at}.port ${JSON.stringify(port)} must be a port number 1-65535`);
+  });
+}
+
 function hostEndpoint(spec: Json, problems: string[]): void {
+  endpointPorts(spec['ports'], problems);
   if (typeof spec['node'] !== 'string' || spec['node'] === '') problems.push('spec.node must be set');
   const iface = spec['interfaceName'];
   if (iface === undefined && asList(spec['expectedIPs']).length === 0) problems.push('a host endpoint needs interfaceName or expectedIPs');
@@ -187,6 +203,7 @@ function hostEndpoint(spec: Json, problems: string[]): void {
 }
 
 function workloadEndpoint(spec: Json, problems: string[]): void {
+  endpointPorts(spec['ports'], problems);
   asList(spec['ipNetworks']).forEach((n, i) => cidrField(n, `spec.ipNetworks[${i}]`, problems));
   if (spec['mac'] !== undefined && !MAC.test(String(spec['mac']))) problems.push(`spec.mac ${JSON.stringify(spec['mac'])} is not a MAC address`);
   ipField(spec['ipv4Gateway'], 'spec.ipv4Gateway', problems, 4);

@@ -14,6 +14,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { name: 'edge-cases-bad-values', files: [`${S}/edge-cases/etcd-bad-values.json`] },
   { name: 'edge-cases-kdd', files: [`${S}/edge-cases/kdd-quirks.yaml`] },
   { name: 'calico-upgrade-cases', files: [`${S}/calico-upgrade-cases/etcd-flat.json`] },
+  { name: 'etcd-v26', files: [`${S}/etcd-v26/etcd-v2.json`] },
 ];
 
 export function fromFileArgs(files: readonly string[]): string[] {

@@ -120,3 +120,10 @@ test('0050: a SystemNetworkPolicy is migrated (the official job dropped it) and 
   });
   t.like(out.issues[0], { severity: 'info', code: 'system-network-policy-migrated' });
 });
+
+test('0050: apply_on_forward (v1 model of the v3 libraries only) is reported as not carried when true', (t) => {
+  const on = runStep(policies, policy('p', { selector: '', apply_on_forward: true }));
+  t.like(on.outcomes[0], { disposition: 'converted-with-loss', lost: [{ path: 'apply_on_forward', value: true, code: 'field-not-carried' }] });
+  const off = runStep(policies, policy('p', { selector: '', apply_on_forward: false }));
+  t.like(off.outcomes[0], { disposition: 'converted' });
+});

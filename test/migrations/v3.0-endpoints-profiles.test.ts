@@ -177,18 +177,38 @@ test('0072-profiles: calicoctl form: a profile rule that cannot be converted mak
   t.deepEqual(out.outcomes.map((o) => [o.disposition, o.code]), [['error', 'conversion-error'], ['error', 'conversion-error']]);
 });
 
-for (const form of OUTPUT_FORMS) {
-  test(`0072-profiles: ${form} form: k8s_ns.* and openstack-sg-* profiles are skipped as derived, without an issue`, (t) => {
-    const out = runStep(profiles, parseFlat({
-      '/calico/v1/policy/profile/k8s_ns.default/tags': '["k8s_ns.default"]',
-      '/calico/v1/policy/profile/k8s_ns.default/rules': '{"inbound_rules":[{"action":"allow"}],"outbound_rules":[{"action":"allow"}]}',
-      '/calico/v1/policy/profile/openstack-sg-1234/tags': '[]',
-    }), form);
-    t.deepEqual(out.objects, []);
-    t.deepEqual(out.outcomes.map((o) => [o.disposition, o.code]), [['skipped', 'derived-profile'], ['skipped', 'derived-profile'], ['skipped', 'derived-profile']]);
-    t.deepEqual(out.issues, []);
-  });
-}
+test('0072-profiles: crd form: k8s_ns.* and openstack-sg-* profiles are skipped as derived, without an issue', (t) => {
+  const out = runStep(profiles, parseFlat({
+    '/calico/v1/policy/profile/k8s_ns.default/tags': '["k8s_ns.default"]',
+    '/calico/v1/policy/profile/k8s_ns.default/rules': '{"inbound_rules":[{"action":"allow"}],"outbound_rules":[{"action":"allow"}]}',
+    '/calico/v1/policy/profile/openstack-sg-1234/tags': '[]',
+  }), 'crd');
+  t.deepEqual(out.objects, []);
+  t.deepEqual(out.outcomes.map((o) => [o.disposition, o.code]), [['skipped', 'derived-profile'], ['skipped', 'derived-profile'], ['skipped', 'derived-profile']]);
+  t.deepEqual(out.issues, []);
+});
+
+test('0072-profiles: calicoctl form: a namespace profile is carried as kns.<ns> in the controller\'s shape, owned by kube-controllers; OpenStack ones are skipped', (t) => {
+  const out = runStep(profiles, parseFlat({
+    '/calico/v1/policy/profile/k8s_ns.default/tags': '["k8s_ns.default"]',
+    '/calico/v1/policy/profile/k8s_ns.default/labels': '{"k8s_ns/label/name":"default"}',
+    '/calico/v1/policy/profile/k8s_ns.default/rules': '{"inbound_rules":[{"action":"allow"}],"outbound_rules":[{"action":"allow"}]}',
+    '/calico/v1/policy/profile/openstack-sg-1234/tags': '[]',
+  }), 'calicoctl');
+  t.deepEqual(out.objects.map((o) => o.object), [{
+    apiVersion: V3,
+    kind: 'Profile',
+    metadata: { name: 'kns.default', annotations: { 'calico-migrate.projectcalico.org/owner': 'kube-controllers' } },
+    spec: { ingress: [{ action: 'Allow', source: {}, destination: {} }], egress: [{ action: 'Allow', source: {}, destination: {} }], labelsToApply: { 'pcns.name': 'default', 'k8s_ns.default': '' } },
+  }]);
+  t.deepEqual(out.outcomes.map((o) => [o.origin, o.disposition, o.code]), [
+    ['/calico/v1/policy/profile/k8s_ns.default/tags', 'converted', undefined],
+    ['/calico/v1/policy/profile/k8s_ns.default/labels', 'converted', undefined],
+    ['/calico/v1/policy/profile/k8s_ns.default/rules', 'converted', undefined],
+    ['/calico/v1/policy/profile/openstack-sg-1234/tags', 'skipped', 'derived-profile'],
+  ]);
+  t.deepEqual(out.issues.map((i) => [i.severity, i.code]), [['info', 'namespace-profile-carried']]);
+});
 
 test('0072-profiles: crd form: a user profile is skipped, every key of it, with one warning per profile', (t) => {
   const out = runStep(profiles, parseFlat({

@@ -354,3 +354,19 @@ test(overlap, 'fe80::/10', 'fe80::1/128', true);
 test(overlap, 'fe80::/10', 'febf:ffff::/32', true);
 test(overlap, 'fe80::/10', 'fec0::/10', false);
 test(overlap, 'fd00::/64', 'fd00:0:0:1::/64', false);
+
+// ---------------------------------------------------------------------------------------------
+// Endpoint ports (v3.0 validator: Kubernetes port name, protocol TCP or UDP, port 1-65535).
+
+const hepPorts = (ports: unknown[]): TargetObject => hep({ node: 'node1', interfaceName: 'eth3', ports });
+const wepPorts = (ports: unknown[]): TargetObject => obj('WorkloadEndpoint', 'node1-k8s-web-eth0', { node: 'node1', orchestrator: 'k8s', pod: 'web', endpoint: 'eth0', ports }, { namespace: 'default' });
+
+test('HostEndpoint ports TCP and UDP with names', valid, hepPorts([{ name: 'my-port', protocol: 'TCP', port: 5 }, { name: 'dns', protocol: 'UDP', port: 53 }]));
+test('WorkloadEndpoint port with a name', valid, wepPorts([{ name: 'http', protocol: 'TCP', port: 80 }]));
+test('HostEndpoint port name with an underscore', invalid, hepPorts([{ name: 'my_port', protocol: 'TCP', port: 5 }]), /spec\.ports\[0\]\.name "my_port" must be a Kubernetes port name/);
+test('HostEndpoint port name of 16 characters', invalid, hepPorts([{ name: 'a'.repeat(16), protocol: 'TCP', port: 5 }]), /spec\.ports\[0\]\.name/);
+test('HostEndpoint port without a name (port-only entry)', invalid, hepPorts([{ protocol: 'TCP', port: 8080 }]), /spec\.ports\[0\]\.name undefined/);
+test('HostEndpoint port without a number (name-only entry)', invalid, hepPorts([{ name: 'only-name' }]), /spec\.ports\[0\]\.port undefined must be a port number 1-65535/, /spec\.ports\[0\]\.protocol undefined must be TCP or UDP/);
+test('HostEndpoint port with protocol SCTP (not in v3.0)', invalid, hepPorts([{ name: 'sctp-port', protocol: 'SCTP', port: 9 }]), /protocol "SCTP" must be TCP or UDP/);
+test('WorkloadEndpoint port with a numeric protocol', invalid, wepPorts([{ name: 'num', protocol: 6, port: 80 }]), /protocol 6 must be TCP or UDP/);
+test('WorkloadEndpoint port 0', invalid, wepPorts([{ name: 'zero', protocol: 'TCP', port: 0 }]), /port 0 must be a port number 1-65535/);
