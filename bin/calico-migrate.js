@@ -7,7 +7,8 @@ import { register } from 'tsx/esm/api';
 process.noDeprecation = true;
 register();
 const { main } = await import('../src/cli/main.ts');
-const code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() });
+const interactive = { input: process.stdin, output: process.stdout, isTTY: Boolean(process.stdin.isTTY && process.stdout.isTTY) };
+const code = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, cwd: process.cwd(), interactive });
 process.exitCode = code;
 // Exit once stdout and stderr are flushed, even if an abandoned request (after a timeout) still
 // holds a connection open.

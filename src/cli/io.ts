@@ -13,6 +13,11 @@ export interface CliIo {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Where the default calicoctl config file is looked for (default /etc/calico/calicoctl.cfg). */
   readonly defaultConfigPath?: string;
+  /**
+   * The terminal, when there is one: prompts read `input` and draw on `output`; the live progress
+   * display and colour need `isTTY`. Absent: nothing is ever prompted.
+   */
+  readonly interactive?: { readonly input: NodeJS.ReadableStream; readonly output: NodeJS.WritableStream; readonly isTTY: boolean };
 }
 
 export async function readDumps(paths: readonly string[], cwd: string, format?: InputFormat): Promise<DecodedDump[]> {

@@ -186,6 +186,16 @@ export class KubeClient {
     return map;
   }
 
+  /**
+   * Discovery of one non-core group/version: the resource names it serves (subresources included,
+   * e.g. `daemonsets/status`). Needed where a group version outlives one of its resources, such as
+   * `extensions/v1beta1` losing `thirdpartyresources` in 1.8. Every authenticated user may read it.
+   */
+  async resources(group: string, version: string): Promise<readonly string[]> {
+    const list = await this.call('get', `/apis/${group}/${version} (discovery)`, () => this.custom.getAPIResources({ group, version }));
+    return list.resources.map((r) => r.name);
+  }
+
   async get(t: ResourceType, name: string, namespace?: string): Promise<KubeObject | undefined> {
     try {
       if (t.group === '') return plain(await this.call('get', describe(t, name, namespace), () => this.coreGet(t, name, namespace)));

@@ -1,0 +1,96 @@
+/**
+ * The apply journal: one JSON record per line, appended and flushed to disk before and after every
+ * write (owner-only permissions, next to the plan). An apply killed at any point leaves a journal
+ * that says what it meant to write and what it knows it wrote; a re-run converges to the plan, and
+ * `rollback` undoes exactly what the journal records: it restores the before-image of everything it
+ * overwrote and deletes everything it created. A torn last line (a crash mid-append) is ignored.
+ */
+import { open, readFile, type FileHandle } from 'node:fs/promises';
+import type { KubeObject, ResourceType } from '../datastore/kube-client.js';
+import { CalicoMigrateError } from '../errors.js';
+import { isRecord } from '../input/dump.js';
+import type { PlanAction } from '../plan/types.js';
+import type { LockInfo } from './lock.js';
+
+/** A Node's state before a patch: the values of the keys the plan sets (null = absent), and this tool's key list. */
+export interface NodeBefore {
+  readonly annotations: Readonly<Record<string, string | null>>;
+  readonly nodeKeys: string | null;
+}
+
+export type JournalRecord =
+  | { readonly t: 'begin'; readonly time: string; readonly run: string; readonly planHash: string; readonly planFile?: string; readonly target: string; readonly server: string; readonly overwrite: boolean; readonly writes: readonly { readonly key: string; readonly action: PlanAction }[]; readonly backupFile?: string }
+  | { readonly t: 'crd-created'; readonly time: string; readonly run: string; readonly name: string; readonly apiVersion: string }
+  | { readonly t: 'intent'; readonly time: string; readonly run: string; readonly key: string; readonly action: PlanAction; readonly resource?: ResourceType; readonly before: KubeObject | NodeBefore | null; readonly after?: Readonly<Record<string, string>> }
+  | { readonly t: 'done'; readonly time: string; readonly run: string; readonly key: string; readonly action: PlanAction; readonly outcome: string; readonly resourceVersion: string }
+  | { readonly t: 'failed'; readonly time: string; readonly run: string; readonly key: string; readonly action: PlanAction; readonly error: string }
+  | { readonly t: 'force-unlock'; readonly time: string; readonly run: string; readonly removed: LockInfo | null; readonly automatic: boolean }
+  | { readonly t: 'verify'; readonly time: string; readonly run: string; readonly ok: boolean; readonly differences: readonly string[] }
+  | { readonly t: 'end'; readonly time: string; readonly run: string; readonly outcome: 'applied' | 'failed' | 'interrupted' | 'nothing-to-do'; readonly message?: string }
+  | { readonly t: 'rollback'; readonly time: string; readonly run: string; readonly key: string; readonly outcome: 'deleted' | 'restored' | 'already-gone' | 'kept' | 'failed'; readonly detail?: string }
+  | { readonly t: 'rollback-end'; readonly time: string; readonly run: string; readonly outcome: 'rolled-back' | 'incomplete'; readonly message?: string };
+
+/** A record before its time and run are stamped. */
+export type JournalEntry = JournalRecord extends infer R ? (R extends JournalRecord ? Omit<R, 'time' | 'run'> : never) : never;
+
+/** An open journal. Every append is on disk (fdatasync) before it returns. */
+export class Journal {
+  readonly path: string;
+  readonly run: string;
+  private readonly handle: FileHandle;
+  private readonly now: () => Date;
+
+  private constructor(path: string, run: string, handle: FileHandle, now: () => Date) {
+    this.path = path;
+    this.run = run;
+    this.handle = handle;
+    this.now = now;
+  }
+
+  /** Opens (creating with mode 0600, or appending to) the journal at `path`. */
+  static async open(path: string, run: string, now: () => Date = () => new Date()): Promise<Journal> {
+    try {
+      return new Journal(path, run, await open(path, 'a', 0o600), now);
+    } catch (e) {
+      throw new CalicoMigrateError('E_OUTPUT_WRITE', `${path}: cannot open the journal (${(e as Error).message})`, { cause: e });
+    }
+  }
+
+  async append(entry: JournalEntry): Promise<void> {
+    const record = { ...entry, time: this.now().toISOString(), run: this.run };
+    try {
+      await this.handle.write(`${JSON.stringify(record)}\n`);
+      await this.handle.datasync();
+    } catch (e) {
+      throw new CalicoMigrateError('E_OUTPUT_WRITE', `${this.path}: cannot write the journal (${(e as Error).message}); stopping before the next write`, { cause: e });
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.handle.close();
+  }
+}
+
+/** Reads a journal; a torn final line (a crash during an append) is ignored, any other bad line is an error. */
+export async function readJournal(path: string): Promise<JournalRecord[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new CalicoMigrateError('E_INPUT_READ', `${path}: cannot read the journal (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
+  }
+  const lines = text.split('\n');
+  const records: JournalRecord[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      const v: unknown = JSON.parse(line);
+      if (!isRecord(v) || typeof v['t'] !== 'string') throw new Error('not a journal record');
+      records.push(v as unknown as JournalRecord);
+    } catch (e) {
+      const last = lines.slice(i + 1).every((l) => l.trim() === '');
+      if (!last) throw new CalicoMigrateError('E_INPUT_FORMAT', `${path}: line ${i + 1} is not a journal record (${(e as Error).message})`);
+    }
+  });
+  return records;
+}

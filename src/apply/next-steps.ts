@@ -1,0 +1,23 @@
+/**
+ * What the operator does after a successful apply, in order: the new RBAC, then the calico/node
+ * rollout, then checks, and only then anything that destroys the source (a Kubernetes upgrade past
+ * 1.7 deletes ThirdPartyResources). Paths are those of Calico's release documentation.
+ */
+import type { TargetVersion } from '../model/target.js';
+
+const DOCS = 'https://docs.projectcalico.org';
+
+export function nextSteps(to: TargetVersion, sourceIsKdd: boolean, journal: string | undefined): string[] {
+  const v = to === 'v2.5' ? 'v2.5' : 'v3.0';
+  const hosted = `${DOCS}/${v}/getting-started/kubernetes/installation/hosted`;
+  const kinds = to === 'v2.5' ? 'globalfelixconfigs,globalbgpconfigs,ippools,bgppeers,globalnetworkpolicies' : 'clusterinformations,felixconfigurations,bgpconfigurations,ippools,bgppeers,globalnetworkpolicies';
+  const steps = [
+    `apply the Calico ${v} RBAC for the Kubernetes datastore (it lets calico/node read the objects just written): kubectl apply -f ${hosted}/rbac-kdd.yaml`,
+    `roll out calico/node ${v} with the Kubernetes-datastore manifest (${hosted}/kubernetes-datastore/calico-networking/1.7/calico.yaml, adjusted to your settings), and watch: kubectl rollout status ds/calico-node -n kube-system`,
+    `check what calico/node sees: kubectl get ${kinds.split(',').map((k) => `${k}.crd.projectcalico.org`).join(',')}`,
+  ];
+  if (to === 'v3.0') steps.push('roll out calico/kube-controllers v3.0, which takes over the namespace profiles and NetworkPolicy-derived policies');
+  if (sourceIsKdd) steps.push('only after every node runs the new calico/node: upgrade Kubernetes past 1.7 (1.8 deletes the ThirdPartyResources, the old data), then delete them with kubectl delete thirdpartyresource <name>');
+  if (journal) steps.push(`keep ${journal} until the rollout is done: calico-migrate rollback --journal ${journal} undoes exactly this apply`);
+  return steps;
+}

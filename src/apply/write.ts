@@ -1,0 +1,163 @@
+/**
+ * The write stage: every planned write, in dependency order (the plan's order: configuration,
+ * pools, peers, policies, then Node patches), a bounded number at a time within one kind. Each write
+ * is conditional on the resourceVersion the plan read and journaled before and after it is sent.
+ * A 409 makes the object be read again and planned again: if it now holds what the plan writes
+ * (a retried write that had gone through), it is done; if this tool wrote it, the write is repeated
+ * against the new resourceVersion; if somebody else changed it, it is a conflict — never blindly
+ * overwritten. Throttling and transient errors are retried inside the client (Retry-After honoured).
+ */
+import { isConflict, isNotFound, KubeApiError, type KubeClient, type KubeObject } from '../datastore/kube-client.js';
+import { NODES } from '../datastore/calico-resources.js';
+import { replan } from '../plan/build.js';
+import type { LiveTarget } from '../plan/live.js';
+import { NODE_KEYS_ANNOTATION, nodeKeysWritten, PLAN_ANNOTATION } from '../plan/ownership.js';
+import type { PlanEntry } from '../plan/types.js';
+import type { Journal, NodeBefore } from './journal.js';
+
+export type WriteOutcome = 'created' | 'updated' | 'overwritten' | 'patched' | 'unchanged' | 'validated' | 'not-validated' | 'failed';
+
+export interface WriteResult {
+  readonly key: string;
+  readonly action: PlanEntry['action'];
+  readonly outcome: WriteOutcome;
+  readonly resourceVersion?: string;
+  readonly error?: string;
+}
+
+export interface WriteOptions {
+  readonly client: KubeClient;
+  readonly planHash: string;
+  /** The plan's entries, planned against `live` just before. */
+  readonly entries: readonly PlanEntry[];
+  readonly live: LiveTarget;
+  readonly overwrite: boolean;
+  /** Send every write with dryRun=All; nothing is persisted and nothing is journaled. */
+  readonly dryRun: boolean;
+  readonly concurrency: number;
+  readonly journal?: Journal;
+  readonly onResult?: (result: WriteResult, done: number, total: number) => void;
+}
+
+const MAX_ATTEMPTS = 4;
+
+function describe(e: unknown): string {
+  if (e instanceof KubeApiError) return `${e.status}${e.reason ? ` ${e.reason}` : ''}: ${e.apiMessage ?? e.message}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Without server bookkeeping, so a before-image can be written back. */
+function beforeImage(o: KubeObject): KubeObject {
+  const { managedFields: _m, ...metadata } = o.metadata;
+  void _m;
+  return { ...o, metadata };
+}
+
+function nodeBefore(entry: PlanEntry, live: KubeObject | undefined): NodeBefore {
+  return { annotations: entry.liveAnnotations ?? {}, nodeKeys: live?.metadata.annotations?.[NODE_KEYS_ANNOTATION] ?? null };
+}
+
+/** The object as written: the desired object with the plan hash, conditional on `resourceVersion` when it exists. */
+function body(entry: PlanEntry, planHash: string, resourceVersion: string): KubeObject {
+  const d = entry.desired;
+  return { ...d, metadata: { ...d.metadata, annotations: { ...(d.metadata.annotations ?? {}), [PLAN_ANNOTATION]: planHash }, ...(resourceVersion ? { resourceVersion } : {}) } };
+}
+
+/** The merge patch for a Node: the annotations, this tool's key list, and the resourceVersion precondition. */
+function nodePatch(entry: PlanEntry, live: KubeObject | undefined): Record<string, unknown> {
+  const keys = Object.keys(entry.desired.metadata.annotations ?? {});
+  const ours = [...new Set([...(live ? nodeKeysWritten(live) : []), ...keys])].sort();
+  return { metadata: { resourceVersion: entry.resourceVersion, annotations: { ...entry.desired.metadata.annotations, [NODE_KEYS_ANNOTATION]: JSON.stringify(ours) } } };
+}
+
+async function readLive(client: KubeClient, entry: PlanEntry): Promise<KubeObject | undefined> {
+  if (entry.kind === 'Node') return client.get(NODES, entry.name);
+  if (!entry.resource) throw new Error(`${entry.key} has no resource`);
+  return client.get(entry.resource, entry.name, entry.namespace);
+}
+
+async function send(o: WriteOptions, entry: PlanEntry, live: KubeObject | undefined): Promise<{ outcome: WriteOutcome; resourceVersion: string }> {
+  const dryRun = o.dryRun;
+  if (entry.kind === 'Node') {
+    const out = await o.client.mergePatch(NODES, entry.name, nodePatch(entry, live), { dryRun });
+    return { outcome: dryRun ? 'validated' : 'patched', resourceVersion: out.metadata.resourceVersion ?? '' };
+  }
+  if (!entry.resource) throw new Error(`${entry.key} has no resource`);
+  if (entry.action === 'create') {
+    const out = await o.client.create(entry.resource, body(entry, o.planHash, ''), { dryRun });
+    return { outcome: dryRun ? 'validated' : 'created', resourceVersion: out.metadata.resourceVersion ?? '' };
+  }
+  const out = await o.client.replace(entry.resource, body(entry, o.planHash, entry.resourceVersion), { dryRun });
+  return { outcome: dryRun ? 'validated' : entry.action === 'conflict' ? 'overwritten' : 'updated', resourceVersion: out.metadata.resourceVersion ?? '' };
+}
+
+/** Writes one entry, re-reading and re-planning it after a 409. */
+async function writeEntry(o: WriteOptions, planned: PlanEntry): Promise<WriteResult> {
+  let entry = planned;
+  let live: KubeObject | undefined = entry.kind === 'Node' ? o.live.nodes.get(entry.name) : o.live.objects.get(entry.key);
+  const fail = async (error: string): Promise<WriteResult> => {
+    await o.journal?.append({ t: 'failed', key: entry.key, action: entry.action, error });
+    return { key: entry.key, action: planned.action, outcome: 'failed', error };
+  };
+  for (let attempt = 1; ; attempt++) {
+    if (entry.action === 'unchanged') {
+      if (entry !== planned) await o.journal?.append({ t: 'done', key: entry.key, action: planned.action, outcome: 'unchanged', resourceVersion: entry.resourceVersion });
+      return { key: entry.key, action: planned.action, outcome: 'unchanged', resourceVersion: entry.resourceVersion };
+    }
+    if (entry.action === 'missing') return fail(entry.reason ?? `Node ${entry.name} does not exist`);
+    if (entry.action === 'conflict' && !o.overwrite) return fail(entry.reason ?? `${entry.key} is held by someone else`);
+    const before = entry.kind === 'Node' ? nodeBefore(entry, live) : live ? beforeImage(live) : null;
+    const after = entry.kind === 'Node' ? { after: { ...(entry.desired.metadata.annotations ?? {}) } } : {};
+    await o.journal?.append({ t: 'intent', key: entry.key, action: entry.action, ...(entry.resource ? { resource: entry.resource } : {}), before, ...after });
+    try {
+      const { outcome, resourceVersion } = await send(o, entry, live);
+      await o.journal?.append({ t: 'done', key: entry.key, action: entry.action, outcome, resourceVersion });
+      return { key: entry.key, action: planned.action, outcome, resourceVersion };
+    } catch (e) {
+      if (o.dryRun && isNotFound(e) && o.live.unserved.has(`${entry.resource?.plural}.${entry.resource?.group}`)) {
+        return { key: entry.key, action: planned.action, outcome: 'not-validated', error: 'its CRD is not installed yet, so the server cannot validate it before the real apply installs the CRD' };
+      }
+      if (!isConflict(e) || attempt >= MAX_ATTEMPTS || o.dryRun) return fail(describe(e));
+      // 409: read again, plan again; never overwrite blindly.
+      live = await readLive(o.client, entry);
+      entry = replan(entry, live);
+    }
+  }
+}
+
+/** Runs `tasks` with at most `limit` at a time, keeping their order in the results. */
+async function pool<T, R>(items: readonly T[], limit: number, run: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      const item = items[i];
+      if (item !== undefined) results[i] = await run(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+/** Every entry that writes, kind by kind in plan order; entries that write nothing are reported as they are. */
+export async function writeEntries(o: WriteOptions): Promise<WriteResult[]> {
+  const groups: PlanEntry[][] = [];
+  for (const e of o.entries) {
+    const last = groups[groups.length - 1];
+    if (last && last[0]?.kind === e.kind) last.push(e);
+    else groups.push([e]);
+  }
+  const total = o.entries.length;
+  let done = 0;
+  const results: WriteResult[] = [];
+  for (const group of groups) {
+    const out = await pool(group, o.concurrency, async (entry) => {
+      const r = await writeEntry(o, entry);
+      o.onResult?.(r, ++done, total);
+      return r;
+    });
+    results.push(...out);
+  }
+  return results;
+}

@@ -1,0 +1,156 @@
+/**
+ * The stages `plan` and `apply` share, as one object that carries what each stage produced:
+ * connect → read source → convert → preflight → read target → plan. Each stage is one call into the
+ * library; this file only wires them to the command's options and streams. Preflight runs after
+ * the conversion because some of its checks are about the converted data (Calico IPAM in use, the
+ * pools against the Nodes' pod CIDRs).
+ */
+import { convertDumps, type ConvertResult } from '../convert.js';
+import { KubeClient } from '../datastore/kube-client.js';
+import type { LiveRead } from '../datastore/index.js';
+import type { ResolvedSettings } from '../datastore/settings.js';
+import type { DecodedDump, InputFormat } from '../input/dump.js';
+import type { TargetVersion } from '../model/target.js';
+import { buildEntries } from '../plan/build.js';
+import { desiredFrom, type Desired } from '../plan/desired.js';
+import { makePlan } from '../plan/file.js';
+import { recordDigests } from '../plan/fingerprint.js';
+import { readTarget, type LiveTarget } from '../plan/live.js';
+import type { Finding, Plan, PlanEntry } from '../plan/types.js';
+import { runPreflight, type PreflightFacts } from '../apply/preflight.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { readDumps, type CliIo } from './io.js';
+import { readSource, resolveSource } from './source.js';
+
+export interface MigrationOptions {
+  /** Dump files; when empty the live datastore is read. */
+  readonly fromFile: readonly string[];
+  readonly inputFormat?: InputFormat;
+  /** Connection flags (`--config`, `--datastore-type`, …). */
+  readonly source: Readonly<Record<string, unknown>>;
+  readonly to: TargetVersion;
+  readonly mode: 'plan' | 'apply';
+  readonly overwrite: boolean;
+  readonly ignorePreflight: readonly string[];
+}
+
+/** Findings the plan itself raises: conflicts (unless overwriting) and Calico hosts without a Node. */
+export function planFindings(entries: readonly PlanEntry[], overwrite: boolean): Finding[] {
+  const out: Finding[] = [];
+  for (const e of entries) {
+    if (e.action === 'missing') out.push({ severity: 'error', code: 'node-missing', message: e.reason ?? `Node ${e.name} does not exist`, hint: 'check that each Calico host name equals its Kubernetes Node name (calico/node uses the NODENAME or the host name); create no Node by hand for it' });
+    if (e.action === 'conflict') {
+      out.push(overwrite
+        ? { severity: 'warning', code: 'overwrite', message: `${e.key} is not this tool's and will be overwritten; its current content is backed up first` }
+        : { severity: 'error', code: 'conflict', message: e.reason ?? `${e.key} conflicts`, hint: 'compare the diff; apply with --overwrite to replace it (backed up first), or remove it' });
+    }
+  }
+  return out;
+}
+
+/** One migration's state, stage by stage. */
+export class Migration {
+  readonly options: MigrationOptions;
+  readonly io: CliIo;
+  resolved?: ResolvedSettings;
+  client?: KubeClient;
+  dumps?: readonly DecodedDump[];
+  live?: LiveRead;
+  conversion?: ConvertResult;
+  desired?: Desired;
+  preflight?: { findings: Finding[]; facts: PreflightFacts };
+  target?: LiveTarget;
+  entries?: PlanEntry[];
+  plan?: Plan;
+
+  constructor(options: MigrationOptions, io: CliIo) {
+    this.options = options;
+    this.io = io;
+  }
+
+  private need<T>(v: T | undefined, what: string): T {
+    if (v === undefined) throw new Error(`internal: stage order (${what} missing)`);
+    return v;
+  }
+
+  /** Resolves the settings and connects to the target cluster (the one kubeconfig or K8S_* names). */
+  async connect(): Promise<string> {
+    this.resolved = await resolveSource(this.options.source, this.io);
+    this.client = KubeClient.fromSettings(this.resolved.settings, this.io.env ?? process.env);
+    const v = await this.client.version();
+    return `${this.client.server} runs Kubernetes ${v.gitVersion}`;
+  }
+
+  async readSource(): Promise<string> {
+    if (this.options.fromFile.length > 0) {
+      this.dumps = await readDumps(this.options.fromFile, this.io.cwd, this.options.inputFormat);
+      return `${this.dumps.reduce((n, d) => n + d.records.length, 0)} records from ${this.options.fromFile.join(', ')}`;
+    }
+    this.live = (await readSource(this.options.source, this.io)).live;
+    this.dumps = [this.live.dump];
+    return `${this.live.dump.records.length} records from ${this.live.dump.path}`;
+  }
+
+  convert(): string {
+    const dumps = this.need(this.dumps, 'source');
+    this.conversion = convertDumps(dumps, this.options.to, 'crd', this.live ?? {});
+    this.desired = desiredFrom(this.conversion.objects, this.conversion.report, this.options.to, `${TOOL_NAME} ${TOOL_VERSION}`);
+    const s = this.conversion.report.summary;
+    return `${s.records} records: ${s.converted + s.convertedWithLoss} converted, ${s.skipped} skipped, ${s.errors} errors → ${this.desired.objects.length} objects, ${this.desired.nodePatches.length} Node patches`;
+  }
+
+  /** Where the source came from, as preflight and the permission list name it. */
+  sourceType(): 'etcdv2' | 'etcdv3' | 'kubernetes' | 'files' {
+    return this.options.fromFile.length > 0 ? 'files' : this.need(this.resolved, 'settings').settings.datastoreType;
+  }
+
+  async runPreflight(): Promise<string> {
+    const conversion = this.need(this.conversion, 'conversion');
+    const sourceIsKdd = this.need(this.dumps, 'source').some((d) => d.format === 'kubernetes');
+    this.preflight = await runPreflight({
+      client: this.need(this.client, 'client'),
+      target: this.options.to,
+      mode: this.options.mode,
+      source: this.sourceType(),
+      sourceIsKdd,
+      report: conversion.report,
+      objects: conversion.objects,
+      ignore: this.options.ignorePreflight,
+    });
+    const errors = this.preflight.findings.filter((f) => f.severity === 'error').length;
+    const warnings = this.preflight.findings.filter((f) => f.severity === 'warning').length;
+    return `${errors} blocking, ${warnings} warnings`;
+  }
+
+  async readTarget(): Promise<string> {
+    this.target = await readTarget(this.need(this.client, 'client'), this.need(this.desired, 'conversion'));
+    return `${this.target.objects.size} Calico objects and ${this.target.nodes.size} Nodes read`;
+  }
+
+  /** Plans against the live target; `overwrite` turns conflicts into overwrites (a warning, not a blocker). */
+  async makePlan(): Promise<Plan> {
+    const client = this.need(this.client, 'client');
+    const conversion = this.need(this.conversion, 'conversion');
+    const dumps = this.need(this.dumps, 'source');
+    this.entries = buildEntries(this.need(this.desired, 'conversion'), this.need(this.target, 'target'));
+    const findings = [...(this.preflight?.findings ?? []), ...planFindings(this.entries, this.options.overwrite)];
+    const version = await client.version();
+    const report = conversion.report;
+    this.plan = makePlan({
+      tool: { name: TOOL_NAME, version: TOOL_VERSION },
+      target: this.options.to,
+      form: 'crd',
+      steps: report.steps,
+      source: {
+        type: report.source.type,
+        files: report.source.files.map((f) => ({ path: f.path, format: f.format, sha256: f.sha256 })),
+        ...(report.source.fingerprint ? { fingerprint: report.source.fingerprint } : {}),
+        records: recordDigests(dumps, report),
+      },
+      cluster: { server: client.server, gitVersion: version.gitVersion },
+      entries: this.entries,
+      findings,
+    });
+    return this.plan;
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Desired against live, object by object: create, update, unchanged, conflict, or (for a Node
+ * patch whose Node does not exist) missing. Pure. An object with the same content is unchanged
+ * whoever wrote it; a different one is updated only when this tool wrote it, and is a conflict
+ * otherwise. A Node is only ever patched: a Calico host without a Kubernetes Node of that name is a
+ * blocker naming both, never a new Node.
+ */
+import type { KubeObject } from '../datastore/kube-client.js';
+import type { Desired, DesiredNodePatch, DesiredObject } from './desired.js';
+import type { LiveTarget } from './live.js';
+import { isOwned, nodeKeysWritten, sameContent } from './ownership.js';
+import type { PlanEntry, PlanSummary } from './types.js';
+
+function objectEntry(d: DesiredObject, live: KubeObject | undefined): PlanEntry {
+  const base = { key: d.key, kind: d.resource.kind, name: d.object.metadata.name, ...(d.object.metadata.namespace ? { namespace: d.object.metadata.namespace } : {}), resource: d.resource, desired: d.object, origins: d.origins };
+  if (!live) return { ...base, action: 'create', resourceVersion: '', owned: false };
+  const owned = isOwned(live);
+  const resourceVersion = live.metadata.resourceVersion ?? '';
+  if (sameContent(d.object, live)) return { ...base, action: 'unchanged', resourceVersion, owned };
+  if (owned) return { ...base, action: 'update', resourceVersion, owned };
+  return { ...base, action: 'conflict', resourceVersion, owned, reason: `${d.key} exists with different content and was not written by calico-migrate; apply with --overwrite to replace it (it is backed up first)` };
+}
+
+/** Nodes whose names look like the one a Calico host was expected to have. */
+function lookalikes(name: string, nodes: ReadonlyMap<string, KubeObject>): string[] {
+  const short = (n: string) => n.toLowerCase().split('.')[0] ?? n;
+  return [...nodes.keys()].filter((n) => n !== name && (n.toLowerCase() === name.toLowerCase() || short(n) === short(name))).sort();
+}
+
+function nodeEntry(p: DesiredNodePatch, nodes: ReadonlyMap<string, KubeObject>): PlanEntry {
+  const desired: KubeObject = { apiVersion: 'v1', kind: 'Node', metadata: { name: p.node, annotations: p.annotations } };
+  const base = { key: p.key, kind: 'Node', name: p.node, desired, origins: p.origins };
+  const live = nodes.get(p.node);
+  if (!live) {
+    const similar = lookalikes(p.node, nodes);
+    return {
+      ...base,
+      action: 'missing',
+      resourceVersion: '',
+      owned: false,
+      reason: `the Calico host data for ${p.node} (from ${p.origins.slice(0, 3).join(', ')}${p.origins.length > 3 ? ', …' : ''}) would go on Kubernetes Node ${p.node}, which does not exist; no Node is ever created${similar.length > 0 ? `. Nodes with a similar name: ${similar.join(', ')}` : ''}`,
+    };
+  }
+  const current = live.metadata.annotations ?? {};
+  const liveAnnotations: Record<string, string | null> = Object.fromEntries(Object.keys(p.annotations).map((k) => [k, current[k] ?? null]));
+  const ours = new Set(nodeKeysWritten(live));
+  const differing = Object.keys(p.annotations).filter((k) => liveAnnotations[k] !== p.annotations[k]);
+  const resourceVersion = live.metadata.resourceVersion ?? '';
+  const owned = ours.size > 0;
+  if (differing.length === 0) return { ...base, action: 'unchanged', resourceVersion, liveAnnotations, owned };
+  const foreign = differing.filter((k) => liveAnnotations[k] !== null && !ours.has(k));
+  if (foreign.length > 0) {
+    const what = foreign.map((k) => `${k} is ${JSON.stringify(liveAnnotations[k])}, the conversion says ${JSON.stringify(p.annotations[k])}`).join('; ');
+    return { ...base, action: 'conflict', resourceVersion, liveAnnotations, owned, reason: `Node ${p.node} already has annotations this tool did not set: ${what}; apply with --overwrite to replace them (they are backed up first)` };
+  }
+  return { ...base, action: 'update', resourceVersion, liveAnnotations, owned };
+}
+
+/** The plan's entries, in apply order: the Calico objects, then the Node patches. */
+export function buildEntries(desired: Desired, live: LiveTarget): PlanEntry[] {
+  return [...desired.objects.map((d) => objectEntry(d, live.objects.get(d.key))), ...desired.nodePatches.map((p) => nodeEntry(p, live.nodes))];
+}
+
+export function summarize(entries: readonly PlanEntry[]): PlanSummary {
+  const n = (a: PlanEntry['action']) => entries.filter((e) => e.action === a).length;
+  return { create: n('create'), update: n('update'), unchanged: n('unchanged'), conflict: n('conflict'), missing: n('missing') };
+}
+
+/** Entries that write something: creates, updates, and conflicts when overwriting. */
+export function writesOf(entries: readonly PlanEntry[], overwrite: boolean): PlanEntry[] {
+  return entries.filter((e) => e.action === 'create' || e.action === 'update' || (overwrite && e.action === 'conflict'));
+}
+
+/** One entry planned again against a fresh read of its live object (after a 409, or to verify). */
+export function replan(entry: PlanEntry, live: KubeObject | undefined): PlanEntry {
+  if (entry.kind === 'Node') {
+    const nodes = new Map<string, KubeObject>(live ? [[entry.name, live]] : []);
+    return nodeEntry({ key: entry.key, node: entry.name, annotations: entry.desired.metadata.annotations ?? {}, origins: entry.origins }, nodes);
+  }
+  if (!entry.resource) throw new Error(`${entry.key} has no resource`);
+  return objectEntry({ key: entry.key, resource: entry.resource, object: entry.desired, origins: entry.origins }, live);
+}

@@ -1,0 +1,77 @@
+/**
+ * What a conversion asks to be written on the cluster: each Calico object with the resource it
+ * goes to and the ownership annotations, and each Node annotation patch. Pure.
+ */
+import type { KubeObject, ResourceType } from '../datastore/kube-client.js';
+import { resourceOf } from '../datastore/calico-resources.js';
+import { CalicoMigrateError } from '../errors.js';
+import { isConverted, type Report } from '../model/report.js';
+import { objectId, type TargetObject, type TargetVersion } from '../model/target.js';
+import { ownershipAnnotations } from './ownership.js';
+
+export interface DesiredObject {
+  readonly key: string;
+  readonly resource: ResourceType;
+  /** The object to write, with ownership annotations (the plan hash is added at write time). */
+  readonly object: KubeObject;
+  readonly origins: readonly string[];
+}
+
+export interface DesiredNodePatch {
+  readonly key: string;
+  /** The Kubernetes Node to patch; never created. */
+  readonly node: string;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly origins: readonly string[];
+}
+
+export interface Desired {
+  /** In apply order (the conversion's order: configuration, pools, peers, policies, then the rest). */
+  readonly objects: readonly DesiredObject[];
+  readonly nodePatches: readonly DesiredNodePatch[];
+}
+
+/** Which source records fed each target object, from the report's converted records. */
+export function originsByTarget(report: Report): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of report.records) {
+    if (!isConverted(r.disposition)) continue;
+    for (const t of r.targets ?? []) {
+      const list = out.get(t);
+      if (list) list.push(r.origin);
+      else out.set(t, [r.origin]);
+    }
+  }
+  return out;
+}
+
+/** The writes a conversion asks for. Only the CRD form can be written to a cluster. */
+export function desiredFrom(objects: readonly TargetObject[], report: Report, to: TargetVersion, tool: string): Desired {
+  if (report.form !== 'crd') throw new CalicoMigrateError('E_USAGE', `only the crd form can be applied to a cluster (this conversion is the ${report.form} form)`);
+  const origins = originsByTarget(report);
+  const out: DesiredObject[] = [];
+  const nodePatches: DesiredNodePatch[] = [];
+  for (const o of objects) {
+    const key = objectId(o);
+    const from = origins.get(key) ?? [];
+    if (o.apiVersion === 'v1' && o.kind === 'Node') {
+      nodePatches.push({ key, node: o.metadata.name, annotations: { ...(o.metadata.annotations ?? {}) }, origins: from });
+      continue;
+    }
+    const resource = resourceOf(o, to);
+    if (!resource) throw new CalicoMigrateError('E_INTERNAL', `no resource is known for ${o.apiVersion} ${o.kind}; this is a bug`);
+    const object: KubeObject = {
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      metadata: {
+        name: o.metadata.name,
+        ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+        ...(o.metadata.labels ? { labels: { ...o.metadata.labels } } : {}),
+        annotations: { ...(o.metadata.annotations ?? {}), ...ownershipAnnotations(tool, from) },
+      },
+      spec: o.spec ?? {},
+    };
+    out.push({ key, resource, object, origins: from });
+  }
+  return { objects: out, nodePatches };
+}

@@ -1,0 +1,38 @@
+/**
+ * Reads the live state of everything a plan touches: every object of the kinds to be written (one
+ * paginated list per kind, not one request per object) and, when Nodes are to be patched, the
+ * Nodes. A kind whose CRD is absent or not yet serving has no objects: all of them are creates.
+ */
+import { isNotFound, resourceName, type KubeClient, type KubeObject, type ResourceType } from '../datastore/kube-client.js';
+import { NODES } from '../datastore/calico-resources.js';
+import type { Desired } from './desired.js';
+
+export interface LiveTarget {
+  /** Live objects by key (`Kind/name`), for the kinds the plan writes. */
+  readonly objects: ReadonlyMap<string, KubeObject>;
+  /** Live Nodes by name (only read when the plan patches Nodes). */
+  readonly nodes: ReadonlyMap<string, KubeObject>;
+  /** Resources (`plural.group`) the server does not serve yet: their CRDs are to be installed. */
+  readonly unserved: ReadonlySet<string>;
+}
+
+const keyOf = (o: KubeObject, kind: string) => (o.metadata.namespace ? `${kind}/${o.metadata.namespace}/${o.metadata.name}` : `${kind}/${o.metadata.name}`);
+
+export async function readTarget(client: KubeClient, desired: Desired): Promise<LiveTarget> {
+  const resources = new Map<string, ResourceType>();
+  for (const d of desired.objects) resources.set(resourceName(d.resource), d.resource);
+  const objects = new Map<string, KubeObject>();
+  const unserved = new Set<string>();
+  for (const [name, resource] of resources) {
+    try {
+      const { items } = await client.list(resource);
+      for (const o of items) objects.set(keyOf(o, resource.kind), o);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      unserved.add(name);
+    }
+  }
+  const nodes = new Map<string, KubeObject>();
+  if (desired.nodePatches.length > 0) for (const n of (await client.list(NODES)).items) nodes.set(n.metadata.name, n);
+  return { objects, nodes, unserved };
+}

@@ -1,0 +1,32 @@
+/**
+ * The stage display: listr2's live renderer on a terminal, its plain line-by-line renderer when
+ * there is no terminal or CI=true (logs of a pipeline or a Job), nothing with `-o json` (stdout holds
+ * only the result). Progress goes to stderr (the terminal's output when live), so stdout stays the
+ * result's.
+ */
+import { createWritable, Listr, ListrLogger, ProcessOutput, type ListrTask } from 'listr2';
+import type { CliIo } from '../cli/io.js';
+
+export type ProgressMode = 'live' | 'plain' | 'silent';
+
+export function progressMode(io: CliIo, output: 'text' | 'json'): ProgressMode {
+  if (output === 'json') return 'silent';
+  const env = io.env ?? process.env;
+  const ci = env['CI'] !== undefined && env['CI'] !== '' && env['CI'] !== 'false';
+  return io.interactive?.isTTY === true && !ci ? 'live' : 'plain';
+}
+
+/** Runs the stages in order; the first failure stops them and is rethrown. */
+export async function runStages<Ctx extends object>(tasks: ListrTask<Ctx>[], mode: ProgressMode, io: CliIo, ctx: Ctx): Promise<Ctx> {
+  const toStderr = createWritable((chunk) => io.stderr.write(chunk)) as unknown as NodeJS.WriteStream;
+  const terminal = io.interactive?.output as NodeJS.WriteStream | undefined;
+  const processOutput = mode === 'live' && terminal ? new ProcessOutput(terminal, terminal) : new ProcessOutput(toStderr, toStderr);
+  const list = new Listr<Ctx, 'default' | 'simple' | 'silent', 'simple'>(tasks, {
+    renderer: mode === 'live' ? 'default' : mode === 'plain' ? 'simple' : 'silent',
+    fallbackRenderer: 'simple',
+    exitOnError: true,
+    ctx,
+    rendererOptions: { logger: new ListrLogger({ processOutput }) },
+  });
+  return list.run(ctx);
+}
