@@ -102,7 +102,8 @@ async function undoNode(o: RollbackOptions, w: Written, before: NodeBefore): Pro
 /** Deletes the CRDs the journal's runs installed, when they hold nothing any more. */
 async function removeCrds(o: RollbackOptions): Promise<RollbackStep[]> {
   const steps: RollbackStep[] = [];
-  const created = o.records.filter((r): r is Extract<JournalRecord, { t: 'crd-created' }> => r.t === 'crd-created');
+  const undone = new Set(o.records.flatMap((r) => (r.t === 'rollback' && (r.outcome === 'deleted' || r.outcome === 'already-gone') ? [r.key] : [])));
+  const created = o.records.filter((r): r is Extract<JournalRecord, { t: 'crd-created' }> => r.t === 'crd-created' && !undone.has(`CustomResourceDefinition/${r.name}`));
   for (const r of [...created].reverse()) {
     const crdType = r.apiVersion.endsWith('v1beta1') ? CRDS_V1BETA1 : CRDS_V1;
     const key = `CustomResourceDefinition/${r.name}`;

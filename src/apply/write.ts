@@ -36,6 +36,8 @@ export interface WriteOptions {
   readonly dryRun: boolean;
   readonly concurrency: number;
   readonly journal?: Journal;
+  /** Checked before each write: a reason to stop (e.g. the lock was lost) fails the remaining writes. */
+  readonly shouldStop?: () => string | undefined;
   readonly onResult?: (result: WriteResult, done: number, total: number) => void;
 }
 
@@ -100,6 +102,8 @@ async function writeEntry(o: WriteOptions, planned: PlanEntry): Promise<WriteRes
     return { key: entry.key, action: planned.action, outcome: 'failed', error };
   };
   for (let attempt = 1; ; attempt++) {
+    const stop = o.shouldStop?.();
+    if (stop) return fail(`not written: ${stop}`);
     if (entry.action === 'unchanged') {
       if (entry !== planned) await o.journal?.append({ t: 'done', key: entry.key, action: planned.action, outcome: 'unchanged', resourceVersion: entry.resourceVersion });
       return { key: entry.key, action: planned.action, outcome: 'unchanged', resourceVersion: entry.resourceVersion };

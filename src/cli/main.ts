@@ -11,11 +11,35 @@ import type { OutputFormat } from '../output/serialize.js';
 import { runConvert } from './commands/convert.js';
 import { runDetect } from './commands/detect.js';
 import { runExport } from './commands/export.js';
+import { runApply } from './commands/apply.js';
+import { runPlan } from './commands/plan.js';
+import { runRbac } from './commands/rbac.js';
+import { runRollback } from './commands/rollback.js';
+import { runStatus } from './commands/status.js';
+import type { Mode, PermissionSource } from '../apply/permissions.js';
 import { addSourceOptions } from './source.js';
 import type { CliIo } from './io.js';
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
+}
+
+/** Repeatable and comma-separated: `--ignore-preflight a,b --ignore-preflight c`. */
+function collectList(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((v) => v.trim()).filter((v) => v !== '')];
+}
+
+function positiveInt(name: string): (value: string) => number {
+  return (value) => {
+    if (!/^\d+$/.test(value) || Number(value) < 0) throw new CalicoMigrateError('E_USAGE', `${name} must be a whole number, got ${JSON.stringify(value)}`);
+    return Number(value);
+  };
+}
+
+/** plan and apply write to a cluster: only the crd form (what the Kubernetes datastore stores). */
+function crdOnly(value: string): 'crd' {
+  if (value !== 'crd') throw new CalicoMigrateError('E_USAGE', `--form ${value}: plan and apply write to a Kubernetes cluster, which stores the crd form; use convert --form calicoctl for calicoctl resources`);
+  return 'crd';
 }
 
 function program(io: CliIo, setExit: (code: number) => void): Command {
@@ -72,6 +96,111 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
       setExit(await runExport({ out: o.out, source: o }, io));
     });
   addSourceOptions(exportCmd);
+
+  const planCmd = cmd
+    .command('plan')
+    .description('dry run: read the source and the live cluster, and show per object what apply would do, with diffs and preflight findings; writes nothing (exit 0 nothing to do, 2 changes pending, 3 blocked)')
+    .option('--from-file <path>', 'dump file to read (repeatable); without it the live datastore is read', collect)
+    .addOption(new Option('--input-format <format>', 'override format detection').choices([...INPUT_FORMATS]))
+    .addOption(new Option('--to <version>', 'target version').choices([...TARGET_VERSIONS]).makeOptionMandatory())
+    .option('--form <form>', 'only crd: what the Kubernetes datastore stores', crdOnly, 'crd')
+    .option('--out <file>', 'save the plan for apply --plan (JSON, owner-only permissions)')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .option('--diff-context <lines>', 'lines of context in diffs', positiveInt('--diff-context'), 3)
+    .option('--overwrite', 'plan to overwrite objects this tool did not write (they are backed up first)', false)
+    .option('--ignore-preflight <codes>', 'preflight findings to report without blocking (repeatable, comma-separated)', collectList)
+    .action(async (o: { fromFile?: string[]; inputFormat?: InputFormat; to: TargetVersion; out?: string; output: 'text' | 'json'; diffContext: number; overwrite: boolean; ignorePreflight?: string[] } & Record<string, unknown>) => {
+      setExit(await runPlan({ fromFile: o.fromFile ?? [], ...(o.inputFormat ? { inputFormat: o.inputFormat } : {}), source: o, to: o.to, ...(o.out ? { out: o.out } : {}), output: o.output, diffContext: o.diffContext, overwrite: o.overwrite, ignorePreflight: o.ignorePreflight ?? [] }, io));
+    });
+  addSourceOptions(planCmd);
+
+  const applyCmd = cmd
+    .command('apply')
+    .description('migrate: plan, confirm, then write to the cluster under a lock, journaled, verified (exit 0 applied or nothing to do, 1 error, 3 blocked)')
+    .option('--plan <file>', 'apply this saved plan; refuses if the source or the target moved since it was made')
+    .option('--from-file <path>', 'dump file to read (repeatable); without it the live datastore is read', collect)
+    .addOption(new Option('--input-format <format>', 'override format detection').choices([...INPUT_FORMATS]))
+    .addOption(new Option('--to <version>', 'target version (taken from the plan with --plan)').choices([...TARGET_VERSIONS]))
+    .option('-y, --yes', 'do not ask for confirmation (needed without a terminal, and with CI=true)', false)
+    .addOption(new Option('--dry-run <mode>', 'server: send every write with dryRun=All; nothing is written').choices(['server']))
+    .option('--overwrite', 'overwrite objects this tool did not write (backed up first)', false)
+    .option('--concurrency <n>', 'writes in flight at once within one kind', positiveInt('--concurrency'), 4)
+    .addOption(new Option('-o, --output <format>', 'text, or json (only the result on stdout)').choices(['text', 'json']).default('text'))
+    .option('--journal <file>', 'journal file (default: next to the plan, or in --state-dir)')
+    .option('--state-dir <dir>', 'where the plan, journal and backup of an apply without --plan go', '.')
+    .option('--lock-wait <seconds>', 'wait this long for a lock held by another run', positiveInt('--lock-wait'), 0)
+    .option('--lock-ttl <seconds>', 'how long the lock stays valid without renewal (renewed every third of it)', positiveInt('--lock-ttl'), 60)
+    .option('--force-unlock', 'remove the migration lock first (only when its holder is dead); logged in the journal', false)
+    .option('--ignore-preflight <codes>', 'preflight findings to report without blocking (repeatable, comma-separated)', collectList)
+    .option('--diff-context <lines>', 'lines of context in diffs', positiveInt('--diff-context'), 3)
+    .action(async (o: { plan?: string; fromFile?: string[]; inputFormat?: InputFormat; to?: TargetVersion; yes: boolean; dryRun?: string; overwrite: boolean; concurrency: number; output: 'text' | 'json'; journal?: string; stateDir: string; lockWait: number; lockTtl: number; forceUnlock: boolean; ignorePreflight?: string[]; diffContext: number } & Record<string, unknown>) => {
+      setExit(
+        await runApply(
+          {
+            fromFile: o.fromFile ?? [],
+            ...(o.inputFormat ? { inputFormat: o.inputFormat } : {}),
+            source: o,
+            ...(o.to ? { to: o.to } : {}),
+            ...(o.plan ? { plan: o.plan } : {}),
+            yes: o.yes,
+            dryRun: o.dryRun === 'server',
+            overwrite: o.overwrite,
+            concurrency: Math.max(1, o.concurrency),
+            output: o.output,
+            ...(o.journal ? { journal: o.journal } : {}),
+            stateDir: o.stateDir,
+            lockWaitSeconds: o.lockWait,
+            lockTtlSeconds: Math.max(5, o.lockTtl),
+            forceUnlock: o.forceUnlock,
+            ignorePreflight: o.ignorePreflight ?? [],
+            diffContext: o.diffContext,
+          },
+          io,
+        ),
+      );
+    });
+  addSourceOptions(applyCmd);
+
+  const statusCmd = cmd
+    .command('status')
+    .description('show the migration lock (and whether it is stale), the last apply in the journal, and what is left to do')
+    .option('--journal <file>', 'journal file (default: the newest in --state-dir)')
+    .option('--state-dir <dir>', 'where applies keep their journals', '.')
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (o: { journal?: string; stateDir: string; output: 'text' | 'json' } & Record<string, unknown>) => {
+      setExit(await runStatus({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, output: o.output, source: o }, io));
+    });
+  addSourceOptions(statusCmd);
+
+  const rollbackCmd = cmd
+    .command('rollback')
+    .description('undo the applies a journal recorded: restore what they overwrote, delete what they created, nothing else (exit 0 done, 3 some objects kept)')
+    .option('--journal <file>', 'journal file (default: the newest in --state-dir)')
+    .option('--state-dir <dir>', 'where applies keep their journals', '.')
+    .option('-y, --yes', 'do not ask for confirmation', false)
+    .option('--force', 'also undo objects changed after the apply wrote them', false)
+    .option('--force-unlock', 'remove the migration lock first (only when its holder is dead); logged in the journal', false)
+    .option('--lock-wait <seconds>', 'wait this long for a lock held by another run', positiveInt('--lock-wait'), 0)
+    .option('--lock-ttl <seconds>', 'how long the lock stays valid without renewal', positiveInt('--lock-ttl'), 60)
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (o: { journal?: string; stateDir: string; yes: boolean; force: boolean; forceUnlock: boolean; lockWait: number; lockTtl: number; output: 'text' | 'json' } & Record<string, unknown>) => {
+      setExit(await runRollback({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, yes: o.yes, force: o.force, forceUnlock: o.forceUnlock, lockWaitSeconds: o.lockWait, lockTtlSeconds: Math.max(5, o.lockTtl), output: o.output, source: o }, io));
+    });
+  addSourceOptions(rollbackCmd);
+
+  const rbacCmd = cmd
+    .command('rbac')
+    .description('print the least-privilege ServiceAccount, ClusterRole, Role and bindings the chosen source and target need (YAML for kubectl apply)')
+    .addOption(new Option('--to <version>', 'target version').choices([...TARGET_VERSIONS]).default('v2.5'))
+    .addOption(new Option('--source <type>', 'where the source is read from (default: the datastore type of the settings)').choices(['etcdv2', 'etcdv3', 'kubernetes', 'files']))
+    .addOption(new Option('--mode <mode>', 'what the account will run').choices(['plan', 'apply', 'rollback']).default('apply'))
+    .option('--kubernetes-version <version>', 'MAJOR.MINOR of the cluster (default: ask the cluster)')
+    .option('--namespace <ns>', 'namespace of the ServiceAccount and the lock', 'kube-system')
+    .option('--name <name>', 'name of the ServiceAccount and roles', 'calico-migrate')
+    .action(async (o: { to: TargetVersion; source?: PermissionSource; mode: Mode; kubernetesVersion?: string; namespace: string; name: string } & Record<string, unknown>) => {
+      setExit(await runRbac({ to: o.to, ...(o.source ? { sourceType: o.source } : {}), mode: o.mode, ...(o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {}), namespace: o.namespace, name: o.name, source: o }, io));
+    });
+  addSourceOptions(rbacCmd);
   return cmd;
 }
 

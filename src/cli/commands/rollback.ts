@@ -1,0 +1,90 @@
+/**
+ * `calico-migrate rollback`: undoes the applies a journal recorded — restores what they overwrote,
+ * deletes what they created, removes CRDs they installed that are empty again — and nothing else.
+ * It takes the migration lock like apply, asks first on a terminal, and needs --yes without one.
+ * Exit codes: 0 rolled back, 3 some objects kept (changed since) or failed, 1 error.
+ */
+import { hostname } from 'node:os';
+import { checkAccess, describeRefusals } from '../../apply/access-check.js';
+import { Journal, readJournal } from '../../apply/journal.js';
+import { acquireLock, forceUnlock, lockTarget, type LockHandle } from '../../apply/lock.js';
+import { permissionsFor } from '../../apply/permissions.js';
+import { rollbackJournal, writtenKeys, type RollbackStep } from '../../apply/rollback.js';
+import { KubeClient } from '../../datastore/kube-client.js';
+import { CalicoMigrateError, EXIT } from '../../errors.js';
+import type { TargetVersion } from '../../model/target.js';
+import { serialize } from '../../output/serialize.js';
+import { confirmApply } from '../../ui/confirm.js';
+import type { CliIo } from '../io.js';
+import { resolveSource } from '../source.js';
+import { findJournal } from './state.js';
+
+export interface RollbackCliOptions {
+  readonly journal?: string;
+  readonly stateDir: string;
+  readonly yes: boolean;
+  readonly force: boolean;
+  readonly forceUnlock: boolean;
+  readonly lockWaitSeconds: number;
+  readonly lockTtlSeconds: number;
+  readonly output: 'text' | 'json';
+  readonly source: Readonly<Record<string, unknown>>;
+}
+
+export async function runRollback(opts: RollbackCliOptions, io: CliIo): Promise<number> {
+  const path = await findJournal(opts.journal, opts.stateDir, io);
+  if (!path) throw new CalicoMigrateError('E_USAGE', `no journal found in ${opts.stateDir}; give --journal FILE (the apply printed its path)`);
+  const records = await readJournal(path);
+  const todo = writtenKeys(records);
+  const undoneCrds = new Set(records.flatMap((r) => (r.t === 'rollback' && (r.outcome === 'deleted' || r.outcome === 'already-gone') ? [r.key] : [])));
+  const crds = records.filter((r) => r.t === 'crd-created' && !undoneCrds.has(`CustomResourceDefinition/${r.name}`)).length;
+  const begin = records.find((r) => r.t === 'begin');
+  const target: TargetVersion = begin?.t === 'begin' && (begin.target === 'v2.5' || begin.target === 'v3.0') ? begin.target : 'v2.5';
+  const lines = [`journal ${path}: ${todo.length} write(s) to undo${crds > 0 ? `, and ${crds} CRD(s) it installed, if empty` : ''}`, ...todo.map((w) => `  ${w.before === null ? 'delete ' : 'restore'} ${w.key}`)];
+  if (todo.length === 0 && crds === 0) {
+    if (opts.output === 'json') io.stdout.write(serialize({ result: 'nothing-to-do', exitCode: EXIT.ok, journal: path, steps: [] }, 'json'));
+    else io.stdout.write(`${lines[0]}\nnothing to roll back (exit 0)\n`);
+    return EXIT.ok;
+  }
+  if (!opts.yes) {
+    const env = io.env ?? process.env;
+    if (!io.interactive?.isTTY || (env['CI'] ?? '') !== '') throw new CalicoMigrateError('E_USAGE', 'refusing to roll back without confirmation: there is no terminal to ask on; run again with --yes');
+    io.stdout.write(`${lines.join('\n')}\n`);
+    if (!(await confirmApply(`Roll back ${todo.length} write(s)?`, async () => lines.join('\n'), io))) {
+      io.stdout.write('cancelled; nothing was changed (exit 1)\n');
+      return EXIT.error;
+    }
+  }
+  const resolved = await resolveSource(opts.source, io);
+  const client = KubeClient.fromSettings(resolved.settings, io.env ?? process.env);
+  const version = await client.version();
+  const lockKind = await lockTarget(client);
+  const access = await checkAccess(client, permissionsFor({ source: 'files', target, mode: 'rollback', lockResource: lockKind.kind === 'Lease' ? 'leases' : 'configmaps', daemonSetGroup: version.minor >= 9 ? 'apps' : 'extensions' }).filter((p) => p.verb !== 'create' || p.resource !== 'customresourcedefinitions'));
+  if (access.refused.length > 0) throw new CalicoMigrateError('E_TARGET_STATE', `the account may not do everything a rollback needs: ${describeRefusals(access.refused).join('; ')}`);
+  const journal = await Journal.open(path, `${hostname()}/${process.pid}/${Date.now().toString(36)}`);
+  let lock: LockHandle | undefined;
+  let steps: RollbackStep[] = [];
+  try {
+    if (opts.forceUnlock) await journal.append({ t: 'force-unlock', removed: (await forceUnlock(client)) ?? null, automatic: false });
+    lock = await acquireLock(client, { holder: journal.run, reason: `rollback of ${path}`, ttlSeconds: opts.lockTtlSeconds, waitMs: opts.lockWaitSeconds * 1000 });
+    lock.startRenewing(Math.max(1000, (opts.lockTtlSeconds * 1000) / 3), () => undefined);
+    steps = await rollbackJournal({ client, records, journal, force: opts.force }, (s) => {
+      if (opts.output === 'text') io.stderr.write(`${s.outcome.padEnd(12)} ${s.key}${s.detail ? `: ${s.detail}` : ''}\n`);
+    });
+  } finally {
+    if (lock) {
+      lock.stop();
+      await lock.release().catch(() => undefined);
+    }
+    await journal.close();
+  }
+  const incomplete = steps.filter((s) => s.outcome === 'kept' || s.outcome === 'failed');
+  const exitCode = incomplete.length > 0 ? EXIT.blocked : EXIT.ok;
+  if (opts.output === 'json') {
+    io.stdout.write(serialize({ result: incomplete.length > 0 ? 'incomplete' : 'rolled-back', exitCode, journal: path, steps }, 'json'));
+  } else {
+    const counts = Object.entries(steps.reduce<Record<string, number>>((acc, s) => ({ ...acc, [s.outcome]: (acc[s.outcome] ?? 0) + 1 }), {}));
+    io.stdout.write(`rollback of ${path}: ${counts.map(([k, n]) => `${n} ${k}`).join(', ')}\n${incomplete.map((s) => `  ${s.outcome} ${s.key}: ${s.detail ?? ''}`).join('\n')}${incomplete.length > 0 ? '\n' : ''}result: ${incomplete.length > 0 ? 'incomplete' : 'rolled back'} (exit ${exitCode})\n`);
+  }
+  return exitCode;
+}

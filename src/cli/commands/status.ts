@@ -1,0 +1,55 @@
+/**
+ * `calico-migrate status`: who holds the migration lock (and whether it is stale), how the last
+ * apply recorded in the journal ended, and what is left to do.
+ */
+import { readJournal } from '../../apply/journal.js';
+import { readLock, type LockInfo } from '../../apply/lock.js';
+import { journalStatus, whatIsLeft, type JournalStatus } from '../../apply/status.js';
+import { KubeClient } from '../../datastore/kube-client.js';
+import { EXIT } from '../../errors.js';
+import { serialize } from '../../output/serialize.js';
+import type { CliIo } from '../io.js';
+import { resolveSource } from '../source.js';
+import { findJournal } from './state.js';
+
+export interface StatusOptions {
+  readonly journal?: string;
+  readonly stateDir: string;
+  readonly output: 'text' | 'json';
+  readonly source: Readonly<Record<string, unknown>>;
+}
+
+function describeLock(l: LockInfo | undefined, error: string | undefined): string {
+  if (error) return `lock:     cannot be read (${error})`;
+  if (!l) return 'lock:     free';
+  return `lock:     ${l.stale ? 'STALE, ' : ''}held by ${l.holder}${l.host ? ` on ${l.host}` : ''} for ${JSON.stringify(l.reason)} since ${l.acquired}; ${l.stale ? 'expired' : 'expires'} ${l.expires}${l.stale ? ' (the holder stopped renewing it: if it is dead, apply with --force-unlock)' : ''}`;
+}
+
+export async function runStatus(opts: StatusOptions, io: CliIo): Promise<number> {
+  let lock: LockInfo | undefined;
+  let lockError: string | undefined;
+  try {
+    const resolved = await resolveSource(opts.source, io);
+    lock = await readLock(KubeClient.fromSettings(resolved.settings, io.env ?? process.env));
+  } catch (e) {
+    lockError = e instanceof Error ? e.message.replace(/\s*\n\s*/g, ' ') : String(e);
+  }
+  const path = await findJournal(opts.journal, opts.stateDir, io);
+  const journal: JournalStatus | undefined = path ? journalStatus(await readJournal(path)) : undefined;
+  const left = journal && path ? whatIsLeft(journal, path) : 'no journal found: nothing has been applied from here (give --journal or --state-dir)';
+  if (opts.output === 'json') {
+    io.stdout.write(serialize({ lock: lock ?? null, ...(lockError ? { lockError } : {}), journal: path ?? null, status: journal ?? null, next: left }, 'json'));
+    return EXIT.ok;
+  }
+  const lines = [describeLock(lock, lockError)];
+  if (journal && path) {
+    lines.push(`journal:  ${path}`);
+    if (journal.planHash) lines.push(`plan:     ${journal.planHash.slice(0, 12)}${journal.planFile ? ` (${journal.planFile})` : ''}, --to ${journal.target ?? '?'} on ${journal.server ?? '?'}`);
+    lines.push(`runs:     ${journal.runs}; last: ${journal.lastOutcome}${journal.lastTime ? ` at ${journal.lastTime}` : ''}${journal.lastMessage ? ` (${journal.lastMessage})` : ''}`);
+    lines.push(`writes:   ${journal.done.length} of ${journal.planned} done, ${journal.failed.length} failed, ${journal.remaining.length} left; ${journal.undoable} a rollback would undo${journal.forcedUnlocks > 0 ? `; the lock was forced ${journal.forcedUnlocks} time(s)` : ''}`);
+    for (const k of journal.failed.slice(0, 10)) lines.push(`  failed: ${k}`);
+  }
+  lines.push(`next:     ${left}`);
+  io.stdout.write(`${lines.join('\n')}\n`);
+  return EXIT.ok;
+}
