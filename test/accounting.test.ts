@@ -76,8 +76,12 @@ for (const files of [...SCENARIOS.map((s) => s.files), ...EXTRA_FILES.map((f) =>
     }
 
     // Every written object is fed by at least one converted record, and every target exists.
-    const list = JSON.parse((await runCli(['convert', ...fromFileArgs(files), ...target, '-o', 'json'])).stdout) as { items: { kind: string; metadata: { name: string; namespace?: string } }[] };
+    const patchPath = join(dir, 'node-patches.sh');
+    const list = JSON.parse((await runCli(['convert', ...fromFileArgs(files), ...target, '-o', 'json', '--node-patches', patchPath])).stdout) as { items: { kind: string; metadata: { name: string; namespace?: string } }[] };
     const written = new Set(list.items.map((o) => (o.metadata.namespace ? `${o.kind}/${o.metadata.namespace}/${o.metadata.name}` : `${o.kind}/${o.metadata.name}`)));
+    // Node annotation patches are written as `kubectl patch node '<name>' …` commands, not List items.
+    const script = await readFile(patchPath, 'utf8').catch(() => '');
+    for (const m of script.matchAll(/^kubectl patch node '([^']+)'/gm)) written.add(`Node/${m[1] ?? ''}`);
     const fed = new Set(report.records.flatMap((r) => r.targets ?? []));
     t.deepEqual([...written].sort(), [...fed].sort());
   });

@@ -353,10 +353,15 @@ for (const scenario of SCENARIOS) {
     test(`no field left behind: every source field of ${scenario.name} is carried or reported (${target.args.join(' ')})`, async (t) => {
       const dir = await mkdtemp(join(tmpdir(), 'calico-migrate-fields-'));
       const reportPath = join(dir, 'report.json');
-      const run = await runCli(['convert', ...fromFileArgs(scenario.files), ...target.args, '-o', 'json', '--report', reportPath]);
+      const patchPath = join(dir, 'node-patches.sh');
+      const run = await runCli(['convert', ...fromFileArgs(scenario.files), ...target.args, '-o', 'json', '--report', reportPath, '--node-patches', patchPath]);
       t.not(run.code, 1, run.stderr);
       const report = JSON.parse(await readFile(reportPath, 'utf8')) as Report;
-      const objects = new Map((JSON.parse(run.stdout) as { items: ListItem[] }).items.map((o) => [idOf(o), o]));
+      const objects = new Map<string, unknown>((JSON.parse(run.stdout) as { items: ListItem[] }).items.map((o) => [idOf(o), o]));
+      // Node annotation patches come as `kubectl patch node '<name>' --type merge -p '<json>'` commands.
+      for (const m of (await readFile(patchPath, 'utf8').catch(() => '')).matchAll(/^kubectl patch node '([^']+)' --type merge -p '(.*)'$/gm)) {
+        objects.set(`Node/${m[1] ?? ''}`, JSON.parse((m[2] ?? '{}').replace(/'\\''/g, "'")));
+      }
       const values = await sourceValues(scenario.files);
       const problems: string[] = [];
       let checked = 0;

@@ -4,7 +4,8 @@
  * review the diff like code.
  */
 import test from 'ava';
-import { mkdtemp, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, runCli } from './_helpers/cli.js';
@@ -34,15 +35,25 @@ for (const scenario of SCENARIOS) {
     test(`golden: ${scenario.name} converts with ${target.args.join(' ')} exactly as committed`, async (t) => {
       const dir = await mkdtemp(join(tmpdir(), 'calico-migrate-golden-'));
       const reportPath = join(dir, 'report.json');
-      const run = await runCli(['convert', ...fromFileArgs(scenario.files), ...target.args, '--report', reportPath]);
+      const patchPath = join(dir, 'node-patches.sh');
+      const run = await runCli(['convert', ...fromFileArgs(scenario.files), ...target.args, '--report', reportPath, '--node-patches', patchPath]);
       t.not(run.code, 1, run.stderr);
       const report = await readFile(reportPath, 'utf8');
       // The exit code is part of the golden summary, so a change of verdict shows in review.
-      const summary = `exit ${run.code}\n${run.stderr.replace(reportPath, '<report>')}`;
+      const summary = `exit ${run.code}\n${run.stderr.replace(reportPath, '<report>').replace(patchPath, '<node-patches>')}`;
       const base = `fixtures/golden/${scenario.name}/${target.stem}`;
       t.is(run.stdout, await golden(`${base}.yaml`, run.stdout), 'List output differs from the golden');
       t.is(report, await golden(`${base}-report.json`, report), 'report differs from the golden');
       t.is(summary, await golden(`${base}-summary.txt`, summary), 'stderr summary and exit code differ from the golden');
+      // Node annotation patches are kubectl commands, never Node objects in the List.
+      const { parse } = await import('yaml');
+      const items = (parse(run.stdout) as { items: { apiVersion: string; kind: string }[] }).items;
+      t.false(items.some((i) => i.apiVersion === 'v1' && i.kind === 'Node'), 'the List holds no Kubernetes Node');
+      const patches = await readFile(patchPath, 'utf8').catch(() => undefined);
+      const patchGolden = join(REPO_ROOT, `${base}-node-patches.sh`);
+      if (patches !== undefined) t.is(patches, await golden(`${base}-node-patches.sh`, patches), 'Node patch commands differ from the golden');
+      else if (UPDATE) await rm(patchGolden, { force: true });
+      else t.false(existsSync(patchGolden), 'a Node patch golden exists, but no patches were written');
     });
   }
 

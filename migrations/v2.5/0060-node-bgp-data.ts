@@ -138,7 +138,7 @@ export const step = defineStep({
       for (const item of patch.fed) out.converted(item, [id]);
     }
     if (patches.size > 0) {
-      out.issue(undefined, 'info', 'node-patches', `${patches.size} Node object(s) in the output are annotation patches for existing Nodes, named by the Calico host name`, 'each Calico host name must equal its Kubernetes Node name; apply them as merge patches (kubectl patch/annotate), never as new Nodes');
+      out.issue(undefined, 'info', 'node-patches', `${patches.size} Node annotation patch(es) for existing Kubernetes Nodes, named by the Calico host name: convert writes them as kubectl patch commands (--node-patches), never as Node objects; calico-migrate apply patches the Nodes itself`, 'each Calico host name must equal its Kubernetes Node name: a patch for a Node that does not exist fails instead of creating one');
     }
     return out.build();
   },

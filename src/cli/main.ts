@@ -59,7 +59,8 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
     .option('--out-dir <dir>', 'write one file per object into this directory instead of a List on stdout')
     .option('--report <file>', 'write the JSON report (every record with its disposition) to this file')
-    .action(async (o: { fromFile?: string[]; inputFormat?: InputFormat; to: TargetVersion; form: OutputForm; output: OutputFormat; outDir?: string; report?: string } & Record<string, unknown>) => {
+    .option('--node-patches <file>', 'write the Node annotation changes as kubectl patch commands (a shell script); they are never in the List, which kubectl apply could turn into new Nodes')
+    .action(async (o: { fromFile?: string[]; inputFormat?: InputFormat; to: TargetVersion; form: OutputForm; output: OutputFormat; outDir?: string; report?: string; nodePatches?: string } & Record<string, unknown>) => {
       setExit(
         await runConvert(
           {
@@ -71,6 +72,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
             ...(o.inputFormat ? { inputFormat: o.inputFormat } : {}),
             ...(o.outDir ? { outDir: o.outDir } : {}),
             ...(o.report ? { report: o.report } : {}),
+            ...(o.nodePatches ? { nodePatches: o.nodePatches } : {}),
           },
           io,
         ),

@@ -3,13 +3,14 @@ import type { Report } from '../model/report.js';
 
 const MAX_LISTED = 20;
 
+/** `written` says where the objects went, starting with how many (e.g. "21 objects written to stdout as a List"). */
 export function renderSummary(report: Report, written: string): string {
   const s = report.summary;
   const files = report.source.files.map((f) => `${f.path} (${f.format})`).join(', ');
   const lines = [
     `calico-migrate convert → ${report.target} (${report.form} form): ${s.records} records from ${files}`,
     `  converted ${s.converted}${s.convertedWithLoss > 0 ? ` (and ${s.convertedWithLoss} with fields not carried)` : ''}, skipped ${s.skipped}, errors ${s.errors}; ${s.warnings} warnings, ${s.blockers} blockers`,
-    `  ${s.objects} objects ${written}`,
+    `  ${written}`,
   ];
   const errors = report.records.filter((r) => r.disposition === 'error');
   const blockers = report.issues.filter((i) => i.severity === 'error');

@@ -5,6 +5,7 @@ import { CalicoMigrateError, EXIT } from '../../errors.js';
 import type { InputFormat } from '../../input/dump.js';
 import type { OutputForm, TargetVersion } from '../../model/target.js';
 import { serialize, toList, type OutputFormat } from '../../output/serialize.js';
+import { isNodePatch, nodePatchScript } from '../../output/node-patches.js';
 import { renderSummary } from '../../report/render.js';
 import { readDumps, resolvePath, writeFileAtomic, writeOutDir, type CliIo } from '../io.js';
 import { readSource } from '../source.js';
@@ -20,7 +21,12 @@ export interface ConvertOptions {
   readonly output: OutputFormat;
   readonly outDir?: string;
   readonly report?: string;
+  /** Where the Node annotation patches go, as a kubectl script (in --out-dir: node-patches.sh there). */
+  readonly nodePatches?: string;
 }
+
+/** The script file --out-dir holds beside the objects; kubectl apply -f DIR reads only .yaml/.yml/.json. */
+export const NODE_PATCH_FILE = 'node-patches.sh';
 
 /** File name of one object in --out-dir: apply position, kind and name. */
 function objectFileName(index: number, kind: string, name: string, format: OutputFormat): string {
@@ -39,13 +45,23 @@ export async function runConvert(opts: ConvertOptions, io: CliIo): Promise<numbe
   const result = convertDumps(dumps, opts.to, opts.form, live ?? {});
 
   let written: string;
+  const objects = result.objects.filter((o) => !isNodePatch(o));
+  const patches = result.objects.filter(isNodePatch);
+  const script = patches.length > 0 ? nodePatchScript(patches, opts.to) : undefined;
   if (opts.outDir) {
     const dir = resolvePath(io.cwd, opts.outDir);
-    await writeOutDir(dir, result.objects.map((o, i) => ({ name: objectFileName(i, o.kind, o.metadata.name, opts.output), text: serialize(o, opts.output) })));
-    written = `written to ${opts.outDir}/ (one file each)`;
+    const files = objects.map((o, i) => ({ name: objectFileName(i, o.kind, o.metadata.name, opts.output), text: serialize(o, opts.output) }));
+    await writeOutDir(dir, script ? [...files, { name: NODE_PATCH_FILE, text: script }] : files);
+    written = `${objects.length} objects written to ${opts.outDir}/ (one file each${script ? `; ${patches.length} Node annotation patch(es) as kubectl commands in ${NODE_PATCH_FILE}` : ''})`;
   } else {
-    io.stdout.write(serialize(toList(result.objects), opts.output));
-    written = 'written to stdout as a List';
+    io.stdout.write(serialize(toList(objects), opts.output));
+    written = `${objects.length} objects written to stdout as a List`;
+  }
+  if (opts.nodePatches && script) {
+    await writeFileAtomic(resolvePath(io.cwd, opts.nodePatches), script, 0o755);
+    written += `; ${patches.length} Node annotation patch(es) as kubectl commands in ${opts.nodePatches}`;
+  } else if (script && !opts.outDir) {
+    written += `; ${patches.length} Node annotation patch(es) are not in the List (applied as objects they could create Nodes): write them with --node-patches FILE, or let calico-migrate apply patch the Nodes`;
   }
   if (opts.report) {
     await writeFileAtomic(resolvePath(io.cwd, opts.report), serialize(result.report, 'json'));
