@@ -4,6 +4,7 @@
  * (exit 1 with a hint) instead of waiting for input that never comes.
  */
 import { spawnSync } from 'node:child_process';
+import { PassThrough } from 'node:stream';
 import { select } from '@inquirer/prompts';
 import type { CliIo } from '../cli/io.js';
 
@@ -28,6 +29,9 @@ export async function confirmApply(question: string, diff: () => Promise<string>
   const terminal = io.interactive;
   if (!terminal) return false;
   for (;;) {
+    // A prompt ends its output stream when it is done; the terminal must outlive it.
+    const out = new PassThrough();
+    out.pipe(terminal.output, { end: false });
     const choice = await select(
       {
         message: question,
@@ -38,8 +42,8 @@ export async function confirmApply(question: string, diff: () => Promise<string>
         ],
         default: 'cancel',
       },
-      { input: terminal.input, output: terminal.output },
-    );
+      { input: terminal.input, output: out },
+    ).finally(() => out.unpipe(terminal.output));
     if (choice === 'apply') return true;
     if (choice === 'cancel') return false;
     page(await diff(), io);

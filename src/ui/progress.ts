@@ -21,12 +21,17 @@ export async function runStages<Ctx extends object>(tasks: ListrTask<Ctx>[], mod
   const toStderr = createWritable((chunk) => io.stderr.write(chunk)) as unknown as NodeJS.WriteStream;
   const terminal = io.interactive?.output as NodeJS.WriteStream | undefined;
   const processOutput = mode === 'live' && terminal ? new ProcessOutput(terminal, terminal) : new ProcessOutput(toStderr, toStderr);
+  const logger = new ListrLogger({ processOutput });
+  // The renderer is chosen here, from the streams this command was given, not from process.stdout.
   const list = new Listr<Ctx, 'default' | 'simple' | 'silent', 'simple'>(tasks, {
     renderer: mode === 'live' ? 'default' : mode === 'plain' ? 'simple' : 'silent',
     fallbackRenderer: 'simple',
+    fallbackRendererCondition: false,
+    silentRendererCondition: false,
     exitOnError: true,
     ctx,
-    rendererOptions: { logger: new ListrLogger({ processOutput }) },
+    rendererOptions: { logger },
+    fallbackRendererOptions: { logger },
   });
   return list.run(ctx);
 }
