@@ -1,0 +1,47 @@
+/**
+ * The examples stay true: the RBAC manifests are exactly what `calico-migrate rbac` prints for them,
+ * and the Job runs the CI flow (apply a plan, --yes, JSON, no prompt) as the ServiceAccount that RBAC
+ * binds, with the journal on a writable volume.
+ */
+import test from 'ava';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import YAML from 'yaml';
+import { REPO_ROOT, runCli } from './_helpers/cli.js';
+
+for (const [file, args] of [
+  ['rbac-v2.5-kubernetes-1.7.yaml', ['--to', 'v2.5', '--source', 'kubernetes', '--kubernetes-version', '1.7']],
+  ['rbac-v3.0-kubernetes-1.16.yaml', ['--to', 'v3.0', '--source', 'kubernetes', '--kubernetes-version', '1.16']],
+] as const) {
+  test(`examples: ${file} is exactly the output of calico-migrate rbac ${args.join(' ')}`, async (t) => {
+    const run = await runCli(['rbac', ...args]);
+    t.is(run.code, 0, run.stderr);
+    t.is(run.stdout, await readFile(join(REPO_ROOT, 'examples', file), 'utf8'));
+  });
+}
+
+test('examples: the Job applies a plan non-interactively as the calico-migrate ServiceAccount, journaling to a writable volume', async (t) => {
+  const job = YAML.parse(await readFile(join(REPO_ROOT, 'examples', 'job-apply-v2.5.yaml'), 'utf8')) as {
+    kind: string;
+    metadata: { namespace: string };
+    spec: { template: { spec: { serviceAccountName: string; containers: { args: string[]; env: { name: string; value: string }[]; volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[] }[] } } };
+  };
+  t.is(job.kind, 'Job');
+  const pod = job.spec.template.spec;
+  const rbac = YAML.parseAllDocuments(await readFile(join(REPO_ROOT, 'examples', 'rbac-v2.5-kubernetes-1.7.yaml'), 'utf8')).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string } });
+  const sa = rbac.find((o) => o.kind === 'ServiceAccount');
+  t.is<string | undefined, string | undefined>(pod.serviceAccountName, sa?.metadata.name);
+  t.is<string | undefined, string | undefined>(job.metadata.namespace, sa?.metadata.namespace);
+  const container = pod.containers[0];
+  const args = container?.args ?? [];
+  t.deepEqual(args.slice(0, 4), ['apply', '--plan', '/plan/plan.json', '--yes']);
+  t.true(args.includes('json'));
+  const journal = args[args.indexOf('--journal') + 1] ?? '';
+  const state = container?.volumeMounts.find((m) => journal.startsWith(`${m.mountPath}/`));
+  t.truthy(state, 'the journal is on a mounted volume');
+  t.not(state?.readOnly, true, 'the journal volume is writable');
+  t.true(container?.env.some((e) => e.name === 'CI' && e.value === 'true'));
+  // The arguments are ones the CLI accepts: --help of apply lists each option used.
+  const help = await runCli(['apply', '--help']);
+  for (const a of args.filter((x) => x.startsWith('--'))) t.true(help.stdout.includes(a), `apply accepts ${a}`);
+});
