@@ -54,11 +54,13 @@ test('storageVersionHash is base64 of the first 8 bytes of SHA-256(<group>/<vers
 });
 
 test('a CRD group appears in /apis and /apis/<g>/<v> only once Established; CR verbs keep their fixed order (§5.2, §6.6)', async (t) => {
-  const s = server('v1.33.0');
+  // Its own server with a long establishment delay: the "not yet" half must not race a loaded machine.
+  const s = await startK8sServer({ gitVersion: 'v1.33.0', tokens: { t: 'admin' }, crdNamesAcceptedDelayMs: 30, crdEstablishDelayMs: 1500 });
+  servers.set('v1.33.0 slow establishment', s);
   t.is((await call(s, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crdBody('ippools', 'IPPool') })).status, 201);
   t.false(groupNames((await call(s, 'GET', '/apis')).json).includes('crd.projectcalico.org'));
   t.is((await call(s, 'GET', '/apis/crd.projectcalico.org/v1')).text, '404 page not found\n');
-  await waitFor(() => s.state.crdEstablished('ippools.crd.projectcalico.org'));
+  await waitFor(() => s.state.crdEstablished('ippools.crd.projectcalico.org'), 10_000);
   const groups = (await call(s, 'GET', '/apis')).json;
   t.is(groups.kind, 'APIGroupList');
   t.is(groups.apiVersion, 'v1');
