@@ -36,6 +36,19 @@ function positiveInt(name: string): (value: string) => number {
   };
 }
 
+/** `--journal` and `--state-dir`, for the commands that read or write a journal. */
+function addJournalOptions(cmd: Command, what: string): Command {
+  return cmd.option('--journal <file>', `journal file (default: ${what})`).option('--state-dir <dir>', 'where applies keep their plans, journals and backups', '.');
+}
+
+/** The migration lock's options, for the commands that take it. */
+function addLockOptions(cmd: Command): Command {
+  return cmd
+    .option('--lock-wait <seconds>', 'wait this long for a lock held by another run', positiveInt('--lock-wait'), 0)
+    .option('--lock-ttl <seconds>', 'how long the lock stays valid without renewal (renewed every third of it)', positiveInt('--lock-ttl'), 60)
+    .option('--force-unlock', 'remove the migration lock first (only when its holder is dead); logged in the journal', false);
+}
+
 /** plan and apply write to a cluster: only the crd form (what the Kubernetes datastore stores). */
 function crdOnly(value: string): 'crd' {
   if (value !== 'crd') throw new CalicoMigrateError('E_USAGE', `--form ${value}: plan and apply write to a Kubernetes cluster, which stores the crd form; use convert --form calicoctl for calicoctl resources`);
@@ -128,13 +141,10 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .option('--overwrite', 'overwrite objects this tool did not write (backed up first)', false)
     .option('--concurrency <n>', 'writes in flight at once within one kind', positiveInt('--concurrency'), 4)
     .addOption(new Option('-o, --output <format>', 'text, or json (only the result on stdout)').choices(['text', 'json']).default('text'))
-    .option('--journal <file>', 'journal file (default: next to the plan, or in --state-dir)')
-    .option('--state-dir <dir>', 'where the plan, journal and backup of an apply without --plan go', '.')
-    .option('--lock-wait <seconds>', 'wait this long for a lock held by another run', positiveInt('--lock-wait'), 0)
-    .option('--lock-ttl <seconds>', 'how long the lock stays valid without renewal (renewed every third of it)', positiveInt('--lock-ttl'), 60)
-    .option('--force-unlock', 'remove the migration lock first (only when its holder is dead); logged in the journal', false)
     .option('--ignore-preflight <codes>', 'preflight findings to report without blocking (repeatable, comma-separated)', collectList)
-    .option('--diff-context <lines>', 'lines of context in diffs', positiveInt('--diff-context'), 3)
+    .option('--diff-context <lines>', 'lines of context in diffs', positiveInt('--diff-context'), 3);
+  addJournalOptions(addLockOptions(applyCmd), 'next to the plan, or in --state-dir');
+  applyCmd
     .action(async (o: { plan?: string; fromFile?: string[]; inputFormat?: InputFormat; to?: TargetVersion; yes: boolean; dryRun?: string; overwrite: boolean; concurrency: number; output: 'text' | 'json'; journal?: string; stateDir: string; lockWait: number; lockTtl: number; forceUnlock: boolean; ignorePreflight?: string[]; diffContext: number } & Record<string, unknown>) => {
       setExit(
         await runApply(
@@ -163,27 +173,18 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     });
   addSourceOptions(applyCmd);
 
-  const statusCmd = cmd
-    .command('status')
+  const statusCmd = addJournalOptions(cmd.command('status'), 'the newest in --state-dir')
     .description('show the migration lock (and whether it is stale), the last apply in the journal, and what is left to do')
-    .option('--journal <file>', 'journal file (default: the newest in --state-dir)')
-    .option('--state-dir <dir>', 'where applies keep their journals', '.')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (o: { journal?: string; stateDir: string; output: 'text' | 'json' } & Record<string, unknown>) => {
       setExit(await runStatus({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, output: o.output, source: o }, io));
     });
   addSourceOptions(statusCmd);
 
-  const rollbackCmd = cmd
-    .command('rollback')
+  const rollbackCmd = addJournalOptions(addLockOptions(cmd.command('rollback')), 'the newest in --state-dir')
     .description('undo the applies a journal recorded: restore what they overwrote, delete what they created, nothing else (exit 0 done, 3 some objects kept)')
-    .option('--journal <file>', 'journal file (default: the newest in --state-dir)')
-    .option('--state-dir <dir>', 'where applies keep their journals', '.')
     .option('-y, --yes', 'do not ask for confirmation', false)
     .option('--force', 'also undo objects changed after the apply wrote them', false)
-    .option('--force-unlock', 'remove the migration lock first (only when its holder is dead); logged in the journal', false)
-    .option('--lock-wait <seconds>', 'wait this long for a lock held by another run', positiveInt('--lock-wait'), 0)
-    .option('--lock-ttl <seconds>', 'how long the lock stays valid without renewal', positiveInt('--lock-ttl'), 60)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (o: { journal?: string; stateDir: string; yes: boolean; force: boolean; forceUnlock: boolean; lockWait: number; lockTtl: number; output: 'text' | 'json' } & Record<string, unknown>) => {
       setExit(await runRollback({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, yes: o.yes, force: o.force, forceUnlock: o.forceUnlock, lockWaitSeconds: o.lockWait, lockTtlSeconds: Math.max(5, o.lockTtl), output: o.output, source: o }, io));
