@@ -110,6 +110,9 @@ async function writeEntry(o: WriteOptions, planned: PlanEntry): Promise<WriteRes
     }
     if (entry.action === 'missing') return fail(entry.reason ?? `Node ${entry.name} does not exist`);
     if (entry.action === 'conflict' && !o.overwrite) return fail(entry.reason ?? `${entry.key} is held by someone else`);
+    // --overwrite covers only the live object the plan showed and the backup holds; one that someone
+    // else created or changed while this apply ran (a 409, then re-planned as a conflict) is neither.
+    if (entry.action === 'conflict' && entry !== planned) return fail(`${entry.key} was ${planned.action === 'create' ? 'created' : 'changed'} by someone else while this apply ran; it was not overwritten (its content is in no backup): plan again`);
     const before = entry.kind === 'Node' ? nodeBefore(entry, live) : live ? beforeImage(live) : null;
     const after = entry.kind === 'Node' ? { after: { ...(entry.desired.metadata.annotations ?? {}) } } : {};
     await o.journal?.append({ t: 'intent', key: entry.key, action: entry.action, ...(entry.resource ? { resource: entry.resource } : {}), before, ...after });

@@ -2,8 +2,11 @@
  * The safety properties of plan/apply/rollback/status, end to end through the CLI against the
  * Kubernetes API test server, read back with the real kubectl:
  * - an object the tool did not write is a conflict: blocked unless --overwrite, backed up first;
+ *   --overwrite covers only the conflicts the plan showed (not an object created during the
+ *   apply), and a resumed apply keeps the backup of what the first run replaced;
  * - rollback restores exactly the state before the apply, keeps what changed after it (unless
- *   --force), deletes the CRDs it installed only when they are empty, and is idempotent;
+ *   --force), deletes the CRDs it installed only when they are empty, is idempotent, and undoes
+ *   every run of an apply that was resumed by running it again;
  * - a saved plan is refused when the source or the target moved, but not when resumed;
  * - the migration lock keeps a second writer out, can be waited for, and a stale one is shown and
  *   can be forced (journaled);
@@ -170,6 +173,25 @@ function calicoWrites(c: Cluster): string[] {
   return writes(c.server, { lock: false }).filter((w) => w.includes('projectcalico.org') || w.includes('customresourcedefinitions'));
 }
 
+/**
+ * A 1.33 cluster where creating `resource` fails with 403 (as an admission webhook would refuse it)
+ * until the test calls `c.server.setPolicy('allow-all')`. Access reviews still answer yes, so the
+ * preflight passes and the apply fails part-way. The operator is not in system:masters here, so the
+ * policy applies to it.
+ */
+function startDenyingCreates(resource: string): Promise<Cluster> {
+  const policy = ({ info }: AuthzAttributes): boolean | { allowed: boolean; reason: string } => {
+    const realRequest = info.path !== ''; // access reviews carry no path
+    return realRequest && info.verb === 'create' && info.resource === resource ? { allowed: false, reason: 'denied by the change-freeze admission policy' } : true;
+  };
+  return startCluster({ gitVersion: 'v1.33.0', files: [KDD_FILES[2] ?? ''], tokens: { [TOKEN]: 'operator' }, policy });
+}
+
+/** Waits until the CRDs a rollback deleted have finished terminating. */
+async function untilCrds(c: Cluster, count: number): Promise<void> {
+  for (let i = 0; i < 100 && (await calicoCrdNames(c)).length > count; i++) await new Promise((r) => setTimeout(r, 50));
+}
+
 /** The pid of a process that has exited. */
 function deadPid(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -197,9 +219,8 @@ test.serial('conflict: an object the tool did not write blocks plan and apply (n
     t.is(blocked.code, 3, blocked.stdout + blocked.stderr);
     t.is(json<ApplyResult>(t, blocked).result, 'blocked');
     t.deepEqual(writes(c.server), [], 'a blocked apply writes nothing, not even the lock');
-    t.deepEqual(normalized((await getObject(c, 'ippools.crd.projectcalico.org', POOL)) ?? HAND_MADE_POOL).spec, HAND_MADE_POOL.spec);
-
     const before = await getObject(c, 'ippools.crd.projectcalico.org', POOL);
+    t.deepEqual(before?.spec, HAND_MADE_POOL.spec, 'the hand-made pool is untouched');
     const apply = await cli(c, ['apply', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '--overwrite', '-o', 'json']);
     t.is(apply.code, 0, apply.stdout + apply.stderr);
     const result = json<ApplyResult>(t, apply);
@@ -227,6 +248,63 @@ test.serial('conflict: an object the tool did not write blocks plan and apply (n
     t.regex(now?.metadata.annotations?.[TOOL] ?? '', /^calico-migrate \d/);
     t.is(now?.metadata.annotations?.[PLAN], result.plan?.hash);
     t.regex(now?.metadata.annotations?.[SOURCE] ?? '', /192-168-0-0-16/);
+  } finally {
+    await c.stop();
+  }
+});
+
+test.serial('conflict: --overwrite replaces only the conflicts the plan showed; an object someone else creates while the apply runs is not overwritten, and a rollback leaves it alone', async (t) => {
+  const c = await start(V133);
+  try {
+    seedHandMadePool(c, V133);
+    // Hold the apply's creates of BGP peers for a moment; meanwhile another operator creates one of them.
+    const held = c.server.injectFault({ method: 'POST', path: /^\/apis\/crd\.projectcalico\.org\/v1\/bgppeers$/, times: 2, action: { type: 'latency', ms: 1500 } });
+    const theirs: Obj = { apiVersion: 'crd.projectcalico.org/v1', kind: 'BGPPeer', metadata: { name: '10-0-0-1', labels: { team: 'network' } }, spec: { asNumber: 65001, peerIP: '10.0.0.1', scope: 'global' } };
+    const running = cli(c, ['apply', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '--overwrite', '-o', 'json']);
+    for (let i = 0; i < 600 && held.hits === 0; i++) await new Promise((r) => setTimeout(r, 25));
+    t.true(held.hits > 0, 'the apply reached the BGP peers');
+    t.deepEqual(c.server.seed([theirs]).skipped, []);
+    const apply = await running;
+    const result = json<ApplyResult>(t, apply);
+    const peer = result.entries?.find((e) => e.key === 'BGPPeer/10-0-0-1');
+    t.is(peer?.outcome, 'failed', `BGPPeer/10-0-0-1 was planned as a create and not backed up; it must not be overwritten (got ${peer?.outcome ?? 'nothing'})`);
+    t.not(apply.code, 0);
+    const backup = YAML.parse(await readFile(result.backup ?? '', 'utf8')) as { items: Obj[] };
+    t.deepEqual(backup.items.map((o) => `${o.kind}/${o.metadata.name}`), [POOL_KEY], 'the backup holds only the planned overwrite');
+    const live = await getObject(c, 'bgppeers.crd.projectcalico.org', '10-0-0-1');
+    t.deepEqual(live?.spec, theirs.spec, 'their peer is untouched by the apply');
+    t.deepEqual(live?.metadata.labels, theirs.metadata.labels);
+
+    await cli(c, ['rollback', '--yes', '--journal', result.journal ?? '', '-o', 'json']);
+    const afterRollback = await getObject(c, 'bgppeers.crd.projectcalico.org', '10-0-0-1');
+    t.truthy(afterRollback, 'a rollback never deletes an object the apply did not create');
+    t.deepEqual(afterRollback?.spec, theirs.spec);
+  } finally {
+    await c.stop();
+  }
+});
+
+test.serial('conflict: the backup of what an --overwrite apply replaced survives when the failed apply is resumed with its plan', async (t) => {
+  const c = await startDenyingCreates('bgppeers');
+  try {
+    seedHandMadePool(c, V133);
+    const first = await cli(c, ['apply', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '--overwrite', '-o', 'json']);
+    t.is(first.code, 1, first.stdout + first.stderr);
+    const failed = json<ApplyResult>(t, first);
+    t.is(failed.entries?.find((e) => e.key === POOL_KEY)?.outcome, 'overwritten');
+    const backupItems = async (path: string) => (YAML.parse(await readFile(path, 'utf8')) as { items: Obj[] }).items;
+    t.deepEqual((await backupItems(failed.backup ?? '')).map((o) => o.spec), [HAND_MADE_POOL.spec], 'the first run backed up the hand-made pool');
+
+    c.server.setPolicy('allow-all');
+    const status = json<StatusResult>(t, await cli(c, ['status', '-o', 'json']));
+    const resumed = await cli(c, ['apply', '--plan', status.status?.planFile ?? '', ...V133.sourceArgs, '--yes', '--overwrite', '-o', 'json']);
+    t.is(resumed.code, 0, resumed.stdout + resumed.stderr);
+    const done = json<ApplyResult>(t, resumed);
+    t.deepEqual(done.summary, { created: 2 });
+    t.is(done.backup, failed.backup, 'the resumed apply keeps its backup in the same file');
+    const items = await backupItems(done.backup ?? '');
+    t.deepEqual(items.map((o) => `${o.kind}/${o.metadata.name}`), [POOL_KEY], 'the backup still holds the object the first run overwrote');
+    t.deepEqual(items[0]?.spec, HAND_MADE_POOL.spec);
   } finally {
     await c.stop();
   }
@@ -266,7 +344,7 @@ for (const s of [V17, V133]) {
       ], 'only the CRDs the apply installed are deleted; the one holding the restored pool was not installed by it');
 
       // Deleted CRDs terminate for a moment on the server; wait until they are gone.
-      for (let i = 0; i < 100 && (await calicoCrdNames(c)).length > 1; i++) await new Promise((r) => setTimeout(r, 50));
+      await untilCrds(c, 1);
       t.deepEqual(await snapshot(c, s), before, 'everything the apply touched is as it was before');
       const pool = await getObject(c, 'ippools.crd.projectcalico.org', POOL);
       t.deepEqual(pool?.metadata.labels, HAND_MADE_POOL.metadata.labels);
@@ -310,7 +388,7 @@ test.serial('rollback: an object changed after the apply is kept (exit 3) with i
     t.is(r1.steps.filter((x) => x.outcome === 'deleted').length, 13 + 4, 'the 13 other objects and the 4 other CRDs are deleted');
     const pool = await getObject(c, 'ippools.crd.projectcalico.org', POOL);
     t.is((pool?.spec as { 'nat-outgoing'?: boolean } | undefined)?.['nat-outgoing'], false, 'the edit survives');
-    for (let i = 0; i < 100 && (await calicoCrdNames(c)).length > 1; i++) await new Promise((r) => setTimeout(r, 50));
+    await untilCrds(c, 1);
     t.deepEqual(await calicoCrdNames(c), ['ippools.crd.projectcalico.org']);
 
     const forced = await cli(c, ['rollback', '--yes', '--force', '-o', 'json']);
@@ -318,8 +396,35 @@ test.serial('rollback: an object changed after the apply is kept (exit 3) with i
     const r2 = json<RollbackResult>(t, forced);
     t.is(r2.result, 'rolled-back');
     t.deepEqual(r2.steps.map((x) => `${x.key} ${x.outcome}`), [`${POOL_KEY} deleted`, 'CustomResourceDefinition/ippools.crd.projectcalico.org deleted'], 'only what was left is undone');
-    for (let i = 0; i < 100 && (await calicoCrdNames(c)).length > 0; i++) await new Promise((r) => setTimeout(r, 50));
+    await untilCrds(c, 0);
     t.deepEqual(await calicoCrdNames(c), []);
+  } finally {
+    await c.stop();
+  }
+});
+
+test.serial('rollback: a failed apply resumed by running the same command again is undone completely by rollback (both runs)', async (t) => {
+  const c = await startDenyingCreates('ippools');
+  try {
+    const before = await snapshot(c, V133);
+    const args = ['apply', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '-o', 'json'];
+    const first = await cli(c, args);
+    t.is(first.code, 1, first.stdout + first.stderr);
+    t.deepEqual(json<ApplyResult>(t, first).summary, { created: 13, failed: 1 });
+
+    // "An apply killed at any point is resumed by running it again" (README).
+    c.server.setPolicy('allow-all');
+    const second = await cli(c, args);
+    t.is(second.code, 0, second.stdout + second.stderr);
+    t.deepEqual(json<ApplyResult>(t, second).summary, { created: 1 });
+
+    const rollback = await cli(c, ['rollback', '--yes', '-o', 'json']);
+    t.is(rollback.code, 0, rollback.stdout + rollback.stderr);
+    const undone = json<RollbackResult>(t, rollback);
+    t.is(undone.steps.filter((x) => x.outcome === 'deleted' && !x.key.startsWith('CustomResourceDefinition/')).length, 14, `every object the migration created is deleted, not only the last run's: ${JSON.stringify(undone.steps)}`);
+    await untilCrds(c, 0);
+    t.deepEqual(await calicoCrdNames(c), [], 'no CRD the migration installed is left');
+    t.deepEqual(await snapshot(c, V133), before);
   } finally {
     await c.stop();
   }
@@ -435,15 +540,14 @@ test.serial('lock: while someone else holds it, apply refuses (exit 3) naming ho
     t.notRegex(status.stdout, /STALE/);
 
     c.server.clearRequests();
-    let releasedAt = 0;
     const waiting = cli(c, ['apply', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '--lock-wait', '10', '-o', 'json']);
     await new Promise((res) => setTimeout(res, 1000));
-    releasedAt = Date.now();
+    const releasedAt = Date.now();
     t.is((await held.release()).outcome, 'released');
     const applied = await waiting;
     t.is(applied.code, 0, applied.stdout + applied.stderr);
     t.is(json<ApplyResult>(t, applied).result, 'applied');
-    const calicoTimes = c.server.requests.filter((q) => q.method !== 'GET' && q.path.includes('projectcalico.org')).map((q) => Date.parse(q.time));
+    const calicoTimes = c.server.requests.filter((q) => q.method !== 'GET' && /projectcalico\.org|customresourcedefinitions/.test(q.path)).map((q) => Date.parse(q.time));
     t.true(calicoTimes.length > 0);
     t.true(calicoTimes.every((time) => time >= releasedAt - 5), 'nothing was written while the other holder had the lock');
     const after = json<StatusResult>(t, await cli(c, ['status', '-o', 'json']));
@@ -502,16 +606,8 @@ test.serial('lock: a lock left by a crashed run on this host (its pid is gone) i
 // 6. status after a failed apply
 // ---------------------------------------------------------------------------------------------
 
-/** Every request allowed, except creating IP pools (as an admission webhook would deny them): access reviews still say yes. */
-function denyPoolCreates({ info }: AuthzAttributes): boolean | { allowed: boolean; reason: string } {
-  const realRequest = info.path !== '';
-  if (realRequest && info.verb === 'create' && info.resource === 'ippools') return { allowed: false, reason: 'denied by the pool-freeze admission policy' };
-  return true;
-}
-
 test.serial('status: after an apply that failed part-way it says how many writes are done and how to resume; applying the plan again completes', async (t) => {
-  // The operator is not in system:masters here, so the authorization policy applies to it.
-  const c = await startCluster({ gitVersion: 'v1.33.0', files: [KDD_FILES[2] ?? ''], tokens: { [TOKEN]: 'operator' }, policy: denyPoolCreates });
+  const c = await startDenyingCreates('ippools');
   try {
     const apply = await cli(c, ['apply', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '-o', 'json']);
     t.is(apply.code, 1, apply.stdout + apply.stderr);
@@ -532,11 +628,12 @@ test.serial('status: after an apply that failed part-way it says how many writes
     t.is(status.lock, null, 'the failed apply released the lock');
 
     c.server.setPolicy('allow-all');
-    const resumed = await cli(c, ['apply', '--plan', status.status?.planFile ?? '', '--yes', '-o', 'json']);
+    // The plan pins the source files by digest; the resumed apply reads the same files again.
+    const resumed = await cli(c, ['apply', '--plan', status.status?.planFile ?? '', ...V133.sourceArgs, '--yes', '-o', 'json']);
     t.is(resumed.code, 0, resumed.stdout + resumed.stderr);
     const done = json<ApplyResult>(t, resumed);
     t.is(done.result, 'applied');
-    t.deepEqual(done.summary, { created: 1, unchanged: 13 });
+    t.deepEqual(done.summary, { created: 1 }, 'only the write that failed is made');
     t.is(done.journal, failed.journal, 'the resumed apply continues the same journal');
 
     const finalStatus = await cli(c, ['status']);

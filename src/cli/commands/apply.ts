@@ -7,11 +7,15 @@
  * an interrupted apply converges to the plan, and `rollback` undoes it.
  * Exit codes: 0 applied (or nothing to do), 1 error, 3 blocked (preflight, conflicts, stale plan, lock).
  */
+import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { ListrTask } from 'listr2';
 import { ensureCrds, crdsNeeded } from '../../apply/crds.js';
-import { Journal } from '../../apply/journal.js';
+import { Journal, readJournal } from '../../apply/journal.js';
+import { journalStatus } from '../../apply/status.js';
+import type { KubeObject } from '../../datastore/kube-client.js';
+import { isRecord } from '../../input/dump.js';
 import { acquireLock, forceUnlock, LockHeldError, type LockHandle, type LockInfo } from '../../apply/lock.js';
 import { nextSteps } from '../../apply/next-steps.js';
 import { verifyWritten } from '../../apply/verify.js';
@@ -31,6 +35,8 @@ import { progressMode, runStages } from '../../ui/progress.js';
 import { resolvePath, writeFileAtomic, type CliIo } from '../io.js';
 import { Migration } from '../migration.js';
 import { colourAllowed } from './plan.js';
+import { findJournal } from './state.js';
+import YAML from 'yaml';
 
 export interface ApplyOptions {
   readonly fromFile: readonly string[];
@@ -77,6 +83,32 @@ function statePaths(opts: ApplyOptions, io: CliIo, hash: string): { plan: string
   return { plan: planPath, journal, backup: journal.replace(/\.journal$/, '') + '.backup.yaml' };
 }
 
+/**
+ * Without --plan or --journal: the journal of an earlier apply to the same cluster and target that
+ * did not finish (failed or interrupted), so that running the same command again resumes it in
+ * the same journal and one rollback undoes every run.
+ */
+async function unfinishedJournal(opts: ApplyOptions, io: CliIo, server: string, to: TargetVersion): Promise<string | undefined> {
+  if (opts.plan || opts.journal) return undefined;
+  const path = await findJournal(undefined, opts.stateDir, io);
+  if (!path) return undefined;
+  const s = journalStatus(await readJournal(path));
+  return (s.lastOutcome === 'failed' || s.lastOutcome === 'interrupted') && s.server === server && s.target === to && s.undoable > 0 ? path : undefined;
+}
+
+/** The objects an earlier run of the same journal already backed up (the first image of each is the one to keep). */
+async function previousBackup(path: string): Promise<KubeObject[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  const doc: unknown = YAML.parse(text);
+  return isRecord(doc) && Array.isArray(doc['items']) ? (doc['items'] as KubeObject[]) : [];
+}
+
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -104,7 +136,9 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
   if (pinned && opts.to && opts.to !== pinned.target) throw new CalicoMigrateError('E_USAGE', `--to ${opts.to} differs from the plan's target ${pinned.target}`);
   const to = pinned?.target ?? opts.to;
   if (!to) throw new CalicoMigrateError('E_USAGE', 'give --to v2.5|v3.0, or --plan PLAN.json');
-  const m = new Migration({ fromFile: opts.fromFile, ...(opts.inputFormat ? { inputFormat: opts.inputFormat } : {}), source: opts.source, to, mode: 'apply', overwrite: opts.overwrite, ignorePreflight: opts.ignorePreflight }, io);
+  // A plan made from dumps is applied from the same dumps (paths as given to plan), unless others are named.
+  const fromFile = opts.fromFile.length === 0 && pinned?.source.type === 'files' ? pinned.source.files.map((f) => f.path) : opts.fromFile;
+  const m = new Migration({ fromFile, ...(opts.inputFormat ? { inputFormat: opts.inputFormat } : {}), source: opts.source, to, mode: 'apply', overwrite: opts.overwrite, ignorePreflight: opts.ignorePreflight }, io);
   const mode = progressMode(io, opts.output);
   let moved: string[] = [];
   const stage = (title: string, run: () => Promise<string> | string): ListrTask<object> => ({
@@ -153,7 +187,8 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
     if (!go) return emit({ result: 'cancelled', exitCode: EXIT.error, plan: planInfo, message: 'cancelled; nothing was written' }, opts, io, []);
   }
 
-  const paths = statePaths(opts, io, hash);
+  const resumed = opts.dryRun ? undefined : await unfinishedJournal(opts, io, plan.cluster.server, to);
+  const paths = statePaths(resumed ? { ...opts, journal: resumed } : opts, io, hash);
   const journal = opts.dryRun ? undefined : await Journal.open(paths.journal, `${hostname()}/${process.pid}/${Date.now().toString(36)}`);
   let lock: LockHandle | undefined;
   let lockLost: unknown;
@@ -168,6 +203,8 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
         task: async (_c, task) => {
           if (!journal) return;
           if (!opts.plan) await writeFileAtomic(paths.plan, serialize(plan, 'json'), 0o600);
+          // The run's intent first, so that status can say what was planned however the run ends.
+          await journal.append({ t: 'begin', planHash: hash, ...(opts.plan ? { planFile: opts.plan } : { planFile: paths.plan }), target: to, server: plan.cluster.server, overwrite: opts.overwrite, writes: writes.map((w) => ({ key: w.key, action: w.action })), backupFile: paths.backup });
           if (opts.forceUnlock) await journal.append({ t: 'force-unlock', removed: (await forceUnlock(client)) ?? null, automatic: false });
           const acquire = () => acquireLock(client, { holder: journal.run, reason: `apply plan ${hash.slice(0, 12)} (--to ${to})`, ttlSeconds: opts.lockTtlSeconds, planHash: hash, waitMs: opts.lockWaitSeconds * 1000 });
           try {
@@ -189,8 +226,10 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
         task: async (_c, task) => {
           if (!journal) return;
           const images = beforeImages.map((e) => (e.kind === 'Node' ? { apiVersion: 'v1', kind: 'Node', metadata: { name: e.name, annotations: Object.fromEntries(Object.entries(e.liveAnnotations ?? {}).filter(([, v]) => v !== null)) } } : m.target?.objects.get(e.key))).filter((o) => o !== undefined);
-          await writeFileAtomic(paths.backup, serialize({ apiVersion: 'v1', kind: 'List', items: images }, 'yaml'), 0o600);
-          await journal.append({ t: 'begin', planHash: hash, ...(opts.plan ? { planFile: opts.plan } : { planFile: paths.plan }), target: to, server: plan.cluster.server, overwrite: opts.overwrite, writes: writes.map((w) => ({ key: w.key, action: w.action })), backupFile: paths.backup });
+          const previous = await previousBackup(paths.backup);
+          const idOf = (o: { readonly kind?: string | undefined; readonly metadata: { readonly name: string; readonly namespace?: string | undefined } }) => `${o.kind ?? ''}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+          const have = new Set(previous.map(idOf));
+          await writeFileAtomic(paths.backup, serialize({ apiVersion: 'v1', kind: 'List', items: [...previous, ...images.filter((o) => !have.has(idOf(o)))] }, 'yaml'), 0o600);
           task.title = `Backup: ${images.length} object(s) to be changed saved in ${paths.backup}`;
         },
       },
@@ -248,7 +287,7 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
     await journal?.append({ t: 'end', outcome: 'applied' });
   } catch (e) {
     await journal?.append({ t: 'end', outcome: 'failed', message: e instanceof Error ? e.message : String(e) });
-    const report: ApplyReport = { result: 'failed', exitCode: e instanceof LockHeldError ? EXIT.blocked : EXIT.error, plan: planInfo, ...(journal ? { journal: journal.path, backup: paths.backup } : {}), entries: results, summary: tally(results), verify: { ok: differences.length === 0, differences }, message: e instanceof Error ? e.message.replace(/\s*\n\s*/g, ' ') : String(e) };
+    const report: ApplyReport = { result: e instanceof LockHeldError ? 'blocked' : 'failed', exitCode: e instanceof LockHeldError ? EXIT.blocked : EXIT.error, plan: planInfo, ...(journal ? { journal: journal.path, backup: paths.backup } : {}), entries: results, summary: tally(results), verify: { ok: differences.length === 0, differences }, message: e instanceof Error ? e.message.replace(/\s*\n\s*/g, ' ') : String(e) };
     return emit(report, opts, io, [...header, '', ...results.filter((r) => r.outcome === 'failed').map((r) => `  failed     ${r.key}: ${r.error ?? ''}`), ...(journal ? [`journal: ${journal.path} (apply again to resume, or calico-migrate rollback --journal ${journal.path})`] : [])]);
   } finally {
     if (lock) {
