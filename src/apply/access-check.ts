@@ -51,7 +51,7 @@ export async function checkAccess(client: Pick<KubeClient, 'canI' | 'server'>, p
       const p = perms[i];
       if (!p) continue;
       try {
-        results[i] = await client.canI({ verb: p.verb, group: p.group, resource: p.resource, ...(p.namespace === undefined ? {} : { namespace: p.namespace }) });
+        results[i] = await client.canI({ verb: p.verb, group: p.group, resource: p.resource, ...(p.namespace === undefined ? {} : { namespace: p.namespace }), ...(p.name === undefined ? {} : { name: p.name }) });
       } catch (e) {
         if (e instanceof KubeApiError && (e.status === 403 || e.status === 404)) unavailable ??= unavailableMessage(client.server, e);
         else failure ??= { error: e };

@@ -26,6 +26,8 @@ export interface Permission {
   /** Resource plural, as RBAC names it. */
   readonly resource: string;
   readonly namespace?: string;
+  /** Only this object (RBAC `resourceNames`); absent for every object of the resource. */
+  readonly name?: string;
   /** One line: why the tool needs it (shown in the manifest and in preflight findings). */
   readonly why: string;
 }
@@ -54,8 +56,8 @@ const VERB_ORDER: readonly Verb[] = ['get', 'list', 'create', 'update', 'patch',
  */
 export function permissionsFor(input: PermissionsInput): Permission[] {
   const out: Permission[] = [];
-  const add = (verbs: readonly Verb[], group: string, resource: string, why: string, namespace?: string): void => {
-    for (const verb of verbs) out.push({ verb, group, resource, ...(namespace === undefined ? {} : { namespace }), why });
+  const add = (verbs: readonly Verb[], group: string, resource: string, why: string, namespace?: string, name?: string): void => {
+    for (const verb of verbs) out.push({ verb, group, resource, ...(namespace === undefined ? {} : { namespace }), ...(name === undefined ? {} : { name }), why });
   };
   const dry = input.mode === 'plan';
 
@@ -67,6 +69,11 @@ export function permissionsFor(input: PermissionsInput): Permission[] {
 
   add(['get', 'list'], CRDS_V1.group, CRDS_V1.plural, 'see which Calico CRDs exist and whether they are Established');
   add(['create'], CRDS_V1.group, CRDS_V1.plural, dry ? 'dry-run installing the missing Calico CRDs (a server-side dry run needs the real verb)' : 'install the Calico CRDs when missing');
+
+  if (input.mode === 'rollback') {
+    // Only the Calico CRDs, by name: deleting a CRD deletes every object in it.
+    for (const c of CALICO_CRDS[input.target]) add(['delete'], CRDS_V1.group, CRDS_V1.plural, 'remove a Calico CRD the apply installed, once it holds no object (rollback)', undefined, `${c.plural}.${CALICO_CRD_GROUP}`);
+  }
 
   const writeVerbs: Verb[] = input.mode === 'rollback' ? ['create', 'update', 'delete'] : ['create', 'update'];
   for (const c of CALICO_CRDS[input.target]) {
@@ -98,14 +105,14 @@ function writeWhy(verb: Verb, dry: boolean): string {
   return dry ? `dry-run: ${what}` : what;
 }
 
-/** `verb\0group\0resource\0namespace`: the identity of a permission, ignoring its reason. */
-export function permissionKey(p: Pick<Permission, 'verb' | 'group' | 'resource' | 'namespace'>): string {
-  return [p.verb, p.group, p.resource, p.namespace ?? ''].join('\0');
+/** `verb\0group\0resource\0namespace\0name`: the identity of a permission, ignoring its reason. */
+export function permissionKey(p: Pick<Permission, 'verb' | 'group' | 'resource' | 'namespace' | 'name'>): string {
+  return [p.verb, p.group, p.resource, p.namespace ?? '', p.name ?? ''].join('\0');
 }
 
 /** Orders permissions by group, resource, namespace (cluster-wide first), then verb. */
 export function comparePermissions(a: Permission, b: Permission): number {
-  return cmp(a.group, b.group) || cmp(a.resource, b.resource) || cmp(a.namespace ?? '', b.namespace ?? '') || VERB_ORDER.indexOf(a.verb) - VERB_ORDER.indexOf(b.verb);
+  return cmp(a.group, b.group) || cmp(a.resource, b.resource) || cmp(a.namespace ?? '', b.namespace ?? '') || VERB_ORDER.indexOf(a.verb) - VERB_ORDER.indexOf(b.verb) || cmp(a.name ?? '', b.name ?? '');
 }
 
 function cmp(a: string, b: string): number {
@@ -123,7 +130,7 @@ function dedupe(perms: readonly Permission[]): Permission[] {
 }
 
 /** `list ippools.projectcalico.org in namespace kube-system`: how findings and messages name a permission. */
-export function describePermission(p: Pick<Permission, 'verb' | 'group' | 'resource' | 'namespace'>): string {
+export function describePermission(p: Pick<Permission, 'verb' | 'group' | 'resource' | 'namespace' | 'name'>): string {
   const resource = p.group === '' ? p.resource : `${p.resource}.${p.group}`;
-  return `${p.verb} ${resource}${p.namespace ? ` in namespace ${p.namespace}` : ' (cluster-wide)'}`;
+  return `${p.verb} ${resource}${p.name ? ` ${JSON.stringify(p.name)}` : ''}${p.namespace ? ` in namespace ${p.namespace}` : p.name ? '' : ' (cluster-wide)'}`;
 }

@@ -18,10 +18,11 @@ export interface RbacOptions {
   readonly name: string;
 }
 
-/** One RBAC rule: a single API group and resource, with its verbs sorted. */
+/** One RBAC rule: a single API group and resource (optionally only some objects of it), with its verbs sorted. */
 export interface RbacRule {
   readonly apiGroups: readonly string[];
   readonly resources: readonly string[];
+  readonly resourceNames?: readonly string[];
   readonly verbs: readonly string[];
 }
 
@@ -103,17 +104,19 @@ function sortVerbs(verbs: Iterable<string>): string[] {
   return [...new Set(verbs)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/** One rule per group and resource for permissions on every object; one per verb for those on named objects. */
 function rulesOf(perms: readonly Permission[]): RbacRule[] {
-  const byResource = new Map<string, { group: string; resource: string; verbs: string[] }>();
+  const byResource = new Map<string, { group: string; resource: string; verbs: string[]; names: string[] }>();
   for (const p of perms) {
-    const key = `${p.group}\0${p.resource}`;
-    const entry = byResource.get(key) ?? { group: p.group, resource: p.resource, verbs: [] };
+    const key = p.name === undefined ? `${p.group}\0${p.resource}` : `${p.group}\0${p.resource}\0${p.verb}`;
+    const entry = byResource.get(key) ?? { group: p.group, resource: p.resource, verbs: [], names: [] };
     entry.verbs.push(p.verb);
+    if (p.name !== undefined) entry.names.push(p.name);
     byResource.set(key, entry);
   }
   return [...byResource.entries()]
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([, e]) => ({ apiGroups: [e.group], resources: [e.resource], verbs: sortVerbs(e.verbs) }));
+    .map(([, e]) => ({ apiGroups: [e.group], resources: [e.resource], ...(e.names.length > 0 ? { resourceNames: [...new Set(e.names)].sort() } : {}), verbs: sortVerbs(e.verbs) }));
 }
 
 /** What to generate: the permissions of a run plus how to render them. */
@@ -151,5 +154,6 @@ export function rbacYaml(objects: readonly RbacObject[], perms: readonly Permiss
 function reasons(rule: RbacRule, namespace: string | undefined, perms: readonly Permission[]): string[] {
   return perms
     .filter((p) => rule.apiGroups.includes(p.group) && rule.resources.includes(p.resource) && p.namespace === namespace && rule.verbs.includes(p.verb))
-    .map((p) => `${p.verb}: ${p.why}`);
+    .filter((p) => (p.name === undefined ? rule.resourceNames === undefined : rule.resourceNames?.includes(p.name) === true))
+    .map((p) => `${p.verb}${p.name ? ` ${p.name}` : ''}: ${p.why}`);
 }

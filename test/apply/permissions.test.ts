@@ -69,13 +69,21 @@ const table: { title: string; input: PermissionsInput; check: (t: import('ava').
     },
   },
   {
-    title: 'rollback: delete on every target CRD plural, never on CRDs or Nodes',
+    title: 'rollback: delete on every target CRD plural; CRDs only the Calico ones, by name; never Nodes',
     input: { ...BASE, target: 'v3.0', mode: 'rollback' },
     check: (t, perms) => {
       const deletes = perms.filter((p) => p.verb === 'delete' && p.group === 'crd.projectcalico.org').map((p) => p.resource);
       t.deepEqual(deletes.sort(), CALICO_CRDS['v3.0'].map((c) => c.plural).sort());
-      t.false(has(perms, 'delete', 'apiextensions.k8s.io', 'customresourcedefinitions'));
+      const crdDeletes = perms.filter((p) => p.verb === 'delete' && p.resource === 'customresourcedefinitions');
+      t.deepEqual(crdDeletes.map((p) => p.name).sort(), CALICO_CRDS['v3.0'].map((c) => `${c.plural}.crd.projectcalico.org`).sort());
       t.false(perms.some((p) => p.resource === 'nodes' && p.verb === 'delete'));
+    },
+  },
+  {
+    title: 'apply and plan never delete CRDs',
+    input: { ...BASE, mode: 'apply' },
+    check: (t, perms) => {
+      t.false(perms.some((p) => p.verb === 'delete' && p.resource === 'customresourcedefinitions'));
     },
   },
   {
