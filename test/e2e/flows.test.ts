@@ -198,3 +198,22 @@ test.serial('flows: --dry-run=server sends every write with dryRun=All and persi
     await c.stop();
   }
 });
+
+test.serial('flows: plan diffs are coloured only on a terminal, and CALICO_MIGRATE_EXTERNAL_DIFF runs the given program on LIVE and DESIRED directories', async (t) => {
+  const c = await startCluster({ gitVersion: 'v1.33.0', files: [KDD_FILES[2] ?? ''] });
+  try {
+    const args = ['plan', '--to', 'v2.5', ...KDD_FILES.flatMap((f) => ['--from-file', f])];
+    const plain = await cli(c, args);
+    t.false(plain.stdout.includes('\u001b['), 'no escape codes without a terminal');
+    const tty = await cliWithTerminal(c, args, { input: new PassThrough(), output: new PassThrough(), isTTY: true });
+    t.regex(tty.stdout, /\u001b\[32m\+  cidr: 192\.168\.0\.0\/16\u001b\[0m/);
+    const noColor = await cliWithTerminal(c, args, { input: new PassThrough(), output: new PassThrough(), isTTY: true }, { NO_COLOR: '1' });
+    t.false(noColor.stdout.includes('\u001b[32m'));
+    const external = await cli(c, args, { CALICO_MIGRATE_EXTERNAL_DIFF: 'diff -r -u -N' });
+    t.is(external.code, 2, external.stderr);
+    t.regex(external.stdout, /^\+\+\+ \S+\/DESIRED\/IPPool\.192-168-0-0-16\.yaml/m);
+    t.regex(external.stdout, /^\+  cidr: 192\.168\.0\.0\/16$/m);
+  } finally {
+    await c.stop();
+  }
+});
