@@ -36,6 +36,13 @@ function positiveInt(name: string): (value: string) => number {
   };
 }
 
+/** `--from-file` and `--input-format`: where the source is read from when it is not the live datastore. */
+function addDumpOptions(cmd: Command): Command {
+  return cmd
+    .option('--from-file <path>', 'dump file to read (repeatable): etcd v2/v3 JSON, flat key map, or Kubernetes YAML/JSON; without it the live datastore is read', collect)
+    .addOption(new Option('--input-format <format>', 'override format detection').choices([...INPUT_FORMATS]));
+}
+
 /** `--journal` and `--state-dir`, for the commands that read or write a journal. */
 function addJournalOptions(cmd: Command, what: string): Command {
   return cmd.option('--journal <file>', `journal file (default: ${what})`).option('--state-dir <dir>', 'where applies keep their plans, journals and backups', '.');
@@ -62,11 +69,8 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)');
 
-  const convert = cmd
-    .command('convert')
+  const convert = addDumpOptions(cmd.command('convert'))
     .description('convert dump files, or the live datastore, and print the target objects as a Kubernetes List')
-    .option('--from-file <path>', 'dump file to read (repeatable): etcd v2/v3 JSON, flat key map, or Kubernetes YAML/JSON; without it the live datastore is read', collect)
-    .addOption(new Option('--input-format <format>', 'override format detection').choices([...INPUT_FORMATS]))
     .addOption(new Option('--to <version>', 'target version').choices([...TARGET_VERSIONS]).makeOptionMandatory())
     .addOption(new Option('--form <form>', 'crd: Kubernetes-datastore storage objects; calicoctl: projectcalico.org/v3 resources (v3.0 only)').choices([...OUTPUT_FORMS]).default('crd'))
     .addOption(new Option('-o, --output <format>', 'output format').choices(['yaml', 'json']).default('yaml'))
@@ -112,11 +116,8 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     });
   addSourceOptions(exportCmd);
 
-  const planCmd = cmd
-    .command('plan')
+  const planCmd = addDumpOptions(cmd.command('plan'))
     .description('dry run: read the source and the live cluster, and show per object what apply would do, with diffs and preflight findings; writes nothing (exit 0 nothing to do, 2 changes pending, 3 blocked)')
-    .option('--from-file <path>', 'dump file to read (repeatable); without it the live datastore is read', collect)
-    .addOption(new Option('--input-format <format>', 'override format detection').choices([...INPUT_FORMATS]))
     .addOption(new Option('--to <version>', 'target version').choices([...TARGET_VERSIONS]).makeOptionMandatory())
     .option('--form <form>', 'only crd: what the Kubernetes datastore stores', crdOnly, 'crd')
     .option('--out <file>', 'save the plan for apply --plan (JSON, owner-only permissions)')
@@ -129,12 +130,9 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     });
   addSourceOptions(planCmd);
 
-  const applyCmd = cmd
-    .command('apply')
+  const applyCmd = addDumpOptions(cmd.command('apply'))
     .description('migrate: plan, confirm, then write to the cluster under a lock, journaled, verified (exit 0 applied or nothing to do, 1 error, 3 blocked)')
-    .option('--plan <file>', 'apply this saved plan; refuses if the source or the target moved since it was made')
-    .option('--from-file <path>', 'dump file to read (repeatable); without it the live datastore is read', collect)
-    .addOption(new Option('--input-format <format>', 'override format detection').choices([...INPUT_FORMATS]))
+    .option('--plan <file>', 'apply this saved plan (a plan made from dumps re-reads them); refuses if the source or the target moved since it was made')
     .addOption(new Option('--to <version>', 'target version (taken from the plan with --plan)').choices([...TARGET_VERSIONS]))
     .option('-y, --yes', 'do not ask for confirmation (needed without a terminal, and with CI=true)', false)
     .addOption(new Option('--dry-run <mode>', 'server: send every write with dryRun=All; nothing is written').choices(['server']))
