@@ -5,6 +5,7 @@
  * migration. The answer comes from the cluster's real authorizer chain, not from reading RBAC
  * objects (which would miss other authorizers and need extra read rights).
  */
+import { mapLimit } from '../util.js';
 import { KubeApiError, type KubeClient } from '../datastore/kube-client.js';
 import { describePermission, type Permission } from './permissions.js';
 
@@ -40,25 +41,22 @@ export interface CheckAccessOptions {
  */
 export async function checkAccess(client: Pick<KubeClient, 'canI' | 'server'>, perms: readonly Permission[], options: CheckAccessOptions = {}): Promise<AccessReport> {
   const concurrency = Math.max(1, Math.floor(options.concurrency ?? 4));
-  const results: ({ allowed: boolean; reason?: string } | undefined)[] = new Array<undefined>(perms.length).fill(undefined);
-  let next = 0;
   let unavailable: string | undefined;
   let failure: { error: unknown } | undefined;
-
-  const worker = async (): Promise<void> => {
-    while (next < perms.length && unavailable === undefined && failure === undefined) {
-      const i = next++;
-      const p = perms[i];
-      if (!p) continue;
+  const results = await mapLimit(
+    perms,
+    concurrency,
+    async (p): Promise<{ allowed: boolean; reason?: string } | undefined> => {
       try {
-        results[i] = await client.canI({ verb: p.verb, group: p.group, resource: p.resource, ...(p.namespace === undefined ? {} : { namespace: p.namespace }), ...(p.name === undefined ? {} : { name: p.name }) });
+        return await client.canI({ verb: p.verb, group: p.group, resource: p.resource, ...(p.namespace === undefined ? {} : { namespace: p.namespace }), ...(p.name === undefined ? {} : { name: p.name }) });
       } catch (e) {
         if (e instanceof KubeApiError && (e.status === 403 || e.status === 404)) unavailable ??= unavailableMessage(client.server, e);
         else failure ??= { error: e };
+        return undefined;
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(concurrency, perms.length) }, worker));
+    },
+    () => unavailable !== undefined || failure !== undefined,
+  );
 
   if (failure) throw failure.error;
   if (unavailable !== undefined) return { allowed: [], refused: [], unavailable };

@@ -155,6 +155,8 @@ export function describeCrdStates(states: readonly CrdState[]): string {
 }
 
 export interface EnsureCrdsOptions extends CrdSelection {
+  /** Called as soon as a CRD is created (before waiting for it), so that a journal can record it at once. */
+  readonly onCreated?: (name: string, apiVersion: CrdApiVersion) => Promise<void>;
   /** Validate the creates on the server (`dryRun=All`, 1.13+) or not at all; never persist, never wait. */
   readonly dryRun: boolean;
   /** How long to wait for every CRD to be Established. */
@@ -203,6 +205,7 @@ export async function ensureCrds(client: KubeClient, target: TargetVersion, opti
     }
     try {
       await client.create(api.resource, body, { dryRun: options.dryRun });
+      if (!options.dryRun) await options.onCreated?.(s.name, api.apiVersion);
       progress(options.dryRun ? `would create CRD ${s.name} (${api.apiVersion}; accepted by the server's dry run)` : `created CRD ${s.name} (${api.apiVersion})`);
       created.push(s.name);
     } catch (e) {

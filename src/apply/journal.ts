@@ -19,7 +19,7 @@ export interface NodeBefore {
 }
 
 export type JournalRecord =
-  | { readonly t: 'begin'; readonly time: string; readonly run: string; readonly planHash: string; readonly planFile?: string; readonly target: string; readonly server: string; readonly overwrite: boolean; readonly writes: readonly { readonly key: string; readonly action: PlanAction }[]; readonly backupFile?: string }
+  | { readonly t: 'begin'; readonly time: string; readonly run: string; readonly planHash: string; readonly planFile?: string; readonly target: string; readonly server: string; readonly cluster?: string; readonly overwrite: boolean; readonly writes: readonly { readonly key: string; readonly action: PlanAction }[]; readonly backupFile?: string }
   | { readonly t: 'crd-created'; readonly time: string; readonly run: string; readonly name: string; readonly apiVersion: string }
   | { readonly t: 'intent'; readonly time: string; readonly run: string; readonly key: string; readonly action: PlanAction; readonly resource?: ResourceType; readonly before: KubeObject | NodeBefore | null; readonly after?: Readonly<Record<string, string>> }
   | { readonly t: 'done'; readonly time: string; readonly run: string; readonly key: string; readonly action: PlanAction; readonly outcome: string; readonly resourceVersion: string }
@@ -47,10 +47,22 @@ export class Journal {
     this.now = now;
   }
 
-  /** Opens (creating with mode 0600, or appending to) the journal at `path`. */
+  /**
+   * Opens (creating with mode 0600, or appending to) the journal at `path`. A torn last line (a crash
+   * during an append) is cut off first, so that the next record starts on a line of its own.
+   */
   static async open(path: string, run: string, now: () => Date = () => new Date()): Promise<Journal> {
     try {
-      return new Journal(path, run, await open(path, 'a', 0o600), now);
+      const handle = await open(path, 'a+', 0o600);
+      const { size } = await handle.stat();
+      if (size > 0) {
+        const text = (await handle.readFile()).toString('utf8');
+        if (!text.endsWith('\n')) {
+          await handle.truncate(Buffer.byteLength(text.slice(0, text.lastIndexOf('\n') + 1), 'utf8'));
+          await handle.datasync();
+        }
+      }
+      return new Journal(path, run, handle, now);
     } catch (e) {
       throw new CalicoMigrateError('E_OUTPUT_WRITE', `${path}: cannot open the journal (${(e as Error).message})`, { cause: e });
     }

@@ -7,7 +7,7 @@
  * Pure: no I/O.
  */
 import { TPR_KINDS, V25_CRD_PLURALS } from '../datastore/kubernetes.js';
-import { CALICO_CRD_GROUP, CALICO_CRDS, CONFIGMAPS, CRDS_V1, LEASES, NODES } from '../datastore/calico-resources.js';
+import { CALICO_CRD_GROUP, CALICO_CRDS, CONFIGMAPS, CRDS_V1, LEASES, NAMESPACES, NODES } from '../datastore/calico-resources.js';
 import { LOCK_NAMESPACE } from './lock-object.js';
 import type { TargetVersion } from '../model/target.js';
 
@@ -33,13 +33,16 @@ export interface Permission {
 }
 
 export type PermissionSource = 'etcdv2' | 'etcdv3' | 'kubernetes' | 'files';
-export type Mode = 'plan' | 'apply' | 'rollback';
+/**
+ * `plan` only reads (it sends no write, not even a dry run); `dry-run` is `apply --dry-run=server`:
+ * the writes' verbs (a server-side dry run needs them) but no lock; `rollback` also deletes.
+ */
+export type Mode = 'plan' | 'dry-run' | 'apply' | 'rollback';
 
 export interface PermissionsInput {
   /** Only a live Kubernetes-datastore source needs Kubernetes permissions to be read. */
   readonly source: PermissionSource;
   readonly target: TargetVersion;
-  /** `plan` dry-runs every write (a server-side dry run needs the verb of the real write); `rollback` also deletes. */
   readonly mode: Mode;
   /** `leases` on Kubernetes 1.14+, else `configmaps` (see `lockTarget`). */
   readonly lockResource: 'leases' | 'configmaps';
@@ -59,7 +62,8 @@ export function permissionsFor(input: PermissionsInput): Permission[] {
   const add = (verbs: readonly Verb[], group: string, resource: string, why: string, namespace?: string, name?: string): void => {
     for (const verb of verbs) out.push({ verb, group, resource, ...(namespace === undefined ? {} : { namespace }), ...(name === undefined ? {} : { name }), why });
   };
-  const dry = input.mode === 'plan';
+  const readOnly = input.mode === 'plan';
+  const dry = input.mode === 'dry-run';
 
   if (input.source === 'kubernetes') {
     for (const t of TPR_KINDS) add(['list'], t.group, t.plural, `read the v2.4 ${t.kind} ThirdPartyResource data`, 'kube-system');
@@ -67,25 +71,26 @@ export function permissionsFor(input: PermissionsInput): Permission[] {
     for (const plural of V25_CRD_PLURALS) add(['list'], CALICO_CRD_GROUP, plural, 'see whether the v2.5 CRDs already hold data (source)');
   }
 
+  add(['get'], NAMESPACES.group, NAMESPACES.plural, 'identify the cluster (the uid of namespace kube-system), whatever address it is reached by', undefined, 'kube-system');
   add(['get', 'list'], CRDS_V1.group, CRDS_V1.plural, 'see which Calico CRDs exist and whether they are Established');
-  add(['create'], CRDS_V1.group, CRDS_V1.plural, dry ? 'dry-run installing the missing Calico CRDs (a server-side dry run needs the real verb)' : 'install the Calico CRDs when missing');
+  if (!readOnly) add(['create'], CRDS_V1.group, CRDS_V1.plural, dry ? 'dry-run installing the missing Calico CRDs (a server-side dry run needs the real verb)' : 'install the Calico CRDs when missing');
 
   if (input.mode === 'rollback') {
     // Only the Calico CRDs, by name: deleting a CRD deletes every object in it.
     for (const c of CALICO_CRDS[input.target]) add(['delete'], CRDS_V1.group, CRDS_V1.plural, 'remove a Calico CRD the apply installed, once it holds no object (rollback)', undefined, `${c.plural}.${CALICO_CRD_GROUP}`);
   }
 
-  const writeVerbs: Verb[] = input.mode === 'rollback' ? ['create', 'update', 'delete'] : ['create', 'update'];
+  const writeVerbs: Verb[] = readOnly ? [] : input.mode === 'rollback' ? ['create', 'update', 'delete'] : ['create', 'update'];
   for (const c of CALICO_CRDS[input.target]) {
     add(['get', 'list'], CALICO_CRD_GROUP, c.plural, `compare the ${c.kind} objects on the cluster with the plan`);
     for (const verb of writeVerbs) add([verb], CALICO_CRD_GROUP, c.plural, `${writeWhy(verb, dry)} ${c.kind} objects`);
   }
 
   add(['get', 'list'], NODES.group, NODES.plural, 'compare the Calico annotations on the Nodes with the plan');
-  add(['patch'], NODES.group, NODES.plural, dry ? 'dry-run the merge patches of Calico annotations on Nodes' : 'merge-patch the Calico annotations of existing Nodes (never creates Nodes)');
+  if (!readOnly) add(['patch'], NODES.group, NODES.plural, dry ? 'dry-run the merge patches of Calico annotations on Nodes' : 'merge-patch the Calico annotations of existing Nodes (never creates Nodes)');
 
   const lock = input.lockResource === 'leases' ? LEASES : CONFIGMAPS;
-  if (dry) {
+  if (readOnly || dry) {
     add(['get'], lock.group, lock.plural, 'show whether another run holds the migration lock', LOCK_NAMESPACE);
   } else {
     add(['get'], lock.group, lock.plural, 'read the migration lock', LOCK_NAMESPACE);

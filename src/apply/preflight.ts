@@ -7,6 +7,7 @@
  */
 import { KubeApiError, type KubeClient } from '../datastore/kube-client.js';
 import { CalicoMigrateError } from '../errors.js';
+import type { Mode } from './permissions.js';
 import type { Report } from '../model/report.js';
 import type { TargetObject, TargetVersion } from '../model/target.js';
 import type { Finding } from '../plan/types.js';
@@ -28,7 +29,7 @@ import {
 export interface PreflightInput {
   readonly client: KubeClient;
   readonly target: TargetVersion;
-  readonly mode: 'plan' | 'apply' | 'rollback';
+  readonly mode: Mode;
   /** Where the source was read from: a live datastore type, or dump files. */
   readonly source: 'etcdv2' | 'etcdv3' | 'kubernetes' | 'files';
   /** The source is (or was dumped from) a Calico v2.4 Kubernetes datastore (TPRs). */

@@ -25,6 +25,8 @@ export interface RollbackOptions {
   readonly journal: Journal;
   /** Undo even what was changed after the apply wrote it. */
   readonly force?: boolean;
+  /** Checked before each undo: a reason to stop (the lock was lost) leaves the rest as it is. */
+  readonly shouldStop?: () => string | undefined;
 }
 
 /** What the journal knows about one key: its first before-image, the last write that went through. */
@@ -34,25 +36,43 @@ interface Written {
   readonly before: KubeObject | NodeBefore | null;
   readonly after?: Readonly<Record<string, string>>;
   lastVersion?: string;
+  /**
+   * A `done` record says a write reached the server. Without one (the run died between intent and
+   * answer) the write may or may not have happened: it is undone only if the live object shows it.
+   */
+  confirmed: boolean;
+  /** Every attempt ended without a write (failed, or found unchanged): nothing to undo. */
+  settled: boolean;
 }
 
 function isNodeBefore(b: KubeObject | NodeBefore | null): b is NodeBefore {
   return b !== null && !('metadata' in b);
 }
 
-/** Keys written by the journal's runs, in the order first written, excluding those already undone. */
+const WRITTEN = new Set(['created', 'updated', 'overwritten', 'patched']);
+
+/**
+ * Keys the journal's runs wrote (or may have written: an intent with no answer), in the order first
+ * written, excluding those already undone. A key whose attempts all failed or found the object
+ * already as planned was never written, and is left alone.
+ */
 export function writtenKeys(records: readonly JournalRecord[]): Written[] {
   const byKey = new Map<string, Written>();
   const undone = new Set<string>();
   for (const r of records) {
-    if (r.t === 'intent' && !byKey.has(r.key)) byKey.set(r.key, { key: r.key, ...(r.resource ? { resource: r.resource } : {}), before: r.before, ...(r.after ? { after: r.after } : {}) });
-    if (r.t === 'done' && r.outcome !== 'unchanged') {
+    if (r.t === 'intent') {
       const w = byKey.get(r.key);
-      if (w) w.lastVersion = r.resourceVersion;
+      if (!w) byKey.set(r.key, { key: r.key, ...(r.resource ? { resource: r.resource } : {}), before: r.before, ...(r.after ? { after: r.after } : {}), confirmed: false, settled: false });
+      else if (!w.confirmed) w.settled = false;
     }
+    const w = r.t === 'done' || r.t === 'failed' ? byKey.get(r.key) : undefined;
+    if (w && r.t === 'done' && WRITTEN.has(r.outcome)) {
+      w.lastVersion = r.resourceVersion;
+      w.confirmed = true;
+    } else if (w && !w.confirmed) w.settled = true;
     if (r.t === 'rollback' && ['deleted', 'restored', 'already-gone'].includes(r.outcome)) undone.add(r.key);
   }
-  return [...byKey.values()].filter((w) => !undone.has(w.key));
+  return [...byKey.values()].filter((w) => !undone.has(w.key) && !(w.settled && !w.confirmed));
 }
 
 function nameOf(key: string): { name: string; namespace?: string } {
@@ -73,6 +93,8 @@ async function undoObject(o: RollbackOptions, w: Written, hashes: ReadonlySet<st
   const { name, namespace } = nameOf(w.key);
   const live = await o.client.get(resource, name, namespace);
   const ours = live !== undefined && hashes.has(writtenByPlan(live) ?? '') && (w.lastVersion === undefined || live.metadata.resourceVersion === w.lastVersion);
+  // An unanswered write is undone only if the object shows it happened; --force never reaches further.
+  if (!w.confirmed && !ours) return { key: w.key, outcome: 'already-gone', detail: 'the write the apply was making when it stopped never reached the server' };
   if (w.before === null) {
     if (!live) return { key: w.key, outcome: 'already-gone' };
     if (!ours && !o.force) return { key: w.key, outcome: 'kept', detail: 'it changed after the apply created it (or another apply wrote it); rerun with --force to delete it anyway' };
@@ -80,6 +102,7 @@ async function undoObject(o: RollbackOptions, w: Written, hashes: ReadonlySet<st
     return { key: w.key, outcome: 'deleted' };
   }
   if (isNodeBefore(w.before)) return { key: w.key, outcome: 'failed', detail: 'a Node before-image for a Calico object' };
+  if (!live && !o.force) return { key: w.key, outcome: 'kept', detail: 'it was deleted after the apply wrote it; rerun with --force to create it again from the backup' };
   if (live && !ours && !o.force) return { key: w.key, outcome: 'kept', detail: 'it changed after the apply wrote it; rerun with --force to restore the backup anyway' };
   if (!live) await o.client.create(resource, restoreBody(w.before, undefined));
   else await o.client.replace(resource, restoreBody(w.before, live.metadata.resourceVersion));
@@ -94,6 +117,7 @@ async function undoNode(o: RollbackOptions, w: Written, before: NodeBefore): Pro
   const keys = Object.keys(before.annotations);
   if (keys.every((k) => (current[k] ?? null) === before.annotations[k])) return { key: w.key, outcome: 'already-gone', detail: 'the annotations already hold their earlier values' };
   const untouched = w.after !== undefined && keys.every((k) => (current[k] ?? null) === (w.after?.[k] ?? null));
+  if (!untouched && !w.confirmed) return { key: w.key, outcome: 'already-gone', detail: 'the patch the apply was making when it stopped never reached the Node' };
   if (!untouched && !o.force) return { key: w.key, outcome: 'kept', detail: 'its annotations changed after the apply set them; rerun with --force to restore them anyway' };
   await o.client.mergePatch(NODES, name, { metadata: { resourceVersion: live.metadata.resourceVersion, annotations: { ...before.annotations, [NODE_KEYS_ANNOTATION]: before.nodeKeys } } });
   return { key: w.key, outcome: 'restored' };
@@ -137,13 +161,18 @@ export async function rollbackJournal(o: RollbackOptions, onStep?: (s: RollbackS
     await o.journal.append({ t: 'rollback', key: s.key, outcome: s.outcome, ...(s.detail ? { detail: s.detail } : {}) });
   };
   for (const w of writtenKeys(o.records).reverse()) {
+    const stop = o.shouldStop?.();
+    if (stop) {
+      await record({ key: w.key, outcome: 'failed', detail: `not undone: ${stop}` });
+      continue;
+    }
     try {
       await record(isNodeBefore(w.before) ? await undoNode(o, w, w.before) : await undoObject(o, w, hashes));
     } catch (e) {
       await record({ key: w.key, outcome: 'failed', detail: e instanceof KubeApiError ? e.message : e instanceof Error ? e.message : String(e) });
     }
   }
-  for (const s of await removeCrds(o)) await record(s);
+  if (!o.shouldStop?.()) for (const s of await removeCrds(o)) await record(s);
   const incomplete = steps.filter((s) => s.outcome === 'kept' || s.outcome === 'failed');
   await o.journal.append({ t: 'rollback-end', outcome: incomplete.length > 0 ? 'incomplete' : 'rolled-back', ...(incomplete.length > 0 ? { message: `${incomplete.length} object(s) kept or failed` } : {}) });
   return steps;

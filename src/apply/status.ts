@@ -10,6 +10,8 @@ export interface JournalStatus {
   readonly planFile?: string;
   readonly target?: string;
   readonly server?: string;
+  /** The uid of kube-system on the cluster the apply wrote to. */
+  readonly cluster?: string;
   readonly runs: number;
   /** How the last run ended; `interrupted` when it has no end record (killed, or still running). */
   readonly lastOutcome: 'applied' | 'failed' | 'interrupted' | 'rolled-back' | 'rollback-incomplete' | 'none';
@@ -43,7 +45,7 @@ export function journalStatus(records: readonly JournalRecord[]): JournalStatus 
     tail === undefined ? 'none' : tail.t === 'end' ? (tail.outcome === 'nothing-to-do' ? 'applied' : tail.outcome) : tail.t === 'rollback-end' ? (tail.outcome === 'rolled-back' ? 'rolled-back' : 'rollback-incomplete') : 'interrupted';
   const message = tail && (tail.t === 'end' || tail.t === 'rollback-end') ? tail.message : undefined;
   return {
-    ...(last ? { planHash: last.planHash, target: last.target, server: last.server, ...(last.planFile ? { planFile: last.planFile } : {}) } : {}),
+    ...(last ? { planHash: last.planHash, target: last.target, server: last.server, ...(last.cluster ? { cluster: last.cluster } : {}), ...(last.planFile ? { planFile: last.planFile } : {}) } : {}),
     runs: begins.length,
     lastOutcome,
     ...(message ? { lastMessage: message } : {}),

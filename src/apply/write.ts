@@ -11,8 +11,10 @@ import { isConflict, isNotFound, KubeApiError, type KubeClient, type KubeObject 
 import { NODES } from '../datastore/calico-resources.js';
 import { replan } from '../plan/build.js';
 import type { LiveTarget } from '../plan/live.js';
-import { NODE_KEYS_ANNOTATION, nodeKeysWritten, PLAN_ANNOTATION } from '../plan/ownership.js';
+import { NODE_KEYS_ANNOTATION, nodeKeysWritten, PLAN_ANNOTATION, writtenByPlan } from '../plan/ownership.js';
 import type { PlanEntry } from '../plan/types.js';
+import { CalicoMigrateError } from '../errors.js';
+import { mapLimit } from '../util.js';
 import type { Journal, NodeBefore } from './journal.js';
 
 export type WriteOutcome = 'created' | 'updated' | 'overwritten' | 'patched' | 'unchanged' | 'validated' | 'not-validated' | 'failed';
@@ -93,8 +95,21 @@ async function send(o: WriteOptions, entry: PlanEntry, live: KubeObject | undefi
   return { outcome: dryRun ? 'validated' : entry.action === 'conflict' ? 'overwritten' : 'updated', resourceVersion: out.metadata.resourceVersion ?? '' };
 }
 
+/**
+ * Writes one entry; never throws. Any failure becomes a `failed` result; a journal that cannot be
+ * written any more stops every remaining write (nothing may be written that is not journaled).
+ */
+async function writeEntry(o: WriteOptions, planned: PlanEntry, abort: { reason?: string }): Promise<WriteResult> {
+  try {
+    return await writeOne(o, planned, abort);
+  } catch (e) {
+    if (e instanceof CalicoMigrateError && e.code === 'E_OUTPUT_WRITE') abort.reason ??= e.message;
+    return { key: planned.key, action: planned.action, outcome: 'failed', error: describe(e) };
+  }
+}
+
 /** Writes one entry, re-reading and re-planning it after a 409. */
-async function writeEntry(o: WriteOptions, planned: PlanEntry): Promise<WriteResult> {
+async function writeOne(o: WriteOptions, planned: PlanEntry, abort: { reason?: string }): Promise<WriteResult> {
   let entry = planned;
   let live: KubeObject | undefined = entry.kind === 'Node' ? o.live.nodes.get(entry.name) : o.live.objects.get(entry.key);
   const fail = async (error: string): Promise<WriteResult> => {
@@ -102,11 +117,15 @@ async function writeEntry(o: WriteOptions, planned: PlanEntry): Promise<WriteRes
     return { key: entry.key, action: planned.action, outcome: 'failed', error };
   };
   for (let attempt = 1; ; attempt++) {
-    const stop = o.shouldStop?.();
-    if (stop) return fail(`not written: ${stop}`);
+    const stop = abort.reason ?? o.shouldStop?.();
+    if (stop) return { key: entry.key, action: planned.action, outcome: 'failed', error: `not written: ${stop}` };
     if (entry.action === 'unchanged') {
-      if (entry !== planned) await o.journal?.append({ t: 'done', key: entry.key, action: planned.action, outcome: 'unchanged', resourceVersion: entry.resourceVersion });
-      return { key: entry.key, action: planned.action, outcome: 'unchanged', resourceVersion: entry.resourceVersion };
+      // Found as planned after a 409: if it carries this plan's hash, an earlier attempt of this very
+      // write went through (a retried request), and it is recorded as written, so rollback undoes it.
+      const own = entry !== planned && live !== undefined && entry.kind !== 'Node' && writtenByPlan(live) === o.planHash;
+      const outcome: WriteOutcome = own ? (planned.action === 'create' ? 'created' : planned.action === 'conflict' ? 'overwritten' : 'updated') : 'unchanged';
+      if (entry !== planned) await o.journal?.append({ t: 'done', key: entry.key, action: planned.action, outcome, resourceVersion: entry.resourceVersion });
+      return { key: entry.key, action: planned.action, outcome, resourceVersion: entry.resourceVersion };
     }
     if (entry.action === 'missing') return fail(entry.reason ?? `Node ${entry.name} does not exist`);
     if (entry.action === 'conflict' && !o.overwrite) return fail(entry.reason ?? `${entry.key} is held by someone else`);
@@ -132,21 +151,6 @@ async function writeEntry(o: WriteOptions, planned: PlanEntry): Promise<WriteRes
   }
 }
 
-/** Runs `tasks` with at most `limit` at a time, keeping their order in the results. */
-async function pool<T, R>(items: readonly T[], limit: number, run: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      const item = items[i];
-      if (item !== undefined) results[i] = await run(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
-}
-
 /** Every entry that writes, kind by kind in plan order; entries that write nothing are reported as they are. */
 export async function writeEntries(o: WriteOptions): Promise<WriteResult[]> {
   const groups: PlanEntry[][] = [];
@@ -157,14 +161,15 @@ export async function writeEntries(o: WriteOptions): Promise<WriteResult[]> {
   }
   const total = o.entries.length;
   let done = 0;
+  const abort: { reason?: string } = {};
   const results: WriteResult[] = [];
   for (const group of groups) {
-    const out = await pool(group, o.concurrency, async (entry) => {
-      const r = await writeEntry(o, entry);
+    const out = await mapLimit(group, o.concurrency, async (entry) => {
+      const r = await writeEntry(o, entry, abort);
       o.onResult?.(r, ++done, total);
       return r;
     });
-    results.push(...out);
+    for (const r of out) if (r) results.push(r);
   }
   return results;
 }

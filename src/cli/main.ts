@@ -5,6 +5,8 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 import { CalicoMigrateError, EXIT } from '../errors.js';
+import { KubeApiError } from '../datastore/kube-client.js';
+import { LockHeldError, LockLostError } from '../apply/lock.js';
 import { INPUT_FORMATS, type InputFormat } from '../input/dump.js';
 import { OUTPUT_FORMS, TARGET_VERSIONS, type OutputForm, type TargetVersion } from '../model/target.js';
 import type { OutputFormat } from '../output/serialize.js';
@@ -194,7 +196,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .description('print the least-privilege ServiceAccount, ClusterRole, Role and bindings the chosen source and target need (YAML for kubectl apply)')
     .addOption(new Option('--to <version>', 'target version').choices([...TARGET_VERSIONS]).default('v2.5'))
     .addOption(new Option('--source <type>', 'where the source is read from (default: the datastore type of the settings)').choices(['etcdv2', 'etcdv3', 'kubernetes', 'files']))
-    .addOption(new Option('--mode <mode>', 'what the account will run').choices(['plan', 'apply', 'rollback']).default('apply'))
+    .addOption(new Option('--mode <mode>', 'what the account will run: plan (read only), dry-run (apply --dry-run=server), apply, rollback').choices(['plan', 'dry-run', 'apply', 'rollback']).default('apply'))
     .option('--kubernetes-version <version>', 'MAJOR.MINOR of the cluster (default: ask the cluster)')
     .option('--namespace <ns>', 'namespace of the ServiceAccount and the lock', 'kube-system')
     .option('--name <name>', 'name of the ServiceAccount and roles', 'calico-migrate')
@@ -216,9 +218,23 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       // --help and --version end with exit code 0; every parse error is a usage error.
       return e.exitCode === 0 ? EXIT.ok : EXIT.error;
     }
+    const oneLine = (m: string) => m.replace(/\s*\n\s*/g, ' ').trim();
     if (e instanceof CalicoMigrateError) {
       // One line, always: messages from TLS libraries and servers can carry their own newlines.
-      io.stderr.write(`calico-migrate: error: ${e.message.replace(/\s*\n\s*/g, ' ').trim()}\n`);
+      io.stderr.write(`calico-migrate: error: ${oneLine(e.message)}\n`);
+      return EXIT.error;
+    }
+    if (e instanceof LockHeldError) {
+      io.stderr.write(`calico-migrate: blocked: ${oneLine(e.message)}\n`);
+      return EXIT.blocked;
+    }
+    if (e instanceof LockLostError) {
+      io.stderr.write(`calico-migrate: error: the migration lock was lost: ${oneLine(e.message)}; see calico-migrate status\n`);
+      return EXIT.error;
+    }
+    if (e instanceof KubeApiError) {
+      const hint = e.status === 401 ? ' (check the credentials)' : e.status === 403 ? ` (grant it: calico-migrate rbac prints the least-privilege role)` : '';
+      io.stderr.write(`calico-migrate: error: the Kubernetes API refused a request: ${oneLine(e.message)}${hint}\n`);
       return EXIT.error;
     }
     const err = e instanceof Error ? e : new Error(String(e));

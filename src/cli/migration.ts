@@ -6,7 +6,8 @@
  * pools against the Nodes' pod CIDRs).
  */
 import { convertDumps, type ConvertResult } from '../convert.js';
-import { KubeClient } from '../datastore/kube-client.js';
+import { KubeApiError, KubeClient } from '../datastore/kube-client.js';
+import { NAMESPACES } from '../datastore/calico-resources.js';
 import type { LiveRead } from '../datastore/index.js';
 import type { ResolvedSettings } from '../datastore/settings.js';
 import type { DecodedDump, InputFormat } from '../input/dump.js';
@@ -29,7 +30,7 @@ export interface MigrationOptions {
   /** Connection flags (`--config`, `--datastore-type`, …). */
   readonly source: Readonly<Record<string, unknown>>;
   readonly to: TargetVersion;
-  readonly mode: 'plan' | 'apply';
+  readonly mode: 'plan' | 'dry-run' | 'apply';
   readonly overwrite: boolean;
   readonly ignorePreflight: readonly string[];
 }
@@ -46,6 +47,15 @@ export function planFindings(entries: readonly PlanEntry[], overwrite: boolean):
     }
   }
   return out;
+}
+
+/** The uid of namespace kube-system: the cluster's identity, however it is addressed (undefined if unreadable). */
+export async function clusterId(client: KubeClient): Promise<string | undefined> {
+  try {
+    return (await client.get(NAMESPACES, 'kube-system'))?.metadata.uid;
+  } catch {
+    return undefined;
+  }
 }
 
 /** One migration's state, stage by stage. */
@@ -122,8 +132,18 @@ export class Migration {
     return `${errors} blocking, ${warnings} warnings`;
   }
 
+  /** Why the target could not be read (refused): a blocking finding, and the plan has no entries. */
+  targetRefusal?: Finding;
+
   async readTarget(): Promise<string> {
-    this.target = await readTarget(this.need(this.client, 'client'), this.need(this.desired, 'conversion'));
+    try {
+      this.target = await readTarget(this.need(this.client, 'client'), this.need(this.desired, 'conversion'));
+    } catch (e) {
+      if (!(e instanceof KubeApiError) || (e.status !== 401 && e.status !== 403)) throw e;
+      this.targetRefusal = { severity: 'error', code: 'target-unreadable', message: `the live objects cannot be read: ${e.message}`, hint: 'grant the permissions the preflight lists (calico-migrate rbac prints them), then plan again' };
+      this.target = { objects: new Map(), nodes: new Map(), unserved: new Set() };
+      return 'refused';
+    }
     return `${this.target.objects.size} Calico objects and ${this.target.nodes.size} Nodes read`;
   }
 
@@ -132,9 +152,11 @@ export class Migration {
     const client = this.need(this.client, 'client');
     const conversion = this.need(this.conversion, 'conversion');
     const dumps = this.need(this.dumps, 'source');
-    this.entries = buildEntries(this.need(this.desired, 'conversion'), this.need(this.target, 'target'));
-    const findings = [...(this.preflight?.findings ?? []), ...planFindings(this.entries, this.options.overwrite)];
+    // Planned against a target that could not be read, every object would look absent: no entries then.
+    this.entries = this.targetRefusal ? [] : buildEntries(this.need(this.desired, 'conversion'), this.need(this.target, 'target'));
+    const findings = [...(this.preflight?.findings ?? []), ...(this.targetRefusal ? [this.targetRefusal] : []), ...planFindings(this.entries, this.options.overwrite)];
     const version = await client.version();
+    const id = await clusterId(client);
     const report = conversion.report;
     this.plan = makePlan({
       tool: { name: TOOL_NAME, version: TOOL_VERSION },
@@ -147,7 +169,7 @@ export class Migration {
         ...(report.source.fingerprint ? { fingerprint: report.source.fingerprint } : {}),
         records: recordDigests(dumps, report),
       },
-      cluster: { server: client.server, gitVersion: version.gitVersion },
+      cluster: { server: client.server, gitVersion: version.gitVersion, ...(id ? { id } : {}) },
       entries: this.entries,
       findings,
     });

@@ -67,8 +67,10 @@ export class KubeApiError extends Error {
   readonly apiMessage: string | undefined;
   readonly verb: string;
   readonly resource: string;
-  constructor(status: number, verb: string, resource: string, reason: string | undefined, apiMessage: string | undefined, options?: { cause?: unknown }) {
-    super(`${verb} ${resource}: ${status}${reason ? ` ${reason}` : ''}${apiMessage ? `: ${apiMessage}` : ''}`, options);
+  readonly server: string;
+  constructor(status: number, verb: string, resource: string, reason: string | undefined, apiMessage: string | undefined, options?: { cause?: unknown; server?: string }) {
+    super(`${options?.server ? `${options.server}: ` : ''}${verb} ${resource}: ${status}${reason ? ` ${reason}` : ''}${apiMessage ? `: ${apiMessage}` : ''}`, options);
+    this.server = options?.server ?? '';
     this.name = 'KubeApiError';
     this.status = status;
     this.reason = reason;
@@ -156,7 +158,7 @@ export class KubeClient {
   private failure(e: unknown, verb: string, resource: string): Error {
     if (e instanceof ApiException) {
       const s = statusOf(e);
-      return new KubeApiError(e.code, verb, resource, s.reason, s.message, { cause: e });
+      return new KubeApiError(e.code, verb, resource, s.reason, s.message, { cause: e, server: this.server });
     }
     if (e instanceof DeadlineError) {
       return new CalicoMigrateError('E_TARGET_UNREACHABLE', `the Kubernetes API at ${this.server} gave ${e.message} to ${verb} ${resource}`, { cause: e });

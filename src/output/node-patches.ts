@@ -24,6 +24,7 @@ export function nodePatchScript(patches: readonly TargetObject[], target: string
     '# They are commands, not objects, so that nothing can create a Node: each fails if its Node does not exist.',
     '# `calico-migrate apply` makes the same changes with preflight checks, a lock and a journal.',
     'set -e',
+    ...(patches.length === 0 ? ['# This conversion has no Node annotation changes: nothing to do.'] : []),
     ...[...patches]
       .sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))
       .map((p) => `kubectl patch node ${quote(p.metadata.name)} --type merge -p ${quote(JSON.stringify(sortKeys({ metadata: { annotations: p.metadata.annotations ?? {} } })))}`),

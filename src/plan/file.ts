@@ -50,6 +50,11 @@ export async function readPlanFile(path: string): Promise<Plan> {
   return plan;
 }
 
+/** One cluster: the same kube-system uid when both are known, else the same address. */
+export function sameCluster(a: { readonly server: string; readonly id?: string | undefined }, b: { readonly server: string; readonly id?: string | undefined }): boolean {
+  return a.id !== undefined && b.id !== undefined ? a.id === b.id : a.server === b.server;
+}
+
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
 const list = (xs: readonly string[], max = 5) => `${xs.slice(0, max).join(', ')}${xs.length > max ? `, … (${xs.length} in all)` : ''}`;
 
@@ -76,7 +81,7 @@ export function whatMoved(old: Plan, fresh: Plan): string[] {
   if (old.tool.version !== fresh.tool.version) moved.push(`the plan was made by ${old.tool.name} ${old.tool.version}; this is ${fresh.tool.version}`);
   if (old.target !== fresh.target || old.form !== fresh.form) moved.push(`the plan is for --to ${old.target} (${old.form} form), not ${fresh.target} (${fresh.form})`);
   if (!sameJson(old.steps, fresh.steps)) moved.push('the migration steps differ from the plan\'s');
-  if (old.cluster.server !== fresh.cluster.server) moved.push(`the plan was made against ${old.cluster.server}, not ${fresh.cluster.server}`);
+  if (!sameCluster(old.cluster, fresh.cluster)) moved.push(`the plan was made against another cluster (${old.cluster.server}${old.cluster.id ? `, kube-system uid ${old.cluster.id}` : ''}), not ${fresh.cluster.server}${fresh.cluster.id ? ` (kube-system uid ${fresh.cluster.id})` : ''}`);
   const src = recordChanges(old.source.records, fresh.source.records);
   if (src.added.length > 0) moved.push(`source records added since the plan was made: ${list(src.added)}`);
   if (src.removed.length > 0) moved.push(`source records removed since the plan was made: ${list(src.removed)}`);

@@ -76,7 +76,11 @@ export interface Plan {
   readonly form: OutputForm;
   readonly steps: readonly string[];
   readonly source: PlanSource;
-  readonly cluster: { readonly server: string; readonly gitVersion: string };
+  /**
+   * The target cluster. `id` (the uid of namespace kube-system) identifies it whatever address it is
+   * reached by (a workstation's URL, or the service address inside the cluster); `server` when unknown.
+   */
+  readonly cluster: { readonly server: string; readonly gitVersion: string; readonly id?: string };
   readonly entries: readonly PlanEntry[];
   readonly findings: readonly Finding[];
   readonly summary: PlanSummary;

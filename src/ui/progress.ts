@@ -9,11 +9,20 @@ import type { CliIo } from '../cli/io.js';
 
 export type ProgressMode = 'live' | 'plain' | 'silent';
 
+/** CI=true (or any value but empty and `false`): a pipeline, where nothing is ever prompted. */
+export function isCI(io: CliIo): boolean {
+  const v = (io.env ?? process.env)['CI'];
+  return v !== undefined && v !== '' && v !== 'false';
+}
+
+/** A terminal to ask on: one was given, it is a TTY, and this is not a CI run. */
+export function canPrompt(io: CliIo): boolean {
+  return io.interactive?.isTTY === true && !isCI(io);
+}
+
 export function progressMode(io: CliIo, output: 'text' | 'json'): ProgressMode {
   if (output === 'json') return 'silent';
-  const env = io.env ?? process.env;
-  const ci = env['CI'] !== undefined && env['CI'] !== '' && env['CI'] !== 'false';
-  return io.interactive?.isTTY === true && !ci ? 'live' : 'plain';
+  return canPrompt(io) ? 'live' : 'plain';
 }
 
 /** Runs the stages in order; the first failure stops them and is rethrown. */

@@ -57,8 +57,17 @@ const table: { title: string; input: PermissionsInput; check: (t: import('ava').
   { title: 'etcd v3 source: no TPR reads', input: { ...BASE, source: 'etcdv3', target: 'v3.0' }, check: (t, perms) => t.false(perms.some((p) => p.namespace === 'kube-system' && p.verb === 'list')) },
   { title: 'files source: the same as etcd', input: { ...BASE, source: 'files' }, check: (t, perms) => t.deepEqual(perms, permissionsFor({ ...BASE, source: 'etcdv2' })) },
   {
-    title: 'plan: no delete anywhere, writes stay (server-side dry run needs the real verb), lock only read',
+    title: 'plan: read only (get and list, and the access review itself), lock only read',
     input: { ...BASE, mode: 'plan' },
+    check: (t, perms) => {
+      t.deepEqual([...new Set(perms.map((p) => p.verb))].sort(), ['create', 'get', 'list']);
+      t.deepEqual(perms.filter((p) => p.verb === 'create').map((p) => p.resource), ['selfsubjectaccessreviews']);
+      t.deepEqual(short(perms.filter((p) => p.resource === 'leases')), ['get leases.coordination.k8s.io@kube-system']);
+    },
+  },
+  {
+    title: 'dry-run (apply --dry-run=server): the writes\' verbs (a server-side dry run needs the real verb), no delete, lock only read',
+    input: { ...BASE, mode: 'dry-run' },
     check: (t, perms) => {
       t.false(perms.some((p) => p.verb === 'delete'));
       t.true(has(perms, 'create', 'crd.projectcalico.org', 'ippools'));

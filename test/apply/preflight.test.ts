@@ -150,6 +150,7 @@ test('a restricted user without patch on nodes: exactly that permission-denied',
     { users: ['restricted'], apiGroups: groups },
     { users: ['restricted'], apiGroups: [''], resources: ['configmaps'] },
     { users: ['restricted'], apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] },
+    { users: ['restricted'], apiGroups: [''], resources: ['namespaces'], verbs: ['get'], names: ['kube-system'] },
   ];
   const { server, client } = await cluster({ tokens: { r: 'restricted' }, policy: { rules } }, 'r');
   await server.seedFile('fixtures/sources/kdd-typical/nodes.yaml');

@@ -7,7 +7,7 @@
  * an interrupted apply converges to the plan, and `rollback` undoes it.
  * Exit codes: 0 applied (or nothing to do), 1 error, 3 blocked (preflight, conflicts, stale plan, lock).
  */
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { ListrTask } from 'listr2';
@@ -26,12 +26,12 @@ import type { TargetVersion } from '../../model/target.js';
 import { serialize } from '../../output/serialize.js';
 import { writesOf } from '../../plan/build.js';
 import { planDiff } from '../../plan/diff.js';
-import { readPlanFile, whatMoved } from '../../plan/file.js';
+import { readPlanFile, sameCluster, whatMoved } from '../../plan/file.js';
 import { renderEntries, renderFindings, renderPlanHeader } from '../../plan/render.js';
 import type { Plan } from '../../plan/types.js';
 import { TOOL_VERSION } from '../../version.js';
 import { confirmApply } from '../../ui/confirm.js';
-import { progressMode, runStages } from '../../ui/progress.js';
+import { canPrompt, progressMode, runStages } from '../../ui/progress.js';
 import { resolvePath, writeFileAtomic, type CliIo } from '../io.js';
 import { Migration } from '../migration.js';
 import { colourAllowed } from './plan.js';
@@ -88,12 +88,12 @@ function statePaths(opts: ApplyOptions, io: CliIo, hash: string): { plan: string
  * did not finish (failed or interrupted), so that running the same command again resumes it in
  * the same journal and one rollback undoes every run.
  */
-async function unfinishedJournal(opts: ApplyOptions, io: CliIo, server: string, to: TargetVersion): Promise<string | undefined> {
+async function unfinishedJournal(opts: ApplyOptions, io: CliIo, cluster: Plan['cluster'], to: TargetVersion): Promise<string | undefined> {
   if (opts.plan || opts.journal) return undefined;
   const path = await findJournal(undefined, opts.stateDir, io);
   if (!path) return undefined;
   const s = journalStatus(await readJournal(path));
-  return (s.lastOutcome === 'failed' || s.lastOutcome === 'interrupted') && s.server === server && s.target === to && s.undoable > 0 ? path : undefined;
+  return (s.lastOutcome === 'failed' || s.lastOutcome === 'interrupted') && sameCluster({ server: s.server ?? '', id: s.cluster }, cluster) && s.target === to && s.undoable > 0 ? path : undefined;
 }
 
 /** The objects an earlier run of the same journal already backed up (the first image of each is the one to keep). */
@@ -138,7 +138,7 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
   if (!to) throw new CalicoMigrateError('E_USAGE', 'give --to v2.5|v3.0, or --plan PLAN.json');
   // A plan made from dumps is applied from the same dumps (paths as given to plan), unless others are named.
   const fromFile = opts.fromFile.length === 0 && pinned?.source.type === 'files' ? pinned.source.files.map((f) => f.path) : opts.fromFile;
-  const m = new Migration({ fromFile, ...(opts.inputFormat ? { inputFormat: opts.inputFormat } : {}), source: opts.source, to, mode: 'apply', overwrite: opts.overwrite, ignorePreflight: opts.ignorePreflight }, io);
+  const m = new Migration({ fromFile, ...(opts.inputFormat ? { inputFormat: opts.inputFormat } : {}), source: opts.source, to, mode: opts.dryRun ? 'dry-run' : 'apply', overwrite: opts.overwrite, ignorePreflight: opts.ignorePreflight }, io);
   const mode = progressMode(io, opts.output);
   let moved: string[] = [];
   const stage = (title: string, run: () => Promise<string> | string): ListrTask<object> => ({
@@ -177,9 +177,14 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
   if (writes.length === 0) {
     return emit({ result: 'nothing-to-do', exitCode: EXIT.ok, plan: planInfo, findings: plan.findings, message: 'the cluster already holds everything this migration writes' }, opts, io, header);
   }
+  if (opts.dryRun) {
+    const minor = Number(/^v?\d+\.(\d+)/.exec(plan.cluster.gitVersion)?.[1] ?? '0');
+    if (minor < 13) {
+      throw new CalicoMigrateError('E_USAGE', `--dry-run=server needs Kubernetes 1.13 or later: ${plan.cluster.server} runs ${plan.cluster.gitVersion}, which ignores dryRun=All and would write for real; use calico-migrate plan, which writes nothing`);
+    }
+  }
   if (!opts.yes && !opts.dryRun) {
-    const env = io.env ?? process.env;
-    if (!io.interactive?.isTTY || (env['CI'] ?? '') !== '') {
+    if (!canPrompt(io)) {
       throw new CalicoMigrateError('E_USAGE', `refusing to write ${writes.length} change(s) without confirmation: there is no terminal to ask on; review them with \`calico-migrate plan\` and run again with --yes`);
     }
     if (opts.output === 'text') io.stdout.write(`${[...header, ...(plan.findings.length > 0 ? ['', 'preflight:', ...renderFindings(plan.findings)] : [])].join('\n')}\n`);
@@ -187,13 +192,14 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
     if (!go) return emit({ result: 'cancelled', exitCode: EXIT.error, plan: planInfo, message: 'cancelled; nothing was written' }, opts, io, []);
   }
 
-  const resumed = opts.dryRun ? undefined : await unfinishedJournal(opts, io, plan.cluster.server, to);
+  const resumed = opts.dryRun ? undefined : await unfinishedJournal(opts, io, plan.cluster, to);
   const paths = statePaths(resumed ? { ...opts, journal: resumed } : opts, io, hash);
+  if (!opts.dryRun) await mkdir(dirname(paths.journal), { recursive: true });
   const journal = opts.dryRun ? undefined : await Journal.open(paths.journal, `${hostname()}/${process.pid}/${Date.now().toString(36)}`);
   let lock: LockHandle | undefined;
   let lockLost: unknown;
   let results: WriteResult[] = [];
-  let differences: string[] = [];
+  let differences: string[] | undefined;
   const beforeImages = writes.filter((w) => w.action !== 'create');
   try {
     await runStages([
@@ -204,7 +210,7 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
           if (!journal) return;
           if (!opts.plan) await writeFileAtomic(paths.plan, serialize(plan, 'json'), 0o600);
           // The run's intent first, so that status can say what was planned however the run ends.
-          await journal.append({ t: 'begin', planHash: hash, ...(opts.plan ? { planFile: opts.plan } : { planFile: paths.plan }), target: to, server: plan.cluster.server, overwrite: opts.overwrite, writes: writes.map((w) => ({ key: w.key, action: w.action })), backupFile: paths.backup });
+          await journal.append({ t: 'begin', planHash: hash, ...(opts.plan ? { planFile: opts.plan } : { planFile: paths.plan }), target: to, server: plan.cluster.server, ...(plan.cluster.id ? { cluster: plan.cluster.id } : {}), overwrite: opts.overwrite, writes: writes.map((w) => ({ key: w.key, action: w.action })), backupFile: paths.backup });
           if (opts.forceUnlock) await journal.append({ t: 'force-unlock', removed: (await forceUnlock(client)) ?? null, automatic: false });
           const acquire = () => acquireLock(client, { holder: journal.run, reason: `apply plan ${hash.slice(0, 12)} (--to ${to})`, ttlSeconds: opts.lockTtlSeconds, planHash: hash, waitMs: opts.lockWaitSeconds * 1000 });
           try {
@@ -237,8 +243,8 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
         title: 'Ensure CRDs',
         task: async (_c, task) => {
           const crds = crdsNeeded(to, new Set(writes.filter((w) => w.kind !== 'Node').map((w) => w.kind)));
-          const r = await ensureCrds(client, to, { crds, dryRun: opts.dryRun, timeoutMs: 120_000, pollMs: 500, toolVersion: TOOL_VERSION });
-          for (const name of r.created) await journal?.append({ t: 'crd-created', name, apiVersion: r.api.apiVersion });
+          const onCreated = async (name: string, apiVersion: string) => void (await journal?.append({ t: 'crd-created', name, apiVersion }));
+          const r = await ensureCrds(client, to, { crds, dryRun: opts.dryRun, timeoutMs: 120_000, pollMs: 500, toolVersion: TOOL_VERSION, onCreated });
           task.title = `Ensure CRDs: ${r.created.length} ${opts.dryRun ? 'would be created' : 'created'}, ${r.alreadyPresent.length} present`;
         },
       },
@@ -268,9 +274,10 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
         title: 'Verify',
         skip: () => (opts.dryRun ? 'dry run: nothing was written' : false),
         task: async (_c, task) => {
-          differences = await verifyWritten(client, desired);
-          await journal?.append({ t: 'verify', ok: differences.length === 0, differences });
-          if (differences.length > 0) throw new CalicoMigrateError('E_TARGET_STATE', `read back, ${differences.length} object(s) differ from the plan: ${differences.slice(0, 3).join('; ')}`);
+          const found = await verifyWritten(client, desired);
+          differences = found;
+          await journal?.append({ t: 'verify', ok: found.length === 0, differences: found });
+          if (found.length > 0) throw new CalicoMigrateError('E_TARGET_STATE', `read back, ${found.length} object(s) differ from the plan: ${found.slice(0, 3).join('; ')}`);
           task.title = `Verify: all ${plan.entries.length} objects read back as planned`;
         },
       },
@@ -287,7 +294,7 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
     await journal?.append({ t: 'end', outcome: 'applied' });
   } catch (e) {
     await journal?.append({ t: 'end', outcome: 'failed', message: e instanceof Error ? e.message : String(e) });
-    const report: ApplyReport = { result: e instanceof LockHeldError ? 'blocked' : 'failed', exitCode: e instanceof LockHeldError ? EXIT.blocked : EXIT.error, plan: planInfo, ...(journal ? { journal: journal.path, backup: paths.backup } : {}), entries: results, summary: tally(results), verify: { ok: differences.length === 0, differences }, message: e instanceof Error ? e.message.replace(/\s*\n\s*/g, ' ') : String(e) };
+    const report: ApplyReport = { result: e instanceof LockHeldError ? 'blocked' : 'failed', exitCode: e instanceof LockHeldError ? EXIT.blocked : EXIT.error, plan: planInfo, ...(journal ? { journal: journal.path, backup: paths.backup } : {}), entries: results, summary: tally(results), ...(differences ? { verify: { ok: differences.length === 0, differences } } : {}), message: e instanceof Error ? e.message.replace(/\s*\n\s*/g, ' ') : String(e) };
     return emit(report, opts, io, [...header, '', ...results.filter((r) => r.outcome === 'failed').map((r) => `  failed     ${r.key}: ${r.error ?? ''}`), ...(journal ? [`journal: ${journal.path} (apply again to resume, or calico-migrate rollback --journal ${journal.path})`] : [])]);
   } finally {
     if (lock) {
@@ -297,9 +304,11 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
     if (journal) await journal.close();
   }
   const steps = opts.dryRun ? [] : nextSteps(to, m.dumps?.some((d) => d.format === 'kubernetes') ?? false, journal ? journal.path : undefined);
+  // A dry run the server rejected in part blocks the real apply, so it must not look like a pass.
+  const rejected = results.filter((r) => r.outcome === 'failed').length;
   const report: ApplyReport = {
     result: opts.dryRun ? 'dry-run' : 'applied',
-    exitCode: EXIT.ok,
+    exitCode: rejected > 0 ? EXIT.blocked : EXIT.ok,
     plan: planInfo,
     ...(journal ? { journal: journal.path, backup: paths.backup } : {}),
     summary: tally(results),
@@ -307,7 +316,7 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
     findings: plan.findings,
     ...(opts.dryRun ? {} : { verify: { ok: true, differences: [] } }),
     nextSteps: steps,
-    ...(opts.dryRun ? { message: 'every write was sent with dryRun=All; nothing was written' } : {}),
+    ...(opts.dryRun ? { message: rejected > 0 ? `the server's dry run rejected ${rejected} write(s); nothing was written` : 'every write was sent with dryRun=All; nothing was written' } : {}),
   };
   return emit(report, opts, io, [
     ...renderPlanHeader({ ...plan, hash }),

@@ -57,8 +57,9 @@ export async function runConvert(opts: ConvertOptions, io: CliIo): Promise<numbe
     io.stdout.write(serialize(toList(objects), opts.output));
     written = `${objects.length} objects written to stdout as a List`;
   }
-  if (opts.nodePatches && script) {
-    await writeFileAtomic(resolvePath(io.cwd, opts.nodePatches), script, 0o755);
+  if (opts.nodePatches) {
+    // Always written, even empty: a script left from an earlier run must never be run again by mistake.
+    await writeFileAtomic(resolvePath(io.cwd, opts.nodePatches), script ?? nodePatchScript([], opts.to), 0o755);
     written += `; ${patches.length} Node annotation patch(es) as kubectl commands in ${opts.nodePatches}`;
   } else if (script && !opts.outDir) {
     written += `; ${patches.length} Node annotation patch(es) are not in the List (applied as objects they could create Nodes): write them with --node-patches FILE, or let calico-migrate apply patch the Nodes`;

@@ -15,6 +15,9 @@ import { CalicoMigrateError, EXIT } from '../../errors.js';
 import type { TargetVersion } from '../../model/target.js';
 import { serialize } from '../../output/serialize.js';
 import { confirmApply } from '../../ui/confirm.js';
+import { sameCluster } from '../../plan/file.js';
+import { clusterId } from '../migration.js';
+import { canPrompt } from '../../ui/progress.js';
 import type { CliIo } from '../io.js';
 import { resolveSource } from '../source.js';
 import { findJournal } from './state.js';
@@ -47,8 +50,7 @@ export async function runRollback(opts: RollbackCliOptions, io: CliIo): Promise<
     return EXIT.ok;
   }
   if (!opts.yes) {
-    const env = io.env ?? process.env;
-    if (!io.interactive?.isTTY || (env['CI'] ?? '') !== '') throw new CalicoMigrateError('E_USAGE', 'refusing to roll back without confirmation: there is no terminal to ask on; run again with --yes');
+    if (!canPrompt(io)) throw new CalicoMigrateError('E_USAGE', 'refusing to roll back without confirmation: there is no terminal to ask on; run again with --yes');
     io.stdout.write(`${lines.join('\n')}\n`);
     if (!(await confirmApply(`Roll back ${todo.length} write(s)?`, async () => lines.join('\n'), io))) {
       io.stdout.write('cancelled; nothing was changed (exit 1)\n');
@@ -58,6 +60,12 @@ export async function runRollback(opts: RollbackCliOptions, io: CliIo): Promise<
   const resolved = await resolveSource(opts.source, io);
   const client = KubeClient.fromSettings(resolved.settings, io.env ?? process.env);
   const version = await client.version();
+  // The journal's writes undone on another cluster would be writes, not undos.
+  const recorded = begin?.t === 'begin' ? { server: begin.server, id: begin.cluster } : undefined;
+  const here = { server: client.server, id: await clusterId(client) };
+  if (recorded && !sameCluster(recorded, here)) {
+    throw new CalicoMigrateError('E_USAGE', `${path} records an apply to ${recorded.server}${recorded.id ? ` (kube-system uid ${recorded.id})` : ''}, but the settings point at ${here.server}${here.id ? ` (kube-system uid ${here.id})` : ''}; point the kubeconfig at the cluster the apply wrote to`);
+  }
   const lockKind = await lockTarget(client);
   const access = await checkAccess(client, permissionsFor({ source: 'files', target, mode: 'rollback', lockResource: lockKind.kind === 'Lease' ? 'leases' : 'configmaps', daemonSetGroup: version.minor >= 9 ? 'apps' : 'extensions' }).filter((p) => p.verb !== 'create' || p.resource !== 'customresourcedefinitions'));
   if (access.refused.length > 0) throw new CalicoMigrateError('E_TARGET_STATE', `the account may not do everything a rollback needs: ${describeRefusals(access.refused).join('; ')}`);
@@ -67,8 +75,9 @@ export async function runRollback(opts: RollbackCliOptions, io: CliIo): Promise<
   try {
     if (opts.forceUnlock) await journal.append({ t: 'force-unlock', removed: (await forceUnlock(client)) ?? null, automatic: false });
     lock = await acquireLock(client, { holder: journal.run, reason: `rollback of ${path}`, ttlSeconds: opts.lockTtlSeconds, waitMs: opts.lockWaitSeconds * 1000 });
-    lock.startRenewing(Math.max(1000, (opts.lockTtlSeconds * 1000) / 3), () => undefined);
-    steps = await rollbackJournal({ client, records, journal, force: opts.force }, (s) => {
+    let lost: string | undefined;
+    lock.startRenewing(Math.max(1000, (opts.lockTtlSeconds * 1000) / 3), (err) => (lost = `the migration lock was lost (${err instanceof Error ? err.message : String(err)})`));
+    steps = await rollbackJournal({ client, records, journal, force: opts.force, shouldStop: () => lost }, (s) => {
       if (opts.output === 'text') io.stderr.write(`${s.outcome.padEnd(12)} ${s.key}${s.detail ? `: ${s.detail}` : ''}\n`);
     });
   } finally {
