@@ -1,0 +1,55 @@
+/**
+ * The journal on disk: owner-only, one record per line, a torn last line (a crash mid-append) cut
+ * before the next run appends; and which keys a rollback undoes: only writes the journal confirms,
+ * or unanswered ones, never keys whose attempts all failed or found the object as planned.
+ */
+import test from 'ava';
+import { appendFile, mkdtemp, readFile, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Journal, readJournal, type JournalRecord } from '../../src/apply/journal.js';
+import { writtenKeys } from '../../src/apply/rollback.js';
+
+const RESOURCE = { group: 'crd.projectcalico.org', version: 'v1', plural: 'ippools', kind: 'IPPool', namespaced: false };
+
+test('journal: created owner-only; a torn last line is cut before the next run appends, and every record stays readable', async (t) => {
+  const path = join(await mkdtemp(join(tmpdir(), 'journal-')), 'plan.journal');
+  const a = await Journal.open(path, 'run-a');
+  await a.append({ t: 'intent', key: 'IPPool/p', action: 'create', resource: RESOURCE, before: null });
+  await a.close();
+  t.is((await stat(path)).mode & 0o777, 0o600);
+  await appendFile(path, '{"t":"done","key":"IPPool/p","act'); // the crash
+  t.is((await readJournal(path)).length, 1, 'a torn last line is ignored when read');
+  const b = await Journal.open(path, 'run-b');
+  await b.append({ t: 'end', outcome: 'failed', message: 'resumed' });
+  await b.append({ t: 'end', outcome: 'applied' });
+  await b.close();
+  const records = await readJournal(path);
+  t.deepEqual(records.map((r) => [r.t, r.run]), [['intent', 'run-a'], ['end', 'run-b'], ['end', 'run-b']]);
+  t.false((await readFile(path, 'utf8')).includes('"act\n'), 'the fragment is gone');
+});
+
+const at = (t: string, rest: Record<string, unknown>): JournalRecord => ({ t, time: '2026-01-01T00:00:00.000Z', run: 'r', ...rest }) as unknown as JournalRecord;
+
+test('journal: rollback undoes confirmed and unanswered writes, never failed ones or ones found already as planned', (t) => {
+  const records = [
+    at('intent', { key: 'IPPool/created', action: 'create', resource: RESOURCE, before: null }),
+    at('done', { key: 'IPPool/created', action: 'create', outcome: 'created', resourceVersion: '7' }),
+    at('intent', { key: 'IPPool/failed', action: 'create', resource: RESOURCE, before: null }),
+    at('failed', { key: 'IPPool/failed', action: 'create', error: '403' }),
+    at('intent', { key: 'IPPool/raced', action: 'create', resource: RESOURCE, before: null }),
+    at('done', { key: 'IPPool/raced', action: 'create', outcome: 'unchanged', resourceVersion: '9' }),
+    at('intent', { key: 'IPPool/unanswered', action: 'create', resource: RESOURCE, before: null }),
+    at('intent', { key: 'IPPool/retried', action: 'create', resource: RESOURCE, before: null }),
+    at('failed', { key: 'IPPool/retried', action: 'create', error: '500' }),
+    at('intent', { key: 'IPPool/retried', action: 'create', resource: RESOURCE, before: null }),
+    at('done', { key: 'IPPool/retried', action: 'create', outcome: 'created', resourceVersion: '11' }),
+  ];
+  t.deepEqual(writtenKeys(records).map((w) => [w.key, w.confirmed, w.lastVersion]), [
+    ['IPPool/created', true, '7'],
+    ['IPPool/unanswered', false, undefined],
+    ['IPPool/retried', true, '11'],
+  ]);
+  const undone = [...records, at('rollback', { key: 'IPPool/created', outcome: 'deleted' })];
+  t.deepEqual(writtenKeys(undone).map((w) => w.key), ['IPPool/unanswered', 'IPPool/retried'], 'keys already undone are skipped');
+});
