@@ -245,7 +245,7 @@ test('a failing request turns its check into preflight-check-failed; the other c
   const { findings } = await runPreflight(input(client));
   const failed = only(findings, 'preflight-check-failed');
   t.is(failed.length, 1);
-  t.regex(failed[0]?.message ?? '', /^the pod-cidrs check failed: list nodes: 503/);
+  t.regex(failed[0]?.message ?? '', /^the pod-cidrs check failed: http:\/\/127\.0\.0\.1:\d+: list nodes: 503/);
   t.deepEqual(only(findings, 'node-without-pod-cidr'), []);
   t.is(only(findings, 'kubernetes-version').length, 1);
   t.is(only(findings, 'crd-will-be-created').length, 5);
