@@ -52,7 +52,7 @@ function input(client: KubeClient, extra: Partial<PreflightInput> = {}): Preflig
 }
 
 const codes = (findings: readonly Finding[]): string[] => findings.map((f) => f.code);
-const only = (findings: readonly Finding[], code: string): Finding[] => findings.filter((f) => f.code === code);
+const withCode = (findings: readonly Finding[], code: string): Finding[] => findings.filter((f) => f.code === code);
 const calicoNode = (image: string, apiVersion = 'apps/v1') => ({
   apiVersion, kind: 'DaemonSet', metadata: { name: 'calico-node', namespace: 'kube-system' },
   spec: { selector: { matchLabels: { 'k8s-app': 'calico-node' } }, template: { metadata: { labels: { 'k8s-app': 'calico-node' } }, spec: { containers: [{ name: 'install-cni', image: 'quay.io/calico/cni:v1.10.0' }, { name: 'calico-node', image }] } } },
@@ -89,14 +89,14 @@ test('1.7.16 with the v2.4 TPRs, live kdd source: tpr-source warning, nothing bl
   await server.seed([calicoNode('quay.io/calico/node:v2.4.1', 'extensions/v1beta1')]);
   const { findings, facts } = await runPreflight(input(client, { source: 'kubernetes', mode: 'apply' }));
   t.deepEqual(codes(findings), ['kubernetes-version', 'tpr-source', 'calico-node-version', ...Array<string>(5).fill('crd-will-be-created')]);
-  t.regex(only(findings, 'kubernetes-version')[0]?.message ?? '', /runs Kubernetes v1\.7\.16$/);
-  t.is(only(findings, 'tpr-source')[0]?.severity, 'warning');
-  t.regex(only(findings, 'tpr-source')[0]?.message ?? '', /do not upgrade Kubernetes to 1\.8 or later before this migration has been applied and verified/);
+  t.regex(withCode(findings, 'kubernetes-version')[0]?.message ?? '', /runs Kubernetes v1\.7\.16$/);
+  t.is(withCode(findings, 'tpr-source')[0]?.severity, 'warning');
+  t.regex(withCode(findings, 'tpr-source')[0]?.message ?? '', /do not upgrade Kubernetes to 1\.8 or later before this migration has been applied and verified/);
   t.false(isBlocking(findings));
   t.like(facts, { gitVersion: 'v1.7.16', minor: 7, lockResource: 'configmaps', daemonSetGroup: 'extensions', calicoNodeImage: 'quay.io/calico/node:v2.4.1' });
   t.is(facts.crdApi?.apiVersion, 'apiextensions.k8s.io/v1beta1');
   // Ordered by check, then by message; the same on a second run.
-  t.deepEqual(only(findings, 'crd-will-be-created').map((f) => f.message), [...only(findings, 'crd-will-be-created').map((f) => f.message)].sort());
+  t.deepEqual(withCode(findings, 'crd-will-be-created').map((f) => f.message), [...withCode(findings, 'crd-will-be-created').map((f) => f.message)].sort());
   t.deepEqual((await runPreflight(input(client, { source: 'kubernetes', mode: 'apply' }))).findings, findings);
 });
 
@@ -104,14 +104,14 @@ test('1.33: a live kdd source is gone (error); from files it is info; an etcd so
   const { server, client } = await cluster();
   await server.seedFile('fixtures/sources/kdd-typical/nodes.yaml');
   const live = await runPreflight(input(client, { source: 'kubernetes' }));
-  t.deepEqual(only(live.findings, 'tpr-api-gone').map((f) => f.severity), ['error']);
+  t.deepEqual(withCode(live.findings, 'tpr-api-gone').map((f) => f.severity), ['error']);
   t.true(isBlocking(live.findings));
   t.like(live.facts, { gitVersion: 'v1.33.0', minor: 33, lockResource: 'leases', daemonSetGroup: 'apps' });
   const files = await runPreflight(input(client));
   t.deepEqual(codes(files.findings), ['kubernetes-version', 'tpr-api-absent', 'no-calico-node-daemonset', ...Array<string>(5).fill('crd-will-be-created')]);
   t.false(isBlocking(files.findings));
   const etcd = await runPreflight(input(client, { sourceIsKdd: false }));
-  t.deepEqual(only(etcd.findings, 'tpr-api-absent'), []);
+  t.deepEqual(withCode(etcd.findings, 'tpr-api-absent'), []);
 });
 
 const IMAGES: readonly { image: string; target: TargetVersion; code: string; severity: Finding['severity'] }[] = [
@@ -139,7 +139,7 @@ for (const c of IMAGES) {
     t.regex(f?.message ?? '', /migrate before rolling out calico\/node/);
     t.regex(f?.hint ?? '', /--ignore-preflight calico-node-already-upgraded/);
     const ignored = await runPreflight(input(client, { target: c.target, ignore: ['calico-node-already-upgraded'] }));
-    t.like(only(ignored.findings, 'calico-node-already-upgraded')[0], { severity: 'info', message: `${IGNORED_PREFIX}${f?.message ?? ''}` });
+    t.like(withCode(ignored.findings, 'calico-node-already-upgraded')[0], { severity: 'info', message: `${IGNORED_PREFIX}${f?.message ?? ''}` });
     t.false(isBlocking(ignored.findings));
   });
 }
@@ -155,11 +155,11 @@ test('a restricted user without patch on nodes: exactly that permission-denied',
   const { server, client } = await cluster({ tokens: { r: 'restricted' }, policy: { rules } }, 'r');
   await server.seedFile('fixtures/sources/kdd-typical/nodes.yaml');
   const { findings } = await runPreflight(input(client, { mode: 'apply' }));
-  const denied = only(findings, 'permission-denied');
+  const denied = withCode(findings, 'permission-denied');
   t.is(denied.length, 1);
   t.like(denied[0], { severity: 'error', message: 'not allowed to patch nodes (cluster-wide): merge-patch the Calico annotations of existing Nodes (never creates Nodes)' });
   t.regex(denied[0]?.hint ?? '', /calico-migrate rbac --to v2\.5/);
-  t.deepEqual(only(findings, 'preflight-check-failed'), []);
+  t.deepEqual(withCode(findings, 'preflight-check-failed'), []);
   t.true(isBlocking(findings));
 });
 
@@ -167,8 +167,8 @@ test('SelfSubjectAccessReviews refused: access-check-unavailable warning, not a 
   const { server, client } = await cluster({ policy: ({ info }) => info.resource !== 'selfsubjectaccessreviews' });
   await server.seedFile('fixtures/sources/kdd-typical/nodes.yaml');
   const { findings } = await runPreflight(input(client));
-  t.deepEqual(only(findings, 'access-check-unavailable').map((f) => f.severity), ['warning']);
-  t.deepEqual(only(findings, 'permission-denied'), []);
+  t.deepEqual(withCode(findings, 'access-check-unavailable').map((f) => f.severity), ['warning']);
+  t.deepEqual(withCode(findings, 'permission-denied'), []);
   t.false(isBlocking(findings));
 });
 
@@ -194,13 +194,13 @@ test('etcd-typical for v2.5: the Calico IPAM blocker of the conversion blocks; e
   await server.seedFile('fixtures/sources/kdd-typical/nodes.yaml');
   const etcd = convert(ETCD, 'v2.5');
   const { findings } = await runPreflight(input(client, { source: 'etcdv2', sourceIsKdd: false, report: etcd.report, objects: etcd.objects }));
-  const ipam = only(findings, 'calico-ipam-in-use');
+  const ipam = withCode(findings, 'calico-ipam-in-use');
   t.is(ipam.length, 1);
   t.like(ipam[0], { severity: 'error', message: etcd.report.issues.find((i) => i.code === 'calico-ipam-in-use')?.message });
   t.true(isBlocking(findings));
 
   const bad = convert(['fixtures/sources/edge-cases/etcd-bad-values.json'], 'v2.5');
-  const errors = only((await runPreflight(input(client, { sourceIsKdd: false, report: bad.report, objects: bad.objects }))).findings, 'conversion-errors');
+  const errors = withCode((await runPreflight(input(client, { sourceIsKdd: false, report: bad.report, objects: bad.objects }))).findings, 'conversion-errors');
   t.is(errors.length, 1);
   t.regex(errors[0]?.message ?? '', /^8 source records could not be converted: \/calico\/bgp\/v1\/global\/as_num, .*, …$/);
 });
@@ -212,20 +212,20 @@ test('pod CIDRs against the pools: missing, outside, no pool of that family', as
   t.deepEqual(findings.filter((f) => ['node-without-pod-cidr', 'pod-cidr-outside-pools', 'no-ip-pool'].includes(f.code)).map((f) => `${f.severity} ${f.code}`), [
     'error node-without-pod-cidr', 'warning no-ip-pool', 'warning pod-cidr-outside-pools',
   ]);
-  t.regex(only(findings, 'node-without-pod-cidr')[0]?.message ?? '', /^Node bare has no spec\.podCIDR/);
-  t.regex(only(findings, 'pod-cidr-outside-pools')[0]?.message ?? '', /10\.244\.1\.0\/24 of Node outside is outside every enabled IPv4 pool \(192\.168\.0\.0\/16\)/);
-  t.regex(only(findings, 'no-ip-pool')[0]?.message ?? '', /IPv6.*v6 fd00:1::\/64/);
+  t.regex(withCode(findings, 'node-without-pod-cidr')[0]?.message ?? '', /^Node bare has no spec\.podCIDR/);
+  t.regex(withCode(findings, 'pod-cidr-outside-pools')[0]?.message ?? '', /10\.244\.1\.0\/24 of Node outside is outside every enabled IPv4 pool \(192\.168\.0\.0\/16\)/);
+  t.regex(withCode(findings, 'no-ip-pool')[0]?.message ?? '', /IPv6.*v6 fd00:1::\/64/);
 
   const disabled = input(client).objects.map((o) => (o.kind === 'IPPool' ? { ...o, spec: { ...o.spec, disabled: true } } : o));
   const none = await runPreflight(input(client, { objects: disabled }));
-  t.deepEqual(only(none.findings, 'pod-cidr-outside-pools'), []);
-  t.is(only(none.findings, 'no-ip-pool').length, 2);
+  t.deepEqual(withCode(none.findings, 'pod-cidr-outside-pools'), []);
+  t.is(withCode(none.findings, 'no-ip-pool').length, 2);
 });
 
 test('the lock: held by another run is lock-held, expired is lock-stale', async (t) => {
   const held = await cluster();
   await acquireLock(held.client, { holder: 'run-other', reason: 'apply plan sha256:abc', ttlSeconds: 600, host: 'bastion', pid: 77 });
-  const a = only((await runPreflight(input(held.client))).findings, 'lock-held');
+  const a = withCode((await runPreflight(input(held.client))).findings, 'lock-held');
   t.is(a.length, 1);
   t.is(a[0]?.severity, 'warning');
   t.regex(a[0]?.message ?? '', /held by "run-other" \(on host bastion, pid 77\) for "apply plan sha256:abc"/);
@@ -235,7 +235,7 @@ test('the lock: held by another run is lock-held, expired is lock-stale', async 
   const { findings, facts } = await runPreflight(input(stale.client));
   t.is(facts.lockResource, 'configmaps');
   t.deepEqual(codes(findings).filter((c) => c.startsWith('lock-')), ['lock-stale']);
-  t.regex(only(findings, 'lock-stale')[0]?.hint ?? '', /--force-unlock/);
+  t.regex(withCode(findings, 'lock-stale')[0]?.hint ?? '', /--force-unlock/);
 });
 
 test('a failing request turns its check into preflight-check-failed; the other checks still report', async (t) => {
@@ -243,12 +243,12 @@ test('a failing request turns its check into preflight-check-failed; the other c
   await server.seed([node('bare')]);
   server.injectFault({ method: 'GET', path: /^\/api\/v1\/nodes$/, times: Infinity, action: { type: 'error', status: 503 } });
   const { findings } = await runPreflight(input(client));
-  const failed = only(findings, 'preflight-check-failed');
+  const failed = withCode(findings, 'preflight-check-failed');
   t.is(failed.length, 1);
   t.regex(failed[0]?.message ?? '', /^the pod-cidrs check failed: http:\/\/127\.0\.0\.1:\d+: list nodes: 503/);
-  t.deepEqual(only(findings, 'node-without-pod-cidr'), []);
-  t.is(only(findings, 'kubernetes-version').length, 1);
-  t.is(only(findings, 'crd-will-be-created').length, 5);
+  t.deepEqual(withCode(findings, 'node-without-pod-cidr'), []);
+  t.is(withCode(findings, 'kubernetes-version').length, 1);
+  t.is(withCode(findings, 'crd-will-be-created').length, 5);
   t.true(isBlocking(findings));
 });
 
