@@ -8,9 +8,9 @@ import { buildEntries } from '../plan/build.js';
 import type { Desired } from '../plan/desired.js';
 import { readTarget } from '../plan/live.js';
 
-export async function verifyWritten(client: KubeClient, desired: Desired, skip: ReadonlySet<string> = new Set()): Promise<string[]> {
+export async function verifyWritten(client: KubeClient, desired: Desired): Promise<string[]> {
   const live = await readTarget(client, desired);
   return buildEntries(desired, live)
-    .filter((e) => e.action !== 'unchanged' && !skip.has(e.key))
+    .filter((e) => e.action !== 'unchanged')
     .map((e) => (e.action === 'create' ? `${e.key} is not on the cluster` : e.action === 'missing' ? `${e.key}: ${e.reason ?? 'Node missing'}` : `${e.key} differs from what was written`));
 }

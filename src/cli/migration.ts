@@ -64,6 +64,8 @@ export class Migration {
   readonly io: CliIo;
   resolved?: ResolvedSettings;
   client?: KubeClient;
+  /** The target's version, read once at connect. */
+  version?: { readonly gitVersion: string; readonly minor: number };
   dumps?: readonly DecodedDump[];
   live?: LiveRead;
   conversion?: ConvertResult;
@@ -87,8 +89,8 @@ export class Migration {
   async connect(): Promise<string> {
     this.resolved = await resolveSource(this.options.source, this.io);
     this.client = KubeClient.fromSettings(this.resolved.settings, this.io.env ?? process.env);
-    const v = await this.client.version();
-    return `${this.client.server} runs Kubernetes ${v.gitVersion}`;
+    this.version = await this.client.version();
+    return `${this.client.server} runs Kubernetes ${this.version.gitVersion}`;
   }
 
   async readSource(): Promise<string> {
@@ -155,7 +157,7 @@ export class Migration {
     // Planned against a target that could not be read, every object would look absent: no entries then.
     this.entries = this.targetRefusal ? [] : buildEntries(this.need(this.desired, 'conversion'), this.need(this.target, 'target'));
     const findings = [...(this.preflight?.findings ?? []), ...(this.targetRefusal ? [this.targetRefusal] : []), ...planFindings(this.entries, this.options.overwrite)];
-    const version = await client.version();
+    const version = this.need(this.version, 'version');
     const id = await clusterId(client);
     const report = conversion.report;
     this.plan = makePlan({

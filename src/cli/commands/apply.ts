@@ -178,8 +178,7 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
     return emit({ result: 'nothing-to-do', exitCode: EXIT.ok, plan: planInfo, findings: plan.findings, message: 'the cluster already holds everything this migration writes' }, opts, io, header);
   }
   if (opts.dryRun) {
-    const minor = Number(/^v?\d+\.(\d+)/.exec(plan.cluster.gitVersion)?.[1] ?? '0');
-    if (minor < 13) {
+    if ((m.version?.minor ?? 0) < 13) {
       throw new CalicoMigrateError('E_USAGE', `--dry-run=server needs Kubernetes 1.13 or later: ${plan.cluster.server} runs ${plan.cluster.gitVersion}, which ignores dryRun=All and would write for real; use calico-migrate plan, which writes nothing`);
     }
   }
