@@ -28,7 +28,7 @@ export { STEPS } from '../migrations/index.js';
 export { TARGETS } from './targets.js';
 export { buildReport, isBlocked } from './report/build.js';
 export { renderSummary } from './report/render.js';
-export { serialize, sortKeys, toList, type OutputFormat } from './output/serialize.js';
+export { serialize, serializeCalicoctl, sortKeys, toList, type OutputFormat } from './output/serialize.js';
 export { readLive, type LiveRead } from './datastore/index.js';
 export { readEtcdV2 } from './datastore/etcd-v2.js';
 export { readEtcdV3 } from './datastore/etcd-v3.js';

@@ -9,6 +9,7 @@ import YAML from 'yaml';
 import type { Report } from '../src/model/report.js';
 import { REPO_ROOT, runCli } from './_helpers/cli.js';
 import { SCENARIOS, fromFileArgs } from './_helpers/scenarios.js';
+import { convertedItems } from './_helpers/items.js';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 
@@ -77,8 +78,8 @@ for (const files of [...SCENARIOS.map((s) => s.files), ...EXTRA_FILES.map((f) =>
 
     // Every written object is fed by at least one converted record, and every target exists.
     const patchPath = join(dir, 'node-patches.sh');
-    const list = JSON.parse((await runCli(['convert', ...fromFileArgs(files), ...target, '-o', 'json', '--node-patches', patchPath])).stdout) as { items: { kind: string; metadata: { name: string; namespace?: string } }[] };
-    const written = new Set(list.items.map((o) => (o.metadata.namespace ? `${o.kind}/${o.metadata.namespace}/${o.metadata.name}` : `${o.kind}/${o.metadata.name}`)));
+    const items = convertedItems<{ kind: string; metadata: { name: string; namespace?: string } }>((await runCli(['convert', ...fromFileArgs(files), ...target, '-o', 'json', '--node-patches', patchPath])).stdout);
+    const written = new Set(items.map((o) => (o.metadata.namespace ? `${o.kind}/${o.metadata.namespace}/${o.metadata.name}` : `${o.kind}/${o.metadata.name}`)));
     // Node annotation patches are written as `kubectl patch node '<name>' …` commands, not List items.
     const script = await readFile(patchPath, 'utf8').catch(() => '');
     for (const m of script.matchAll(/^kubectl patch node '([^']+)'/gm)) written.add(`Node/${m[1] ?? ''}`);

@@ -18,6 +18,7 @@ import YAML from 'yaml';
 import type { Report } from '../src/model/report.js';
 import { REPO_ROOT, runCli } from './_helpers/cli.js';
 import { SCENARIOS, fromFileArgs } from './_helpers/scenarios.js';
+import { convertedItems } from './_helpers/items.js';
 
 type Json = Record<string, unknown>;
 type Seg = string | number;
@@ -357,7 +358,7 @@ for (const scenario of SCENARIOS) {
       const run = await runCli(['convert', ...fromFileArgs(scenario.files), ...target.args, '-o', 'json', '--report', reportPath, '--node-patches', patchPath]);
       t.not(run.code, 1, run.stderr);
       const report = JSON.parse(await readFile(reportPath, 'utf8')) as Report;
-      const objects = new Map<string, unknown>((JSON.parse(run.stdout) as { items: ListItem[] }).items.map((o) => [idOf(o), o]));
+      const objects = new Map<string, unknown>(convertedItems<ListItem>(run.stdout).map((o) => [idOf(o), o]));
       // Node annotation patches come as `kubectl patch node '<name>' --type merge -p '<json>'` commands.
       for (const m of (await readFile(patchPath, 'utf8').catch(() => '')).matchAll(/^kubectl patch node '([^']+)' --type merge -p '(.*)'$/gm)) {
         objects.set(`Node/${m[1] ?? ''}`, JSON.parse((m[2] ?? '{}').replace(/'\\''/g, "'")));

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT, runCli } from './_helpers/cli.js';
 import { SCENARIOS, fromFileArgs } from './_helpers/scenarios.js';
+import { convertedItems } from './_helpers/items.js';
 
 const UPDATE = process.env['UPDATE_GOLDEN'] === '1';
 
@@ -46,8 +47,7 @@ for (const scenario of SCENARIOS) {
       t.is(report, await golden(`${base}-report.json`, report), 'report differs from the golden');
       t.is(summary, await golden(`${base}-summary.txt`, summary), 'stderr summary and exit code differ from the golden');
       // Node annotation patches are kubectl commands, never Node objects in the List.
-      const { parse } = await import('yaml');
-      const items = (parse(run.stdout) as { items: { apiVersion: string; kind: string }[] }).items;
+      const items = convertedItems<{ apiVersion: string; kind: string }>(run.stdout);
       t.false(items.some((i) => i.apiVersion === 'v1' && i.kind === 'Node'), 'the List holds no Kubernetes Node');
       // The script is always written; only one with commands has a golden.
       const patches = await readFile(patchPath, 'utf8');
@@ -66,7 +66,6 @@ for (const scenario of SCENARIOS) {
     const b = await runCli(['convert', ...fromFileArgs([...scenario.files].reverse()), '--to', 'v3.0', '--form', 'calicoctl', '-o', 'json']);
     t.is(a.stdout, b.stdout, 'file order must not change the List');
     const yamlRun = await runCli(['convert', ...fromFileArgs(scenario.files), '--to', 'v3.0', '--form', 'calicoctl']);
-    const { parse } = await import('yaml');
-    t.deepEqual(parse(yamlRun.stdout), JSON.parse(a.stdout), 'YAML and JSON outputs must hold the same objects');
+    t.deepEqual(convertedItems(yamlRun.stdout), JSON.parse(a.stdout), 'YAML and JSON outputs must hold the same objects');
   });
 }

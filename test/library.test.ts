@@ -2,7 +2,7 @@
 import test from 'ava';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { convertDumps, decodeDump, serialize, toList } from '../src/index.js';
+import { convertDumps, decodeDump, serializeCalicoctl } from '../src/index.js';
 import { REPO_ROOT, runCli } from './_helpers/cli.js';
 
 test('library: decodeDump + convertDumps + serialize give the CLI output', async (t) => {
@@ -12,7 +12,7 @@ test('library: decodeDump + convertDumps + serialize give the CLI output', async
   t.true(blocked);
   t.is(report.summary.records, 80);
   const cli = await runCli(['convert', '--from-file', file, '--to', 'v3.0', '--form', 'calicoctl']);
-  t.is(serialize(toList(objects), 'yaml'), cli.stdout);
+  t.is(serializeCalicoctl(objects, 'yaml'), cli.stdout);
 });
 
 test('library: the plan stages compose against a live cluster (desired → live → entries → diff → server dry run)', async (t) => {

@@ -6,6 +6,7 @@
 import test from 'ava';
 import { runCli } from './_helpers/cli.js';
 import { SCENARIOS, fromFileArgs } from './_helpers/scenarios.js';
+import { convertedItems } from './_helpers/items.js';
 
 interface Item { kind: string; metadata: { name: string; annotations?: Record<string, string> }; spec?: { profiles?: string[] } }
 
@@ -13,7 +14,7 @@ for (const scenario of SCENARIOS) {
   test(`profile references: every profile an endpoint of ${scenario.name} references is written beside it (calicoctl form)`, async (t) => {
     const run = await runCli(['convert', ...fromFileArgs(scenario.files), '--to', 'v3.0', '--form', 'calicoctl', '-o', 'json']);
     t.not(run.code, 1, run.stderr);
-    const items = (JSON.parse(run.stdout) as { items: Item[] }).items;
+    const items = convertedItems<Item>(run.stdout);
     const profiles = new Set(items.filter((i) => i.kind === 'Profile').map((i) => i.metadata.name));
     const endpoints = items.filter((i) => i.kind === 'WorkloadEndpoint' || i.kind === 'HostEndpoint');
     const missing = endpoints.flatMap((e) => (e.spec?.profiles ?? []).filter((p) => !profiles.has(p)).map((p) => `${e.kind}/${e.metadata.name} → ${p}`));

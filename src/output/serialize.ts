@@ -26,3 +26,14 @@ export function serialize(value: unknown, format: OutputFormat): string {
 export function toList(objects: readonly TargetObject[]): { apiVersion: 'v1'; kind: 'List'; items: readonly TargetObject[] } {
   return { apiVersion: 'v1', kind: 'List', items: objects };
 }
+
+/**
+ * The calicoctl form as `calicoctl create -f` / `apply -f` reads it: calicoctl knows only its own
+ * kinds and their typed lists (`IPPoolList`, …), never a Kubernetes `v1` `List`, so YAML is one
+ * document per object (`---` between them) and JSON is an array of objects (calicoctl reads a
+ * top-level sequence as a list of resources). Order as given (apply order).
+ */
+export function serializeCalicoctl(objects: readonly TargetObject[], format: OutputFormat): string {
+  if (format === 'json') return serialize(objects, 'json');
+  return objects.map((o) => serialize(o, 'yaml')).join('---\n');
+}

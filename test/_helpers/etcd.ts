@@ -234,7 +234,7 @@ interface TlsFiles {
   readonly clientKeyFile: string;
 }
 
-async function openssl(args: readonly string[], cwd: string): Promise<void> {
+export async function openssl(args: readonly string[], cwd: string): Promise<void> {
   try {
     await execFileAsync('openssl', [...args], { cwd });
   } catch (e) {
@@ -272,7 +272,7 @@ async function generateTlsFiles(dir: string): Promise<TlsFiles> {
   };
 }
 
-function logTail(logFile: string, lines = 25): string {
+export function logTail(logFile: string, lines = 25): string {
   try {
     const all = readFileSync(logFile, 'utf8').trimEnd().split('\n');
     return all.slice(-lines).join('\n');
@@ -283,11 +283,11 @@ function logTail(logFile: string, lines = 25): string {
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-function exited(child: ChildProcess): boolean {
+export function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
-function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
+export function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
   if (exited(child)) return Promise.resolve(true);
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
@@ -306,7 +306,7 @@ function waitForExit(child: ChildProcess, timeoutMs: number): Promise<boolean> {
  * A detached shell that holds the read end of a pipe from this process. When this process dies (even
  * by SIGKILL) the pipe closes, `read` returns and the shell stops etcd and removes the temp dir.
  */
-function spawnWatchdog(pid: number, tempDir: string): ChildProcess {
+export function spawnWatchdog(pid: number, tempDir: string): ChildProcess {
   const script = [
     'read -r _line',
     'kill -TERM "$1" 2>/dev/null',

@@ -1,4 +1,5 @@
 /** Builds v2.4 items through the real decoder and parser, from inline etcd keys or Kubernetes objects. */
+import YAML from 'yaml';
 import { decodeDump } from '../../src/input/dump.js';
 import { register, type Step, type StepOutput } from '../../src/migrate/step.js';
 import type { OutputForm } from '../../src/model/target.js';
@@ -34,4 +35,21 @@ export function block(cidr: string, host: string, allocations: (number | null)[]
   return {
     [`/calico/ipam/v2/assignment/ipv4/block/${cidr.replace('/', '-')}`]: JSON.stringify({ cidr, affinity: `host:${host}`, strictAffinity: false, allocations, unallocated: [], attributes: [] }),
   };
+}
+
+/**
+ * The objects `convert` printed: a `List`'s items (v2.5 and the v3 CRD form), the JSON array of the
+ * calicoctl form, or its YAML documents.
+ */
+export function convertedItems<T = Record<string, unknown>>(stdout: string): T[] {
+  const trimmed = stdout.trimStart();
+  if (trimmed.startsWith('[')) return JSON.parse(trimmed) as T[];
+  if (trimmed.startsWith('{')) return (JSON.parse(trimmed) as { items: T[] }).items;
+  const docs = YAML.parseAllDocuments(stdout, { version: '1.1' }).map((d) => d.toJS() as unknown);
+  if (docs.length === 1 && isList(docs[0])) return docs[0].items as T[];
+  return docs.filter((d) => d !== null) as T[];
+}
+
+function isList(x: unknown): x is { items: unknown[] } {
+  return typeof x === 'object' && x !== null && (x as { kind?: unknown }).kind === 'List' && Array.isArray((x as { items?: unknown }).items);
 }

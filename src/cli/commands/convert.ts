@@ -4,7 +4,7 @@ import { convertDumps } from '../../convert.js';
 import { CalicoMigrateError, EXIT } from '../../errors.js';
 import type { InputFormat } from '../../input/dump.js';
 import type { OutputForm, TargetVersion } from '../../model/target.js';
-import { serialize, toList, type OutputFormat } from '../../output/serialize.js';
+import { serialize, serializeCalicoctl, toList, type OutputFormat } from '../../output/serialize.js';
 import { isNodePatch, nodePatchScript } from '../../output/node-patches.js';
 import { renderSummary } from '../../report/render.js';
 import { readDumps, resolvePath, writeFileAtomic, writeOutDir, type CliIo } from '../io.js';
@@ -53,6 +53,9 @@ export async function runConvert(opts: ConvertOptions, io: CliIo): Promise<numbe
     const files = objects.map((o, i) => ({ name: objectFileName(i, o.kind, o.metadata.name, opts.output), text: serialize(o, opts.output) }));
     await writeOutDir(dir, script ? [...files, { name: NODE_PATCH_FILE, text: script }] : files);
     written = `${objects.length} objects written to ${opts.outDir}/ (one file each${script ? `; ${patches.length} Node annotation patch(es) as kubectl commands in ${NODE_PATCH_FILE}` : ''})`;
+  } else if (opts.form === 'calicoctl') {
+    io.stdout.write(serializeCalicoctl(objects, opts.output));
+    written = `${objects.length} objects written to stdout as ${opts.output === 'json' ? 'a JSON array' : 'YAML documents'} for calicoctl create -f`;
   } else {
     io.stdout.write(serialize(toList(objects), opts.output));
     written = `${objects.length} objects written to stdout as a List`;
