@@ -12,6 +12,7 @@
  * (`projectcalico.org/IPv4Address`, `IPv6Address`, `ASNumber`), and data already on Nodes stays.
  */
 import { defineStep, OutputBuilder, type ItemOf } from '../../src/migrate/step.js';
+import type { Issue } from '../../src/model/report.js';
 import type { OutputForm, TargetObject } from '../../src/model/target.js';
 import type { V1Item } from '../../src/model/v1.js';
 import { normalizeName } from '../../src/names.js';
@@ -170,6 +171,20 @@ function addHostDirectories(all: readonly V1Item[], hosts: Map<string, HostData>
   }
 }
 
+/**
+ * Why the Node of a host directory is written when none of the host's records converts (its
+ * endpoints were invalid, or filtered as OpenStack's): calico-upgrade makes a Node for every host
+ * directory it lists, and calico/node v3 on that host expects it.
+ */
+function hostDirectoryIssue(host: string, name: string): Omit<Issue, 'targets'> {
+  return {
+    severity: 'info',
+    code: 'host-directory-node',
+    origin: `/calico/v1/host/${host}`,
+    message: `Node/${name} is written for the Calico host directory ${host} although none of its records converts, as calico-upgrade does: calico/node v3 on ${host} expects its Node`,
+  };
+}
+
 export const step = defineStep({
   id: '0060-nodes',
   target: 'v3.0',
@@ -186,7 +201,8 @@ export const step = defineStep({
       const name = normalizeName(host);
       const built = form === 'calicoctl' ? calicoctlNode(d, name, out) : crdPatch(d, name);
       if (!built) continue;
-      const id = out.emit(built.object, [...built.fed, ...built.members]);
+      const standalone = form === 'calicoctl' && built.members.length > 0 ? hostDirectoryIssue(host, name) : undefined;
+      const id = out.emit(built.object, [...built.fed, ...built.members], standalone ? { standalone } : {});
       const first = built.fed[0] ?? built.members[0];
       if (first) out.rename(first, 'Node', host, name);
       for (const item of built.fed) out.converted(item, [id]);

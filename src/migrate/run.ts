@@ -108,7 +108,7 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
   // Two records landing on the same object: an error for every origin, and neither is written.
   const byId = new Map<string, EmittedObject[]>();
   for (const e of emitted) {
-    if (!named.has(objectId(e.object))) continue;
+    if (!named.has(objectId(e.object)) && !e.standalone) continue;
     const id = objectId(e.object);
     byId.set(id, [...(byId.get(id) ?? []), e]);
   }
@@ -151,7 +151,9 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
   // An object whose every feeder ended in an error (e.g. a host's Node when its only host endpoint
   // was invalid) is not written either: nothing converted names it any more.
   const stillNamed = namedTargets(outcomes);
-  const fedObjects = valid.filter((e) => stillNamed.has(objectId(e.object)));
+  const fedObjects = valid.filter((e) => stillNamed.has(objectId(e.object)) || e.standalone);
+  // A standalone object that no converted record names is accounted by its issue.
+  for (const e of fedObjects) if (e.standalone && !stillNamed.has(objectId(e.object))) issues.push(e.standalone);
 
   const rank = (kind: string) => {
     const i = target.kindOrder.indexOf(kind);

@@ -12,6 +12,13 @@ import type { V1Item, V1ItemType, V1Snapshot } from '../model/v1.js';
 export interface EmittedObject {
   readonly object: TargetObject;
   readonly origins: readonly string[];
+  /**
+   * Written even when no converted record names it (as long as it is valid and clashes with
+   * nothing): an object that exists because of where the records are, not what they hold, such as
+   * the v3 Node of a Calico host directory. The issue is reported when no converted record names it,
+   * so the report still says why the object is there.
+   */
+  readonly standalone?: Issue;
 }
 
 export interface StepOutput {
@@ -97,9 +104,10 @@ export class OutputBuilder {
   private readonly renames: Rename[] = [];
 
   /** Emits an object fed by the given items; returns its id. */
-  emit(object: TargetObject, from: readonly Pick<V1Item, 'origin'>[]): string {
-    this.objects.push({ object, origins: from.map((i) => i.origin) });
-    return objectId(object);
+  emit(object: TargetObject, from: readonly Pick<V1Item, 'origin'>[], options: { standalone?: Omit<Issue, 'targets'> } = {}): string {
+    const id = objectId(object);
+    this.objects.push({ object, origins: from.map((i) => i.origin), ...(options.standalone ? { standalone: { ...options.standalone, targets: [id] } } : {}) });
+    return id;
   }
 
   /**

@@ -50,6 +50,8 @@ export interface Issue {
   readonly origin?: string;
   readonly message: string;
   readonly hint?: string;
+  /** Objects written because of this issue alone (a standalone object no converted record names). */
+  readonly targets?: readonly string[];
 }
 
 /** A record whose name in the target differs from its name in the source. */

@@ -23,6 +23,7 @@ test('host nodes: calicoctl form: hosts with only host endpoints, only workload 
   const r = convert(BARE_METAL, 'calicoctl');
   t.deepEqual(nodes(r), [
     { name: 'felix-only', spec: {} },
+    { name: 'marker-only', spec: {} },
     { name: 'testnode', spec: {} },
     { name: 'wl-only', spec: {} },
   ]);
@@ -31,10 +32,22 @@ test('host nodes: calicoctl form: hosts with only host endpoints, only workload 
   t.deepEqual(r.report.renames.filter((x) => x.kind === 'Node'), [{ kind: 'Node', from: 'TestNode', to: 'testnode', origin: '/calico/v1/host/TestNode/endpoint/eth0' }]);
 });
 
-test('host nodes: calicoctl form: a host whose only record is skipped (a legacy marker key) gets no Node', (t) => {
+test('host nodes: calicoctl form: a host whose only record is skipped (a legacy marker key) still gets its Node, as calico-upgrade makes one per host directory; an issue names it', (t) => {
   const r = convert(BARE_METAL, 'calicoctl');
-  t.false(nodes(r).some((n) => n.name === 'marker-only'));
+  t.true(nodes(r).some((n) => n.name === 'marker-only'));
   t.like(r.report.records.find((o) => o.origin === '/calico/v1/host/marker-only/config/marker'), { disposition: 'skipped', code: 'legacy-marker' });
+  t.deepEqual(r.report.issues.filter((i) => i.code === 'host-directory-node').map((i) => [i.origin, i.targets]), [['/calico/v1/host/marker-only', ['Node/marker-only']]]);
+});
+
+test('host nodes: calicoctl form: a host whose endpoints all fail or are filtered (OpenStack) still gets its Node, and the records keep their own dispositions', (t) => {
+  const r = convert({
+    '/calico/v1/host/bad-ports/endpoint/eth1': JSON.stringify({ name: 'eth1', expected_ipv4_addrs: ['10.0.9.7'], ports: [{ name: 'node_exporter', protocol: 'tcp', port: 9100 }] }),
+    '/calico/v1/host/compute-1/workload/openstack/instance-1/endpoint/tap1': JSON.stringify({ state: 'active', name: 'tap1', mac: 'ee:ee:ee:ee:ee:ee', profile_ids: [], ipv4_nets: ['10.65.0.2/32'], ipv6_nets: [] }),
+  }, 'calicoctl');
+  t.deepEqual(nodes(r), [{ name: 'bad-ports', spec: {} }, { name: 'compute-1', spec: {} }]);
+  t.like(r.report.records.find((o) => o.origin === '/calico/v1/host/bad-ports/endpoint/eth1'), { disposition: 'error', code: 'invalid-target' });
+  t.like(r.report.records.find((o) => o.origin === '/calico/v1/host/compute-1/workload/openstack/instance-1/endpoint/tap1'), { disposition: 'skipped', code: 'derived-workload-endpoint' });
+  t.deepEqual(r.report.issues.filter((i) => i.code === 'host-directory-node').map((i) => i.targets), [['Node/bad-ports'], ['Node/compute-1']]);
 });
 
 test('host nodes: calicoctl form: a host with BGP data and endpoints is one Node carrying the BGP data', (t) => {
