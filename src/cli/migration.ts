@@ -39,6 +39,9 @@ export interface MigrationOptions {
 export function planFindings(entries: readonly PlanEntry[], overwrite: boolean): Finding[] {
   const out: Finding[] = [];
   for (const e of entries) {
+    if (e.pruned && e.pruned.length > 0) {
+      out.push({ severity: 'error', code: 'crd-prunes-fields', message: `${e.key}: the CRD on the cluster has no field ${e.pruned.join(', ')}; the server would drop ${e.pruned.length === 1 ? 'it' : 'them'} from what is written`, hint: 'the installed Calico CRDs are older than the target or were edited: install the CRDs of the Calico release you are upgrading to (or remove them and let apply install its own), then plan again' });
+    }
     if (e.action === 'missing') out.push({ severity: 'error', code: 'node-missing', message: e.reason ?? `Node ${e.name} does not exist`, hint: 'check that each Calico host name equals its Kubernetes Node name (calico/node uses the NODENAME or the host name); create no Node by hand for it' });
     if (e.action === 'conflict') {
       out.push(overwrite
@@ -143,7 +146,7 @@ export class Migration {
     } catch (e) {
       if (!(e instanceof KubeApiError) || (e.status !== 401 && e.status !== 403)) throw e;
       this.targetRefusal = { severity: 'error', code: 'target-unreadable', message: `the live objects cannot be read: ${e.message}`, hint: 'grant the permissions the preflight lists (calico-migrate rbac prints them), then plan again' };
-      this.target = { objects: new Map(), nodes: new Map(), unserved: new Set() };
+      this.target = { objects: new Map(), nodes: new Map(), unserved: new Set(), specSchemas: new Map() };
       return 'refused';
     }
     return `${this.target.objects.size} Calico objects and ${this.target.nodes.size} Nodes read`;

@@ -9,14 +9,33 @@ import type { KubeObject } from '../datastore/kube-client.js';
 import type { Desired, DesiredNodePatch, DesiredObject } from './desired.js';
 import type { LiveTarget } from './live.js';
 import { isOwned, nodeKeysWritten, sameContent } from './ownership.js';
+import { prunedPaths, withDefaults, type StructuralSchema } from './schema.js';
 import type { PlanEntry, PlanSummary } from './types.js';
+import { sortKeys } from '../output/serialize.js';
+import { resourceName } from '../datastore/kube-client.js';
 
-function objectEntry(d: DesiredObject, live: KubeObject | undefined): PlanEntry {
-  const base = { key: d.key, kind: d.resource.kind, name: d.object.metadata.name, ...(d.object.metadata.namespace ? { namespace: d.object.metadata.namespace } : {}), resource: d.resource, desired: d.object, origins: d.origins };
+/** What the CRD's schema does to the desired spec: the stored spec when defaults change it, and what it prunes. */
+interface Storage {
+  readonly storedSpec?: unknown;
+  readonly pruned?: readonly string[];
+}
+
+function storageOf(d: DesiredObject, schema: StructuralSchema | undefined): Storage {
+  if (!schema) return {};
+  const spec = d.object['spec'] ?? {};
+  const stored = withDefaults(schema, spec);
+  const pruned = prunedPaths(schema, spec, 'spec');
+  const changed = JSON.stringify(sortKeys(stored)) !== JSON.stringify(sortKeys(spec));
+  return { ...(changed ? { storedSpec: stored } : {}), ...(pruned.length > 0 ? { pruned } : {}) };
+}
+
+function objectEntry(d: DesiredObject, live: KubeObject | undefined, storage: Storage): PlanEntry {
+  const base = { key: d.key, kind: d.resource.kind, name: d.object.metadata.name, ...(d.object.metadata.namespace ? { namespace: d.object.metadata.namespace } : {}), resource: d.resource, desired: d.object, origins: d.origins, ...storage };
   if (!live) return { ...base, action: 'create', resourceVersion: '', owned: false };
   const owned = isOwned(live);
   const resourceVersion = live.metadata.resourceVersion ?? '';
-  if (sameContent(d.object, live)) return { ...base, action: 'unchanged', resourceVersion, owned };
+  const expected = storage.storedSpec === undefined ? d.object : { ...d.object, spec: storage.storedSpec };
+  if (sameContent(expected, live)) return { ...base, action: 'unchanged', resourceVersion, owned };
   if (owned) return { ...base, action: 'update', resourceVersion, owned };
   return { ...base, action: 'conflict', resourceVersion, owned, reason: `${d.key} exists with different content and was not written by calico-migrate; apply with --overwrite to replace it (it is backed up first)` };
 }
@@ -58,7 +77,7 @@ function nodeEntry(p: DesiredNodePatch, nodes: ReadonlyMap<string, KubeObject>):
 
 /** The plan's entries, in apply order: the Calico objects, then the Node patches. */
 export function buildEntries(desired: Desired, live: LiveTarget): PlanEntry[] {
-  return [...desired.objects.map((d) => objectEntry(d, live.objects.get(d.key))), ...desired.nodePatches.map((p) => nodeEntry(p, live.nodes))];
+  return [...desired.objects.map((d) => objectEntry(d, live.objects.get(d.key), storageOf(d, live.specSchemas.get(resourceName(d.resource))))), ...desired.nodePatches.map((p) => nodeEntry(p, live.nodes))];
 }
 
 export function summarize(entries: readonly PlanEntry[]): PlanSummary {
@@ -78,5 +97,6 @@ export function replan(entry: PlanEntry, live: KubeObject | undefined): PlanEntr
     return nodeEntry({ key: entry.key, node: entry.name, annotations: entry.desired.metadata.annotations ?? {}, origins: entry.origins }, nodes);
   }
   if (!entry.resource) throw new Error(`${entry.key} has no resource`);
-  return objectEntry({ key: entry.key, resource: entry.resource, object: entry.desired, origins: entry.origins }, live);
+  const storage = { ...(entry.storedSpec !== undefined ? { storedSpec: entry.storedSpec } : {}), ...(entry.pruned ? { pruned: entry.pruned } : {}) };
+  return objectEntry({ key: entry.key, resource: entry.resource, object: entry.desired, origins: entry.origins }, live, storage);
 }

@@ -4,8 +4,9 @@
  * Nodes. A kind whose CRD is absent or not yet serving has no objects: all of them are creates.
  */
 import { isNotFound, resourceName, type KubeClient, type KubeObject, type ResourceType } from '../datastore/kube-client.js';
-import { NODES } from '../datastore/calico-resources.js';
+import { CALICO_CRD_GROUP, CRDS_V1, NODES } from '../datastore/calico-resources.js';
 import type { Desired } from './desired.js';
+import { specSchemaOf, type StructuralSchema } from './schema.js';
 
 export interface LiveTarget {
   /** Live objects by key (`Kind/name`), for the kinds the plan writes. */
@@ -14,6 +15,11 @@ export interface LiveTarget {
   readonly nodes: ReadonlyMap<string, KubeObject>;
   /** Resources (`plural.group`) the server does not serve yet: their CRDs are to be installed. */
   readonly unserved: ReadonlySet<string>;
+  /**
+   * The `spec` schema of each served Calico resource's CRD (apiextensions v1), by `plural.group`:
+   * what the server defaults and prunes. Absent for a CRD that does neither (v1beta1, or none read).
+   */
+  readonly specSchemas: ReadonlyMap<string, StructuralSchema>;
 }
 
 const keyOf = (o: KubeObject, kind: string) => (o.metadata.namespace ? `${kind}/${o.metadata.namespace}/${o.metadata.name}` : `${kind}/${o.metadata.name}`);
@@ -23,6 +29,7 @@ export async function readTarget(client: KubeClient, desired: Desired): Promise<
   for (const d of desired.objects) resources.set(resourceName(d.resource), d.resource);
   const objects = new Map<string, KubeObject>();
   const unserved = new Set<string>();
+  const specSchemas = new Map<string, StructuralSchema>();
   for (const [name, resource] of resources) {
     try {
       const { items } = await client.list(resource);
@@ -30,9 +37,15 @@ export async function readTarget(client: KubeClient, desired: Desired): Promise<
     } catch (e) {
       if (!isNotFound(e)) throw e;
       unserved.add(name);
+      continue;
+    }
+    // The CRD may be Calico's own, with defaults and pruning: the plan compares with what the server stores.
+    if (resource.group === CALICO_CRD_GROUP) {
+      const schema = specSchemaOf(await client.get(CRDS_V1, name), resource.version);
+      if (schema) specSchemas.set(name, schema);
     }
   }
   const nodes = new Map<string, KubeObject>();
   if (desired.nodePatches.length > 0) for (const n of (await client.list(NODES)).items) nodes.set(n.metadata.name, n);
-  return { objects, nodes, unserved };
+  return { objects, nodes, unserved, specSchemas };
 }

@@ -38,6 +38,13 @@ export interface PlanEntry {
   readonly origins: readonly string[];
   /** Why a conflict or missing entry is one. */
   readonly reason?: string;
+  /**
+   * The spec as the server stores it, when the CRD's schema defaults fields the desired object
+   * does not set (Calico's own CRDs do): what "unchanged" and verify compare against.
+   */
+  readonly storedSpec?: unknown;
+  /** Fields of the desired spec the CRD's schema would prune: a loss, so the plan blocks. */
+  readonly pruned?: readonly string[];
 }
 
 /** A preflight or planning finding: severity `error` blocks the apply. */

@@ -254,7 +254,7 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
             client,
             planHash: hash,
             entries: writes,
-            live: m.target ?? { objects: new Map(), nodes: new Map(), unserved: new Set() },
+            live: m.target ?? { objects: new Map(), nodes: new Map(), unserved: new Set(), specSchemas: new Map() },
             overwrite: opts.overwrite,
             dryRun: opts.dryRun,
             concurrency: opts.concurrency,
