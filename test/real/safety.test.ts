@@ -253,3 +253,53 @@ test.serial('real safety: paging: 2,100 policies of one kind are applied, then r
     await c.stop();
   }
 });
+
+test.serial("real safety: a ServiceAccount bound only to `calico-migrate rbac --mode rollback`'s output plans, applies and rolls back; without one of its permissions the preflight stops it, naming that permission", async (t) => {
+  const c = await start();
+  try {
+    const rbac = await c.cli(['rbac', '--to', 'v3.0', '--source', 'files', '--mode', 'rollback']);
+    t.is(rbac.code, 0, rbac.stderr);
+    const granted = await c.kubectl(['apply', '-f', '-'], { stdin: rbac.stdout });
+    t.is(granted.code, 0, granted.stderr);
+    // No token controller runs: the ServiceAccount's token comes from the TokenRequest API, as `kubectl create token` asks it.
+    const token = await c.kubectl(['create', 'token', 'calico-migrate', '-n', 'kube-system', '--duration', '1h']);
+    t.is(token.code, 0, token.stderr);
+    const kubeconfig = c.cp.writeKubeconfig(join(c.dir, 'sa-kubeconfig'), token.stdout.trim());
+    const as = { KUBECONFIG: kubeconfig };
+
+    const plan = await c.cli(['plan', '--to', 'v3.0', ...SOURCE], as);
+    t.is(plan.code, 2, plan.stdout + plan.stderr);
+    t.notRegex(plan.stdout, /permission-denied/);
+    const before = await clusterSnapshot(c.cp);
+    const apply = await c.cli(['apply', '--to', 'v3.0', ...SOURCE, '--yes', '-o', 'json'], as);
+    t.is(apply.code, 0, apply.stdout + apply.stderr);
+    const result = json<ApplyResult>(t, apply);
+    t.deepEqual(result.summary, { created: 9 });
+    const rollback = await c.cli(['rollback', '--journal', result.journal ?? '', '--yes', '-o', 'json'], as);
+    t.is(rollback.code, 0, rollback.stdout + rollback.stderr);
+    await untilNoCalicoCrds(c);
+    t.deepEqual(await clusterSnapshot(c.cp), before, 'the least-privilege account rolled back to the exact state');
+
+    // Take away one permission: creating IPPools.
+    const role = JSON.parse((await c.kubectl(['get', 'clusterrole', 'calico-migrate', '-o', 'json'])).stdout) as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };
+    role.rules = role.rules.map((r) => (r.resources.includes('ippools') && r.apiGroups.includes('crd.projectcalico.org') ? { ...r, verbs: r.verbs.filter((v) => v !== 'create') } : r));
+    const replaced = await c.kubectl(['replace', '-f', '-'], { stdin: JSON.stringify(role) });
+    t.is(replaced.code, 0, replaced.stderr);
+    const beforeDenied = await clusterSnapshot(c.cp);
+    const denied = await c.cli(['apply', '--to', 'v3.0', ...SOURCE, '--yes', '-o', 'json'], as);
+    t.is(denied.code, 3, denied.stdout + denied.stderr);
+    const findings = json<ApplyResult>(t, denied).findings ?? [];
+    const refusals = findings.filter((f) => f.code === 'permission-denied');
+    t.is(refusals.length, 1, JSON.stringify(findings, null, 2));
+    t.regex(refusals[0]?.message ?? '', /create .*ippools.*crd\.projectcalico\.org/);
+    t.deepEqual(await clusterSnapshot(c.cp), beforeDenied, 'stopped before writing anything');
+
+    // A user with no role at all is told what it lacks, not given a stack trace.
+    const nobody = c.cp.writeKubeconfig(join(c.dir, 'nobody-kubeconfig'), c.cp.userToken);
+    const refused = await c.cli(['plan', '--to', 'v3.0', ...SOURCE], { KUBECONFIG: nobody });
+    t.is(refused.code, 3, refused.stdout + refused.stderr);
+    t.regex(refused.stdout, /permission-denied/);
+  } finally {
+    await c.stop();
+  }
+});
