@@ -53,7 +53,7 @@ export function peerPaths() {
 /** The message a test prints when a peer is missing: how to build it. */
 export function missingPeerMessage(what) {
   return `${what} is not built. Build the real peers with \`npm run peers\` ` +
-    `(Go ${'>='} 1.24 and the Go module proxy; about 10 minutes cold on 2 cores), then run the tests again.`;
+    `(Go ${'>='} 1.24 and the Go module proxy; about 5 minutes cold on 2 cores), then run the tests again.`;
 }
 
 function goEnv() {

@@ -11,6 +11,17 @@ tool (
 	k8s.io/kubernetes/cmd/kube-apiserver
 )
 
+// The two programs' modules. The tool directives above make them indirect
+// requirements as far as go mod tidy is concerned.
+require (
+	// Calico v3.31.0 (tag commit b1f3c43f8437): the module path has no /v3,
+	// so the tag is named by its commit's pseudo-version.
+	github.com/projectcalico/calico v0.0.0-20251021213802-b1f3c43f8437 // indirect
+	// Kubernetes v1.33.13: the newest 1.33 patch whose staging modules the
+	// proxy serves (v0.33.6, which v1.33.6 would need, is not served).
+	k8s.io/kubernetes v1.33.13 // indirect
+)
+
 require (
 	cel.dev/expr v0.20.0 // indirect
 	github.com/Azure/go-ansiterm v0.0.0-20230124172434-306776ec8161 // indirect
@@ -77,9 +88,6 @@ require (
 	github.com/power-devops/perfstat v0.0.0-20210106213030-5aafc221ea8c // indirect
 	github.com/pquerna/cachecontrol v0.1.0 // indirect
 	github.com/projectcalico/api v0.0.0-20220722155641-439a754a988b // indirect
-	// Calico v3.31.0 (tag commit b1f3c43f8437): the module path has no /v3,
-	// so the tag is named by its commit's pseudo-version.
-	github.com/projectcalico/calico v0.0.0-20251021213802-b1f3c43f8437 // indirect
 	github.com/projectcalico/calico/lib/std v0.0.0-00010101000000-000000000000 // indirect
 	github.com/projectcalico/go-json v0.0.0-20161128004156-6219dc7339ba // indirect
 	github.com/projectcalico/go-yaml-wrapper v0.0.0-20191112210931-090425220c54 // indirect
@@ -157,9 +165,6 @@ require (
 	k8s.io/kube-aggregator v0.33.5 // indirect
 	k8s.io/kube-openapi v0.0.0-20250318190949-c8a335a9a2ff // indirect
 	k8s.io/kubelet v0.33.13 // indirect
-	// Kubernetes v1.33.13: the newest 1.33 patch whose staging modules the
-	// proxy serves (v0.33.6, which v1.33.6 would need, is not served).
-	k8s.io/kubernetes v1.33.13 // indirect
 	k8s.io/mount-utils v0.33.5 // indirect
 	k8s.io/pod-security-admission v0.33.5 // indirect
 	k8s.io/utils v0.0.0-20241210054802-24370beab758 // indirect
