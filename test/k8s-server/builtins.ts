@@ -1,16 +1,44 @@
 /** Built-in resources: ConfigMaps, Nodes, Namespaces, Leases, DaemonSets, Ingresses, CRDs, ThirdPartyResources, SelfSubjectAccessReviews. */
 import { crdResourceDefs } from './crd.js';
-import { deepEqual, ensureObj, goQuote, isObj, nowSeconds, objAt, strAt, type Obj } from './json.js';
+import { deepEqual, ensureObj, goQuote, isObj, nowSeconds, objAt, orderKeys, strAt, type Obj } from './json.js';
 import { baseDef, type Features, type HookContext, type ResourceDef } from './resources.js';
 import { badRequest, forbidden, type FieldError } from './status.js';
 import { tprResourceDef } from './tpr.js';
 
 const PROTECTED_NAMESPACES = new Set(['default', 'kube-system', 'kube-public']);
 
-function nodeDef(): ResourceDef {
+const NODE_STATUS_ORDER = ['capacity', 'allocatable', 'phase', 'conditions', 'addresses', 'daemonEndpoints', 'nodeInfo', 'images', 'volumesInUse', 'volumesAttached', 'config', 'runtimeHandlers', 'features'];
+const NODE_INFO_FIELDS = ['machineID', 'systemUUID', 'bootID', 'kernelVersion', 'osImage', 'containerRuntimeVersion', 'kubeletVersion', 'kubeProxyVersion', 'operatingSystem', 'architecture'];
+
+/**
+ * A Node as the real server writes it: `status.daemonEndpoints` and `status.nodeInfo` are Go structs
+ * without omitempty, so they are always there, zero-valued until a kubelet reports.
+ */
+function presentNode(obj: Obj): Obj {
+  const status = ensureObj(obj, 'status');
+  if (!isObj(status.daemonEndpoints)) status.daemonEndpoints = { kubeletEndpoint: { Port: 0 } };
+  const info = isObj(status.nodeInfo) ? status.nodeInfo : {};
+  status.nodeInfo = Object.fromEntries([...NODE_INFO_FIELDS.map((k) => [k, typeof info[k] === 'string' ? info[k] : '']), ...Object.entries(info).filter(([k]) => !NODE_INFO_FIELDS.includes(k))]);
+  obj.status = orderKeys(status, NODE_STATUS_ORDER);
+  return obj;
+}
+
+/**
+ * On create, from 1.17 the TaintNodesByCondition admission plugin taints a new Node
+ * `node.kubernetes.io/not-ready:NoSchedule` until its kubelet reports Ready.
+ */
+function prepareNode(obj: Obj, features: Features): void {
+  if (features.major === 1 && features.minor < 17) return;
+  const spec = ensureObj(obj, 'spec');
+  const taints = Array.isArray(spec.taints) ? spec.taints : [];
+  if (!taints.some((t) => isObj(t) && t.key === 'node.kubernetes.io/not-ready')) spec.taints = [...taints, { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }];
+}
+
+function nodeDef(features: Features): ResourceDef {
   return baseDef({
     group: '', version: 'v1', plural: 'nodes', kind: 'Node', namespaced: false, origin: 'builtin',
     shortNames: ['no'], subresources: ['status'], fieldSelectors: ['metadata.name', 'metadata.namespace', 'spec.unschedulable'],
+    hooks: { prepareCreate: (obj) => prepareNode(obj, features), present: presentNode },
   });
 }
 
@@ -173,7 +201,7 @@ export function ssarDef(): ResourceDef {
 export function builtinDefs(features: Features): ResourceDef[] {
   return [
     configMapDef(),
-    nodeDef(),
+    nodeDef(features),
     namespaceDef(features),
     ...extensionsDefs(features),
     ...crdResourceDefs(features),

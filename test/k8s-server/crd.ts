@@ -3,7 +3,7 @@
  * establishing controllers (with configurable delays), deletion with clean-up, and the resource
  * definitions a CRD serves.
  */
-import { clone, deepEqual, ensureObj, goQuote, isObj, nowSeconds, objAt, strAt, type Obj } from './json.js';
+import { clone, deepEqual, ensureObj, goQuote, isObj, nowSeconds, objAt, orderKeys, strAt, type Obj } from './json.js';
 import { baseDef, CUSTOM_VERBS, TERMINATING_VERBS, type Features, type HookContext, type ResourceDef } from './resources.js';
 import type { FieldError } from './status.js';
 
@@ -233,8 +233,8 @@ export function beginCrdDelete(obj: Obj, ctx: HookContext): Obj | undefined {
   const established = conditionStatus(obj, 'Established') === 'True';
   const updated = mutateStored(ctx, name, uid, (crd) => {
     const m = ensureObj(crd, 'metadata');
+    // No deletionGracePeriodSeconds: the CRD strategy does not set one (the real server answers without it).
     m.deletionTimestamp = nowSeconds();
-    m.deletionGracePeriodSeconds = 0;
     const finalizers = Array.isArray(m.finalizers) ? m.finalizers : [];
     if (!finalizers.includes(CRD_FINALIZER)) m.finalizers = [...finalizers, CRD_FINALIZER];
     if (established) setCondition(crd, 'Terminating', 'True', 'InstanceDeletionPending', 'CustomResourceDefinition marked for deletion; CustomResource deletion will begin soon');
@@ -254,6 +254,56 @@ function finishCrdDelete(ctx: HookContext, name: string, uid: string): void {
   ctx.store.delete(crdKey(name));
 }
 
+const NAMES_ORDER = ['plural', 'singular', 'shortNames', 'kind', 'listKind', 'categories'];
+/** JSONSchemaProps in Go struct order (apiextensions v1). */
+const SCHEMA_ORDER = [
+  'id', '$schema', '$ref', 'description', 'type', 'format', 'title', 'default', 'maximum', 'exclusiveMaximum', 'minimum', 'exclusiveMinimum',
+  'maxLength', 'minLength', 'pattern', 'maxItems', 'minItems', 'uniqueItems', 'multipleOf', 'enum', 'maxProperties', 'minProperties', 'required',
+  'items', 'allOf', 'oneOf', 'anyOf', 'not', 'properties', 'additionalProperties', 'patternProperties', 'dependencies', 'additionalItems',
+  'definitions', 'externalDocs', 'example', 'nullable', 'x-kubernetes-preserve-unknown-fields', 'x-kubernetes-embedded-resource',
+  'x-kubernetes-int-or-string', 'x-kubernetes-list-map-keys', 'x-kubernetes-list-type', 'x-kubernetes-map-type', 'x-kubernetes-validations',
+];
+
+function schemaInGoOrder(schema: unknown): unknown {
+  if (!isObj(schema)) return schema;
+  const out = orderKeys(schema, SCHEMA_ORDER);
+  for (const key of ['properties', 'patternProperties', 'definitions']) {
+    const map = out[key];
+    if (isObj(map)) out[key] = Object.fromEntries(Object.keys(map).sort().map((k) => [k, schemaInGoOrder(map[k])]));
+  }
+  for (const key of ['items', 'not', 'additionalProperties', 'additionalItems']) if (isObj(out[key])) out[key] = schemaInGoOrder(out[key]);
+  for (const key of ['allOf', 'oneOf', 'anyOf']) if (Array.isArray(out[key])) out[key] = (out[key] as unknown[]).map(schemaInGoOrder);
+  return out;
+}
+
+/**
+ * A v1 CRD as the real server writes it: Go struct field order in spec, names, versions and status,
+ * and schema `properties` (a Go map) in sorted key order, whatever order the client sent.
+ */
+export function crdInGoOrder(crd: Obj): Obj {
+  const spec = objAt(crd, 'spec');
+  if (spec) {
+    const ordered = orderKeys(spec, ['group', 'names', 'scope', 'versions', 'conversion', 'preserveUnknownFields']);
+    if (isObj(ordered.names)) ordered.names = orderKeys(ordered.names, NAMES_ORDER);
+    if (Array.isArray(ordered.versions)) {
+      ordered.versions = ordered.versions.map((v: unknown) => {
+        if (!isObj(v)) return v;
+        const ov = orderKeys(v, ['name', 'served', 'storage', 'deprecated', 'deprecationWarning', 'schema', 'subresources', 'additionalPrinterColumns', 'selectableFields']);
+        if (isObj(ov.schema) && ov.schema.openAPIV3Schema !== undefined) ov.schema = { ...ov.schema, openAPIV3Schema: schemaInGoOrder(ov.schema.openAPIV3Schema) };
+        return ov;
+      });
+    }
+    crd.spec = ordered;
+  }
+  const status = objAt(crd, 'status');
+  if (status) {
+    const ordered = orderKeys(status, ['conditions', 'acceptedNames', 'storedVersions']);
+    if (isObj(ordered.acceptedNames)) ordered.acceptedNames = orderKeys(ordered.acceptedNames, NAMES_ORDER);
+    crd.status = ordered;
+  }
+  return crd;
+}
+
 /** The CRD resource itself, at `v1` and/or `v1beta1`. */
 export function crdResourceDefs(features: Features): ResourceDef[] {
   const versions = [...(features.crdV1 ? ['v1'] : []), ...(features.crdV1beta1 ? ['v1beta1'] : [])];
@@ -262,7 +312,7 @@ export function crdResourceDefs(features: Features): ResourceDef[] {
       group: CRD_GROUP, version, plural: 'customresourcedefinitions', kind: 'CustomResourceDefinition', namespaced: false, origin: 'builtin',
       shortNames: ['crd', 'crds'], categories: ['api-extensions'], subresources: ['status'], generation: 'spec',
       hooks: {
-        ...(version === 'v1beta1' ? { decode: crdFromV1beta1, present: crdToV1beta1 } : {}),
+        ...(version === 'v1beta1' ? { decode: crdFromV1beta1, present: crdToV1beta1 } : { present: crdInGoOrder }),
         prepareCreate: (obj) => prepareCrdCreate(obj),
         validate: (obj) => validateCrd(obj, version === 'v1'),
         afterWrite: afterCrdWrite,

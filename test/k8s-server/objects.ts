@@ -2,7 +2,7 @@
 import YAML from 'yaml';
 import { clone, ensureObj, goQuote, isObj, orderKeys, sortKeysDeep, strAt, type Obj } from './json.js';
 import { groupVersion, META_ORDER, type ResourceDef } from './resources.js';
-import { pruneCustomResource, unknownBuiltinFields, validateSchema } from './schema.js';
+import { defaultCustomResource, pruneCustomResource, unknownBuiltinFields, validateSchema } from './schema.js';
 import { badRequest, unsupportedMediaType, type FieldError } from './status.js';
 import type { WriteOptions } from './validation.js';
 
@@ -78,7 +78,11 @@ export function checkFields(def: ResourceDef, obj: Obj, opts: WriteOptions): str
   if (def.origin === 'builtin') {
     unknown = unknownBuiltinFields(obj, def.topLevel);
     for (const path of unknown) dropPath(obj, path);
-  } else unknown = pruneCustomResource(obj, def.schema, def.prune);
+  } else {
+    unknown = pruneCustomResource(obj, def.schema, def.prune);
+    // Structural defaults (apiextensions v1 only: a CRD that prunes), after pruning, as the real server.
+    if (def.origin === 'crd' && def.prune) defaultCustomResource(obj, def.schema);
+  }
   if (unknown.length === 0 || opts.fieldValidation === 'Ignore') return [];
   const texts = unknown.map((p) => `unknown field ${JSON.stringify(p)}`);
   if (opts.fieldValidation === 'Strict') {
@@ -104,6 +108,8 @@ export function present(def: ResourceDef, stored: Obj): Obj {
   out.apiVersion = groupVersion(def);
   if (def.origin !== 'builtin') {
     if (!strAt(out, 'kind')) out.kind = def.kind;
+    // The real server defaults on every read from storage too (objects stored before a default existed).
+    if (def.origin === 'crd' && def.prune) defaultCustomResource(out, def.schema);
     return sortKeysDeep(out) as Obj;
   }
   out.kind = def.kind;

@@ -1,7 +1,7 @@
 /** GET of an item, lists with selectors and `limit`/`continue` paging, and watch streams. */
 import type { ServerResponse } from 'node:http';
 import type { ApiRequest, ApiResponse, Core } from './core.js';
-import { encodeGo, isObj, objAt, strAt, type Obj } from './json.js';
+import { encodeGo, isObj, objAt, sortKeysDeep, strAt, type Obj } from './json.js';
 import { present, presentItem } from './objects.js';
 import { groupVersion, storageKey, storagePrefix, type ResourceDef } from './resources.js';
 import { fieldSelectorMatches, parseFieldSelector, parseLabelSelector, type FieldSelector, type LabelSelector } from './selectors.js';
@@ -117,7 +117,8 @@ export function listObjects(core: Core, req: ApiRequest, def: ResourceDef): ApiR
   } else if (def.origin !== 'builtin') meta.continue = '';
   const items = page.map((e) => presentItem(def, e.obj));
   if (def.origin !== 'builtin') {
-    return { status: 200, body: { apiVersion: groupVersion(def), items, kind: def.listKind, metadata: meta } };
+    // A custom resource list is unstructured: its metadata keys come out sorted too.
+    return { status: 200, body: { apiVersion: groupVersion(def), items, kind: def.listKind, metadata: sortKeysDeep(meta) } };
   }
   return { status: 200, body: { kind: def.listKind, apiVersion: groupVersion(def), metadata: meta, items } };
 }

@@ -74,6 +74,47 @@ export function pruneCustomResource(obj: Obj, schema: Obj | undefined, pruneBody
   return [...metaUnknown, ...unknown.sort()];
 }
 
+/**
+ * Fills in the schema's `default`s for absent properties, at every level, in place (structural
+ * defaulting of apiextensions v1, which the real server applies on every write and on every read
+ * from storage). Defaults are copied, and then defaulted themselves.
+ */
+export function applyDefaults(value: unknown, schema: Obj | undefined): void {
+  if (!schema) return;
+  if (Array.isArray(value)) {
+    const items = isObj(schema.items) ? schema.items : undefined;
+    for (const item of value) applyDefaults(item, items);
+    return;
+  }
+  if (!isObj(value)) return;
+  const props = isObj(schema.properties) ? schema.properties : undefined;
+  const additional = isObj(schema.additionalProperties) ? schema.additionalProperties : undefined;
+  for (const [key, child] of Object.entries(value)) {
+    const sub = props?.[key];
+    if (isObj(sub)) applyDefaults(child, sub);
+    else if (additional) applyDefaults(child, additional);
+  }
+  for (const [key, sub] of Object.entries(props ?? {})) {
+    if (!isObj(sub) || sub.default === undefined || value[key] !== undefined) continue;
+    value[key] = JSON.parse(JSON.stringify(sub.default)) as unknown;
+    applyDefaults(value[key], sub);
+  }
+}
+
+/** Defaults a whole custom resource (not `apiVersion`, `kind`, `metadata`). */
+export function defaultCustomResource(obj: Obj, schema: Obj | undefined): void {
+  if (!schema) return;
+  const props = isObj(schema.properties) ? schema.properties : undefined;
+  for (const [key, sub] of Object.entries(props ?? {})) {
+    if (key === 'apiVersion' || key === 'kind' || key === 'metadata' || !isObj(sub)) continue;
+    if (obj[key] !== undefined) applyDefaults(obj[key], sub);
+    else if (sub.default !== undefined) {
+      obj[key] = JSON.parse(JSON.stringify(sub.default)) as unknown;
+      applyDefaults(obj[key], sub);
+    }
+  }
+}
+
 function jsonType(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'array';
