@@ -3,12 +3,13 @@
  * plane with the Nodes a fixture needs, a scratch directory with the admin's kubeconfig, the CLI
  * run in-process with that environment, and the real kubectl.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import type { ExecutionContext } from 'ava';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { REPO_ROOT, runCli, type CliRun } from './cli.js';
-import { createNodes, startControlPlane, type ControlPlane } from './control-plane.js';
+import { builtPeers, createNodes, startControlPlane, type ControlPlane } from './control-plane.js';
 
 export interface RealCluster {
   readonly cp: ControlPlane;
@@ -58,4 +59,26 @@ export async function startRealCluster(options: { nodes?: Parameters<typeof crea
     await cp.stop();
     throw e;
   }
+}
+
+/**
+ * Calico's own CRD manifests (libcalico-go/config/crd of the pinned calicoctl module), created with
+ * kubectl as the Calico manifest installs them, and waited on until Established. `edit` may change
+ * a manifest first (to stand for an older or edited one).
+ */
+export async function installCalicoCrds(t: ExecutionContext, c: RealCluster, edit?: (file: string, crd: Record<string, unknown>) => void): Promise<void> {
+  const dir = builtPeers().calicoCrds;
+  for (const f of (await readdir(dir)).filter((n) => n.endsWith('.yaml')).sort()) {
+    let file = join(dir, f);
+    if (edit) {
+      const crd = YAML.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+      edit(f, crd);
+      file = join(c.dir, f);
+      await writeFile(file, YAML.stringify(crd));
+    }
+    const r = await c.kubectl(['create', '-f', file]);
+    t.is(r.code, 0, `${f}: ${r.stderr}`);
+  }
+  const wait = await c.kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
+  t.is(wait.code, 0, wait.stderr);
 }

@@ -13,36 +13,14 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { runCli } from '../_helpers/cli.js';
 import { cli, cliWithTerminal, ETCD_TYPICAL, KDD_FILES, kubectl, startCluster, writes, type Cluster } from '../_helpers/cluster.js';
+import { assertClusterHolds } from '../_helpers/cluster-assert.js';
 
 interface Obj { apiVersion: string; kind: string; metadata: { name: string; annotations?: Record<string, string>; labels?: Record<string, string> }; spec?: unknown }
-
-const PLURAL: Record<string, string> = {
-  GlobalFelixConfig: 'globalfelixconfigs', GlobalBGPConfig: 'globalbgpconfigs', IPPool: 'ippools', BGPPeer: 'bgppeers', GlobalNetworkPolicy: 'globalnetworkpolicies',
-  ClusterInformation: 'clusterinformations', FelixConfiguration: 'felixconfigurations', BGPConfiguration: 'bgpconfigurations',
-};
 
 /** What convert prints for the same source: the reference the cluster must hold afterwards. */
 async function converted(to: string, files: readonly string[]): Promise<Obj[]> {
   const run = await runCli(['convert', ...files.flatMap((f) => ['--from-file', f]), '--to', to, '-o', 'json']);
   return (JSON.parse(run.stdout) as { items: Obj[] }).items;
-}
-
-/** Reads every converted object back with the real kubectl and compares spec and labels. */
-async function assertClusterHolds(t: import('ava').ExecutionContext, c: Cluster, expected: readonly Obj[]): Promise<void> {
-  const kinds = [...new Set(expected.map((o) => o.kind))];
-  for (const kind of kinds) {
-    const r = await kubectl(c, ['get', `${PLURAL[kind] ?? kind.toLowerCase()}.crd.projectcalico.org`, '-o', 'json']);
-    t.is(r.code, 0, r.stderr);
-    const live = new Map((JSON.parse(r.stdout) as { items: Obj[] }).items.map((o) => [o.metadata.name, o]));
-    for (const o of expected.filter((x) => x.kind === kind)) {
-      const l = live.get(o.metadata.name);
-      t.truthy(l, `${kind}/${o.metadata.name} is on the cluster`);
-      t.deepEqual(l?.spec, o.spec, `${kind}/${o.metadata.name} spec`);
-      t.deepEqual(l?.metadata.labels, o.metadata.labels, `${kind}/${o.metadata.name} labels`);
-      for (const [k, v] of Object.entries(o.metadata.annotations ?? {})) t.is(l?.metadata.annotations?.[k], v);
-      t.regex(l?.metadata.annotations?.['calico-migrate.projectcalico.org/written-by'] ?? '', /^calico-migrate \d/);
-    }
-  }
 }
 
 const nodeNames = async (c: Cluster) => (JSON.parse((await kubectl(c, ['get', 'nodes', '-o', 'json'])).stdout) as { items: Obj[] }).items.map((n) => n.metadata.name).sort();
@@ -70,7 +48,7 @@ for (const version of ['v1.7.16', 'v1.33.0'] as const) {
       t.is(result.result, 'applied');
       t.deepEqual(result.summary, { created: 14 });
       t.true(result.nextSteps.some((s) => s.includes('rbac-kdd.yaml')));
-      await assertClusterHolds(t, c, await converted('v2.5', KDD_FILES));
+      await assertClusterHolds(t, (args) => kubectl(c, args), await converted('v2.5', KDD_FILES));
       t.deepEqual(await nodeNames(c), ['k8s-master', 'k8s-node-1', 'k8s-node-2'], 'no Node was created');
       const crd = await kubectl(c, ['get', 'crd', 'ippools.crd.projectcalico.org', '-o', 'json']);
       t.is((JSON.parse(crd.stdout) as { apiVersion: string }).apiVersion, tprs ? 'apiextensions.k8s.io/v1beta1' : 'apiextensions.k8s.io/v1');
@@ -118,7 +96,7 @@ for (const version of ['v1.7.16', 'v1.33.0'] as const) {
       t.regex(r.stdout, /result: applied \(exit 0\)/);
       t.regex(screen, /✔ Apply 14 change\(s\) to .*Apply/);
       t.regex(screen, /Verify: all 14 objects read back as planned/);
-      await assertClusterHolds(t, c, await converted('v2.5', KDD_FILES));
+      await assertClusterHolds(t, (args) => kubectl(c, args), await converted('v2.5', KDD_FILES));
     } finally {
       await c.stop();
     }

@@ -12,7 +12,7 @@
  *   can be forced (journaled);
  * - `status` after a failed apply says what is left, and applying the plan again completes it.
  */
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
@@ -23,6 +23,7 @@ import { resolveSettings } from '../../src/datastore/settings.js';
 import type { AuthzAttributes } from '../k8s-server/auth.js';
 import { runCli } from '../_helpers/cli.js';
 import { cli, KDD_FILES, kubectl, startCluster, TOKEN, writes, type Cluster } from '../_helpers/cluster.js';
+import { jsonOutput } from '../_helpers/cluster-assert.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -69,15 +70,7 @@ const RESOURCE: Readonly<Record<string, string>> = {
   BGPPeer: 'bgppeers.crd.projectcalico.org', GlobalNetworkPolicy: 'globalnetworkpolicies.crd.projectcalico.org',
 };
 
-/** Parses a command's JSON output, failing the test with the output when it is not JSON. */
-function json<T>(t: ExecutionContext, run: { stdout: string; stderr: string }): T {
-  try {
-    return JSON.parse(run.stdout) as T;
-  } catch {
-    t.fail(`not JSON:\n${run.stdout}\n${run.stderr}`);
-    throw new Error('unreachable');
-  }
-}
+const json = jsonOutput;
 
 /** The two kinds of cluster: Kubernetes 1.7 with the v2.4 TPRs as live source, or 1.33 with the dumps as files. */
 interface Setup { readonly version: 'v1.7.16' | 'v1.33.0'; readonly sourceArgs: readonly string[]; readonly lockResource: 'configmaps' | 'leases' }

@@ -12,7 +12,7 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
@@ -20,7 +20,7 @@ import { REPO_ROOT, runCli } from '../_helpers/cli.js';
 import { builtPeers } from '../_helpers/control-plane.js';
 import { startEtcd, v3Call, type EtcdServer } from '../_helpers/etcd.js';
 import { convertedItems } from '../_helpers/items.js';
-import { fixtureNodes, startRealCluster, type RealCluster } from '../_helpers/real-cluster.js';
+import { fixtureNodes, installCalicoCrds, startRealCluster } from '../_helpers/real-cluster.js';
 import { SCENARIOS, fromFileArgs, type Scenario } from '../_helpers/scenarios.js';
 
 interface Meta { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string>; [k: string]: unknown }
@@ -210,16 +210,6 @@ async function nodesFor(s: Scenario): Promise<Parameters<typeof startRealCluster
   return { nodes: names.map((n) => typical.find((x) => x.metadata.name === n) ?? { metadata: { name: n }, spec: { podCIDR: '192.168.9.0/24' } }) };
 }
 
-/** Calico's own CRD manifests (libcalico-go/config/crd), as `kubectl create -f` of the Calico manifest installs them. */
-async function installCalicoCrds(t: ExecutionContext, c: RealCluster): Promise<void> {
-  const dir = builtPeers().calicoCrds;
-  for (const f of (await readdir(dir)).filter((n) => n.endsWith('.yaml')).sort()) {
-    const r = await c.kubectl(['create', '-f', join(dir, f)]);
-    t.is(r.code, 0, `${f}: ${r.stderr}`);
-  }
-  const wait = await c.kubectl(['wait', '--for=condition=Established', 'crd', '--all', '--timeout=60s']);
-  t.is(wait.code, 0, wait.stderr);
-}
 
 /** Scenarios whose v3.0 conversion has no errors, so that `apply` may write them. */
 const APPLIES: ReadonlySet<string> = new Set(['kdd-typical', 'etcd-typical', 'etcd-v26']);

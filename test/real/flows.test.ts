@@ -15,6 +15,7 @@ import { REPO_ROOT, runCli } from '../_helpers/cli.js';
 import { clusterSnapshot } from '../_helpers/control-plane.js';
 import { startEtcd, loadV3Dump, type EtcdServer } from '../_helpers/etcd.js';
 import { convertedItems } from '../_helpers/items.js';
+import { assertClusterHolds, calicoResource } from '../_helpers/cluster-assert.js';
 import { fixtureNodes, startRealCluster, type RealCluster } from '../_helpers/real-cluster.js';
 
 interface Obj { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string> }; spec?: unknown; status?: unknown }
@@ -33,28 +34,10 @@ async function converted(to: string, args: readonly string[]): Promise<Obj[]> {
   return convertedItems<Obj>(run.stdout);
 }
 
-const plural = (kind: string): string => `${kind.toLowerCase().replace(/y$/, 'ie')}s`;
-
-/** Every converted object, read back with the real kubectl: same spec and labels, this tool's annotations. */
-async function assertClusterHolds(t: ExecutionContext, c: RealCluster, expected: readonly Obj[]): Promise<void> {
-  for (const kind of [...new Set(expected.map((o) => o.kind))]) {
-    const r = await c.kubectl(['get', `${plural(kind)}.crd.projectcalico.org`, '-o', 'json']);
-    t.is(r.code, 0, r.stderr);
-    const live = new Map((JSON.parse(r.stdout) as { items: Obj[] }).items.map((o) => [o.metadata.name, o]));
-    for (const o of expected.filter((x) => x.kind === kind)) {
-      const l = live.get(o.metadata.name);
-      t.truthy(l, `${kind}/${o.metadata.name} is on the cluster`);
-      t.deepEqual(l?.spec, o.spec, `${kind}/${o.metadata.name} spec`);
-      t.deepEqual(l?.metadata.labels, o.metadata.labels, `${kind}/${o.metadata.name} labels`);
-      t.regex(l?.metadata.annotations?.['calico-migrate.projectcalico.org/written-by'] ?? '', /^calico-migrate \d/);
-    }
-  }
-}
-
 /** The Calico CRDs: apiextensions.k8s.io/v1, Established. */
 async function assertCrdsEstablished(t: ExecutionContext, c: RealCluster, kinds: readonly string[]): Promise<void> {
   for (const kind of kinds) {
-    const r = await c.kubectl(['get', 'crd', `${plural(kind)}.crd.projectcalico.org`, '-o', 'json']);
+    const r = await c.kubectl(['get', 'crd', calicoResource(kind), '-o', 'json']);
     t.is(r.code, 0, r.stderr);
     const crd = JSON.parse(r.stdout) as { apiVersion: string; status: { conditions: { type: string; status: string }[] } };
     t.is(crd.apiVersion, 'apiextensions.k8s.io/v1');
@@ -94,7 +77,7 @@ async function flows(t: ExecutionContext, source: Source): Promise<void> {
     const result = JSON.parse(apply.stdout) as { result: string; summary: Record<string, number>; verify: unknown };
     t.is(result.result, 'applied');
     const expected = await converted('v3.0', source.offline);
-    await assertClusterHolds(t, c, expected);
+    await assertClusterHolds(t, (args) => c.kubectl(args), expected);
     await assertCrdsEstablished(t, c, [...new Set(expected.map((o) => o.kind))]);
 
     const afterApply = await clusterSnapshot(c.cp);
@@ -165,7 +148,7 @@ test.serial('real flows (v2.5 smoke): plan and apply --to v2.5 from the Kubernet
     const apply = await c.cli(['apply', '--to', 'v2.5', ...fromFiles(KDD), '--yes', '-o', 'json']);
     t.is(apply.code, 0, apply.stdout + apply.stderr);
     t.deepEqual((JSON.parse(apply.stdout) as { summary: unknown }).summary, { created: 14 });
-    await assertClusterHolds(t, c, await converted('v2.5', fromFiles(KDD)));
+    await assertClusterHolds(t, (args) => c.kubectl(args), await converted('v2.5', fromFiles(KDD)));
   } finally {
     await c.stop();
   }
@@ -207,7 +190,7 @@ test.serial('real flows (v3.0): the interactive apply in a real pseudo-terminal:
     }
     t.regex(plain(screen), /Verify: all 9 objects read back as planned/);
     t.regex(plain(screen), /result: applied \(exit 0\)/);
-    await assertClusterHolds(t, c, await converted('v3.0', fromFiles(KDD)));
+    await assertClusterHolds(t, (args) => c.kubectl(args), await converted('v3.0', fromFiles(KDD)));
   } finally {
     await c.stop();
   }
