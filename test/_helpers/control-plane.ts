@@ -116,6 +116,30 @@ export function kubeconfigYaml(url: string, ca: string, token: string): string {
   });
 }
 
+/**
+ * Waits until /readyz answers 200 and namespace kube-system exists (a post-start hook makes it,
+ * which /readyz does not wait for). False when the process exited first; throws at the deadline.
+ */
+async function waitReady(child: ChildProcess, url: string, ca: string, token: string, logFile: string, deadline: number, timeoutMs: number): Promise<boolean> {
+  let last = '';
+  for (;;) {
+    if (exited(child)) return false;
+    if (Date.now() > deadline) throw new Error(`kube-apiserver was not ready within ${timeoutMs} ms (last /readyz: ${last})\n--- log tail ---\n${logTail(logFile, 40)}`);
+    try {
+      const r = await apiRequest(url, ca, 'GET', '/readyz', undefined, token);
+      last = `${r.status} ${r.body.slice(0, 200)}`;
+      if (r.status === 200) {
+        const ns = await apiRequest(url, ca, 'GET', '/api/v1/namespaces/kube-system', undefined, token);
+        if (ns.status === 200) return true;
+        last = `kube-system: ${ns.status}`;
+      }
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await sleep(200);
+  }
+}
+
 export interface StartControlPlaneOptions {
   /** How long to wait for /readyz (default 120 s: a loaded 2-core machine is slow to start it). */
   readonly startTimeoutMs?: number;
@@ -129,64 +153,58 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
   let dog: ChildProcess | undefined;
   const logFile = join(dir, 'kube-apiserver.log');
   try {
-    const [certs, etcdServer, ports] = await Promise.all([makeCertificates(dir), startEtcd({ enableV2: false }), freePorts(1)]);
+    const [certs, etcdServer] = await Promise.all([makeCertificates(dir), startEtcd({ enableV2: false })]);
     etcd = etcdServer;
-    const port = ports[0] ?? 0;
     const adminToken = randomBytes(16).toString('hex');
     const userToken = randomBytes(16).toString('hex');
     const userName = 'unprivileged';
     const tokenFile = join(dir, 'tokens.csv');
     writeFileSync(tokenFile, `${adminToken},admin,uid-admin,"system:masters"\n${userToken},${userName},uid-unprivileged,"calico-migrate-testers"\n`, { mode: 0o600 });
-    const args = [
-      `--etcd-servers=${etcd.endpoint}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
-      `--secure-port=${port}`,
-      `--cert-dir=${join(dir, 'certs')}`,
-      `--tls-cert-file=${certs.certFile}`,
-      `--tls-private-key-file=${certs.keyFile}`,
-      `--client-ca-file=${certs.caFile}`,
-      `--token-auth-file=${tokenFile}`,
-      '--authorization-mode=RBAC',
-      '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
-      `--service-account-key-file=${certs.saPub}`,
-      `--service-account-signing-key-file=${certs.saKey}`,
-      '--service-cluster-ip-range=10.96.0.0/24',
-      '--endpoint-reconciler-type=none',
-      '--profiling=false',
-      '--v=1',
-    ];
-    const fd = openSync(logFile, 'a');
-    try {
-      child = spawn(peers.kubeApiserver, args, { cwd: dir, stdio: ['ignore', fd, fd] });
-    } finally {
-      closeSync(fd);
-    }
-    child.on('error', () => undefined);
-    child.unref();
-    if (child.pid === undefined) throw new Error(`could not run ${peers.kubeApiserver}`);
-    dog = spawnWatchdog(child.pid, dir);
-    const url = `https://127.0.0.1:${port}`;
     const ca = readFileSync(certs.caFile, 'utf8');
     const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
-    let last = '';
-    for (;;) {
-      if (exited(child)) throw new Error(`kube-apiserver exited early (code ${String(child.exitCode)})\n--- log tail ---\n${logTail(logFile, 40)}`);
-      if (Date.now() > deadline) throw new Error(`kube-apiserver was not ready within ${options.startTimeoutMs ?? 120_000} ms (last /readyz: ${last})\n--- log tail ---\n${logTail(logFile, 40)}`);
+    let url = '';
+    // A free port can be taken by another test's server before kube-apiserver binds it: then it
+    // exits at once saying so, and it is started again on another port.
+    for (let attempt = 1; ; attempt++) {
+      const port = (await freePorts(1))[0] ?? 0;
+      const args = [
+        `--etcd-servers=${etcd.endpoint}`,
+        '--bind-address=127.0.0.1',
+        '--advertise-address=127.0.0.1',
+        `--secure-port=${port}`,
+        `--cert-dir=${join(dir, 'certs')}`,
+        `--tls-cert-file=${certs.certFile}`,
+        `--tls-private-key-file=${certs.keyFile}`,
+        `--client-ca-file=${certs.caFile}`,
+        `--token-auth-file=${tokenFile}`,
+        '--authorization-mode=RBAC',
+        '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
+        `--service-account-key-file=${certs.saPub}`,
+        `--service-account-signing-key-file=${certs.saKey}`,
+        '--service-cluster-ip-range=10.96.0.0/24',
+        '--endpoint-reconciler-type=none',
+        '--profiling=false',
+        '--v=1',
+      ];
+      const fd = openSync(logFile, 'a');
       try {
-        const r = await apiRequest(url, ca, 'GET', '/readyz', undefined, adminToken);
-        last = `${r.status} ${r.body.slice(0, 200)}`;
-        if (r.status === 200) {
-          // The system namespaces are made by a post-start hook that /readyz does not wait for.
-          const ns = await apiRequest(url, ca, 'GET', '/api/v1/namespaces/kube-system', undefined, adminToken);
-          if (ns.status === 200) break;
-          last = `kube-system: ${ns.status}`;
-        }
-      } catch (e) {
-        last = (e as Error).message;
+        child = spawn(peers.kubeApiserver, args, { cwd: dir, stdio: ['ignore', fd, fd] });
+      } finally {
+        closeSync(fd);
       }
-      await sleep(200);
+      child.on('error', () => undefined);
+      child.unref();
+      if (child.pid === undefined) throw new Error(`could not run ${peers.kubeApiserver}`);
+      dog = spawnWatchdog(child.pid, dir);
+      url = `https://127.0.0.1:${port}`;
+      const ready = await waitReady(child, url, ca, adminToken, logFile, deadline, options.startTimeoutMs ?? 120_000);
+      if (ready) break;
+      if (dog.pid !== undefined && !exited(dog)) dog.kill('SIGKILL');
+      if (attempt >= 3 || !/address already in use/.test(logTail(logFile, 40))) {
+        throw new Error(`kube-apiserver exited early (code ${String(child.exitCode)})\n--- log tail ---\n${logTail(logFile, 40)}`);
+      }
     }
+    if (!child || !dog) throw new Error('kube-apiserver was not started');
     const version = (await apiRequest(url, ca, 'GET', '/version', undefined, adminToken)).json<{ gitVersion: string }>().gitVersion;
     const proc = child;
     const watchdog = dog;
