@@ -58,18 +58,20 @@ async function main(): Promise<void> {
   const ownDir = kubeconfig === undefined ? await mkdtemp(join(tmpdir(), 'k8s-test-server-')) : undefined;
   const path = kubeconfig ?? join(ownDir ?? '.', 'kubeconfig');
   await writeFile(path, server.kubeconfig(token ? { token } : {}), { mode: 0o600 });
-  process.stdout.write(`url: ${server.url}\nkubeconfig: ${path}\n`);
-  if (!options.tls && !options.anonymous) {
-    process.stderr.write('note: kubectl sends credentials only over https; use --tls, or --anonymous for plain http\n');
-  }
   const stop = (): void => {
     server
       .stop()
       .then(() => (ownDir ? rm(ownDir, { recursive: true, force: true }) : undefined))
       .then(() => process.exit(0), () => process.exit(1));
   };
+  // Before the URL is printed: whoever reads it may signal at once, and a signal that arrives before
+  // its handler is installed kills the process without cleaning up.
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  process.stdout.write(`url: ${server.url}\nkubeconfig: ${path}\n`);
+  if (!options.tls && !options.anonymous) {
+    process.stderr.write('note: kubectl sends credentials only over https; use --tls, or --anonymous for plain http\n');
+  }
 }
 
 main().catch((err: unknown) => {
