@@ -1,24 +1,11 @@
 /** File and stream I/O for the CLI, kept out of the pure stages. */
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { CalicoMigrateError } from '../errors.js';
 import { decodeDump, type DecodedDump, type InputFormat } from '../input/dump.js';
+export { writeFileAtomic } from '../output/files.js';
 
-/** Where a command writes; tests pass buffers, the executable passes process streams. */
-export interface CliIo {
-  readonly stdout: { write(text: string): unknown };
-  readonly stderr: { write(text: string): unknown };
-  readonly cwd: string;
-  /** The environment the datastore settings are read from (default: process.env). */
-  readonly env?: Readonly<Record<string, string | undefined>>;
-  /** Where the default calicoctl config file is looked for (default /etc/calico/calicoctl.cfg). */
-  readonly defaultConfigPath?: string;
-  /**
-   * The terminal, when there is one: prompts read `input` and draw on `output`; the live progress
-   * display and colour need `isTTY`. Absent: nothing is ever prompted.
-   */
-  readonly interactive?: { readonly input: NodeJS.ReadableStream; readonly output: NodeJS.WritableStream; readonly isTTY: boolean };
-}
+export type { CliIo } from '../io.js';
 
 export async function readDumps(paths: readonly string[], cwd: string, format?: InputFormat): Promise<DecodedDump[]> {
   const dumps: DecodedDump[] = [];
@@ -40,18 +27,6 @@ export function resolvePath(cwd: string, path: string): string {
   return path.startsWith('/') ? path : join(cwd, path);
 }
 
-/** Writes a file atomically: a temporary sibling, then a rename. */
-export async function writeFileAtomic(path: string, text: string, mode = 0o644): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(tmp, text, { mode });
-    await rename(tmp, path);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw new CalicoMigrateError('E_OUTPUT_WRITE', `${path}: cannot write (${(e as Error).message})`, { cause: e });
-  }
-}
 
 /** The file in an --out-dir that lists what this tool wrote there. */
 export const OUT_DIR_MANIFEST = '.calico-migrate-files';

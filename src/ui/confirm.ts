@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { select } from '@inquirer/prompts';
-import type { CliIo } from '../cli/io.js';
+import type { CliIo } from '../io.js';
 
 /** Shows `text` through $PAGER (default `less -R`) on a terminal, or writes it out. */
 function page(text: string, io: CliIo): void {

@@ -5,7 +5,8 @@
  * result's.
  */
 import { createWritable, Listr, ListrLogger, ProcessOutput, type ListrTask } from 'listr2';
-import type { CliIo } from '../cli/io.js';
+import type { EngineStage } from '../apply/engine.js';
+import type { CliIo } from '../io.js';
 
 export type ProgressMode = 'live' | 'plain' | 'silent';
 
@@ -43,4 +44,18 @@ export async function runStages<Ctx extends object>(tasks: ListrTask<Ctx>[], mod
     fallbackRendererOptions: { logger },
   });
   return list.run(ctx);
+}
+
+/** An engine stage as a listr2 task: its title, then `title: <how it went>`; progress as the task's output. */
+export function listrTask<Ctx extends object>(stage: EngineStage): ListrTask<Ctx> {
+  return {
+    title: stage.title,
+    ...(stage.skip ? { skip: () => stage.skip ?? false } : {}),
+    task: async (_ctx, task) => {
+      const line = await stage.run((progress) => {
+        task.output = progress;
+      });
+      if (line) task.title = `${stage.title}: ${line}`;
+    },
+  };
 }

@@ -1,0 +1,245 @@
+/**
+ * The apply engine: lock → backup → schema → write → verify → unlock over any destination, with
+ * the journal around it. Target-agnostic (a `Destination` does the writing) and free of the CLI: it
+ * takes its own options, reports progress through the stages it hands out (the UI runs them, with
+ * listr2 or otherwise), and returns an outcome value; it never writes to a stream or picks an
+ * exit code.
+ *
+ *   const run = startApply(input);
+ *   try { for (const s of run.stages) await s.run(...); outcome = await run.finish(); }
+ *   catch (e) { outcome = await run.finish(e); }
+ */
+import { readFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import YAML from 'yaml';
+import type { Destination } from '../destination/types.js';
+import type { KubeObject } from '../datastore/kube-client.js';
+import { CalicoMigrateError } from '../errors.js';
+import { isRecord } from '../input/dump.js';
+import type { TargetVersion } from '../model/target.js';
+import { writeFileAtomic } from '../output/files.js';
+import { serialize } from '../output/serialize.js';
+import type { Desired } from '../plan/desired.js';
+import type { LiveTarget } from '../plan/live.js';
+import type { Plan, PlanEntry } from '../plan/types.js';
+import type { Journal } from './journal.js';
+import { LockHeldError, type LockHandle, type LockInfo } from './lock.js';
+import type { WriteResult } from './write.js';
+
+export interface ApplyEngineOptions {
+  readonly to: TargetVersion;
+  readonly dryRun: boolean;
+  readonly overwrite: boolean;
+  readonly concurrency: number;
+  readonly lockTtlSeconds: number;
+  readonly lockWaitSeconds: number;
+  /** Remove the lock first, whoever holds it (journaled). */
+  readonly forceUnlock: boolean;
+}
+
+export interface ApplyEngineInput {
+  readonly plan: Plan;
+  /** The hash the run is pinned to: the saved plan's when one was given, else the fresh plan's. */
+  readonly hash: string;
+  /** The saved plan file as given, if any; otherwise the plan is saved to `paths.plan` before the lock. */
+  readonly planFile?: string;
+  readonly paths: { readonly plan: string; readonly backup: string };
+  /** The entries to write (creates, updates, and conflicts when overwriting), in apply order. */
+  readonly writes: readonly PlanEntry[];
+  readonly desired: Desired;
+  readonly live: LiveTarget;
+  readonly destination: Destination;
+  /** Absent in a dry run: nothing is journaled. */
+  readonly journal?: Journal;
+  readonly options: ApplyEngineOptions;
+  /** Whether a process id is alive on this host (a dead holder's lock is taken over). */
+  readonly pidAlive?: (pid: number) => boolean;
+}
+
+/** One stage: `run` does it and returns the line that says how it went (empty: nothing to add); `progress` reports as it goes. */
+export interface EngineStage {
+  readonly title: string;
+  /** Why the stage does not run (a dry run), if it does not. */
+  readonly skip?: string;
+  run(progress: (line: string) => void): Promise<string>;
+}
+
+export type ApplyVerdictOfEngine = 'applied' | 'dry-run' | 'blocked' | 'failed';
+
+export interface ApplyOutcome {
+  readonly verdict: ApplyVerdictOfEngine;
+  readonly results: readonly WriteResult[];
+  /** What verify found, when it ran. */
+  readonly differences?: readonly string[];
+  /** Why the run failed or was blocked (one line). */
+  readonly message?: string;
+  /** Writes a server-side dry run rejected (they block the real apply). */
+  readonly rejected: number;
+}
+
+export interface ApplyRun {
+  readonly stages: readonly EngineStage[];
+  /** Ends the run after the stages (with the error that stopped them, if one did): journal, lock, outcome. */
+  finish(error?: unknown): Promise<ApplyOutcome>;
+}
+
+function defaultPidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Counts of write outcomes. */
+export function tally(results: readonly WriteResult[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of results) out[r.outcome] = (out[r.outcome] ?? 0) + 1;
+  return out;
+}
+
+/** The objects an earlier run of the same journal already backed up (the first image of each is the one to keep). */
+async function previousBackup(path: string): Promise<KubeObject[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  const doc: unknown = YAML.parse(text);
+  return isRecord(doc) && Array.isArray(doc['items']) ? (doc['items'] as KubeObject[]) : [];
+}
+
+/** The before-images of what the writes change: live objects, and the Calico annotations of Nodes. */
+function beforeImages(writes: readonly PlanEntry[], live: LiveTarget): KubeObject[] {
+  return writes
+    .filter((w) => w.action !== 'create')
+    .map((e) => (e.kind === 'Node' ? { apiVersion: 'v1', kind: 'Node', metadata: { name: e.name, annotations: Object.fromEntries(Object.entries(e.liveAnnotations ?? {}).filter(([, v]) => v !== null)) as Record<string, string> } } : live.objects.get(e.key)))
+    .filter((o): o is KubeObject => o !== undefined);
+}
+
+const idOf = (o: { readonly kind?: string | undefined; readonly metadata: { readonly name: string; readonly namespace?: string | undefined } }) => `${o.kind ?? ''}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+
+export function startApply(input: ApplyEngineInput): ApplyRun {
+  const { plan, hash, writes, destination, journal, options: o } = input;
+  const pidAlive = input.pidAlive ?? defaultPidAlive;
+  const dry = o.dryRun ? 'dry run: nothing is written' : undefined;
+  let lock: LockHandle | undefined;
+  let lockLost: unknown;
+  let results: WriteResult[] = [];
+  let differences: string[] | undefined;
+
+  const lockStage: EngineStage = {
+    title: 'Lock',
+    ...(dry ? { skip: dry } : {}),
+    run: async () => {
+      if (!journal) return '';
+      if (!input.planFile) await writeFileAtomic(input.paths.plan, serialize(plan, 'json'), 0o600);
+      // The run's intent first, so that status can say what was planned however the run ends.
+      await journal.append({ t: 'begin', planHash: hash, planFile: input.planFile ?? input.paths.plan, target: o.to, server: plan.cluster.server, ...(plan.cluster.id ? { cluster: plan.cluster.id } : {}), overwrite: o.overwrite, writes: writes.map((w) => ({ key: w.key, action: w.action })), backupFile: input.paths.backup });
+      if (o.forceUnlock) await journal.append({ t: 'force-unlock', removed: (await destination.forceUnlock()) ?? null, automatic: false });
+      const acquire = () => destination.acquireLock({ holder: journal.run, reason: `apply plan ${hash.slice(0, 12)} (--to ${o.to})`, ttlSeconds: o.lockTtlSeconds, planHash: hash, waitMs: o.lockWaitSeconds * 1000 });
+      try {
+        lock = await acquire();
+      } catch (e) {
+        // The holder crashed on this very machine: its process is gone, so the lock is dead.
+        const info: LockInfo | undefined = e instanceof LockHeldError ? e.info : undefined;
+        if (!info || info.host !== hostname() || info.pid === undefined || info.pid === process.pid || pidAlive(info.pid)) throw e;
+        await journal.append({ t: 'force-unlock', removed: (await destination.forceUnlock()) ?? null, automatic: true });
+        lock = await acquire();
+      }
+      lock.startRenewing(Math.max(1000, (o.lockTtlSeconds * 1000) / 3), (err) => (lockLost = err));
+      return `held as ${journal.run} until done`;
+    },
+  };
+
+  const backupStage: EngineStage = {
+    title: 'Backup',
+    ...(dry ? { skip: dry } : {}),
+    run: async () => {
+      if (!journal) return '';
+      const images = beforeImages(writes, input.live);
+      const previous = await previousBackup(input.paths.backup);
+      const have = new Set(previous.map(idOf));
+      await writeFileAtomic(input.paths.backup, serialize({ apiVersion: 'v1', kind: 'List', items: [...previous, ...images.filter((x) => !have.has(idOf(x)))] }, 'yaml'), 0o600);
+      return `${images.length} object(s) to be changed saved in ${input.paths.backup}`;
+    },
+  };
+
+  const schemaStage: EngineStage = {
+    title: 'Ensure CRDs',
+    run: async () => {
+      const kinds = new Set(writes.filter((w) => w.kind !== 'Node').map((w) => w.kind));
+      const onCreated = async (name: string, apiVersion: string) => void (await journal?.append({ t: 'crd-created', name, apiVersion }));
+      const r = await destination.ensureSchema(kinds, { dryRun: o.dryRun, onCreated });
+      return `${r.created.length} ${o.dryRun ? 'would be created' : 'created'}, ${r.alreadyPresent.length} present`;
+    },
+  };
+
+  const writeStage: EngineStage = {
+    title: 'Write',
+    run: async (progress) => {
+      results = await destination.write({
+        planHash: hash,
+        entries: writes,
+        live: input.live,
+        overwrite: o.overwrite,
+        dryRun: o.dryRun,
+        concurrency: o.concurrency,
+        ...(journal ? { journal } : {}),
+        shouldStop: () => (lockLost ? `the migration lock was lost (${lockLost instanceof Error ? lockLost.message : String(lockLost)})` : undefined),
+        onResult: (r, done, total) => progress(`${done}/${total} ${r.outcome} ${r.key}${r.error ? `: ${r.error}` : ''}`),
+      });
+      const failed = results.filter((r) => r.outcome === 'failed');
+      if (failed.length > 0 && !o.dryRun) throw new CalicoMigrateError('E_TARGET_STATE', `${failed.length} write(s) failed: ${failed.slice(0, 3).map((f) => `${f.key}: ${f.error ?? ''}`).join('; ')}`);
+      return Object.entries(tally(results)).map(([k, n]) => `${n} ${k}`).join(', ');
+    },
+  };
+
+  const verifyStage: EngineStage = {
+    title: 'Verify',
+    ...(o.dryRun ? { skip: 'dry run: nothing was written' } : {}),
+    run: async () => {
+      const found = await destination.verify(input.desired);
+      differences = found;
+      await journal?.append({ t: 'verify', ok: found.length === 0, differences: found });
+      if (found.length > 0) throw new CalicoMigrateError('E_TARGET_STATE', `read back, ${found.length} object(s) differ from the plan: ${found.slice(0, 3).join('; ')}`);
+      return `all ${plan.entries.length} objects read back as planned`;
+    },
+  };
+
+  const unlockStage: EngineStage = {
+    title: 'Unlock',
+    ...(o.dryRun ? { skip: 'dry run' } : {}),
+    run: async () => {
+      const l = lock;
+      lock = undefined;
+      if (l) await l.release();
+      return '';
+    },
+  };
+
+  return {
+    stages: [lockStage, backupStage, schemaStage, writeStage, verifyStage, unlockStage],
+    finish: async (error?: unknown) => {
+      try {
+        if (error === undefined) {
+          await journal?.append({ t: 'end', outcome: 'applied' });
+          const rejected = results.filter((r) => r.outcome === 'failed').length;
+          return { verdict: o.dryRun ? 'dry-run' : 'applied', results, rejected, ...(o.dryRun ? {} : { differences: [] }) };
+        }
+        const message = error instanceof Error ? error.message.replace(/\s*\n\s*/g, ' ') : String(error);
+        await journal?.append({ t: 'end', outcome: 'failed', message: error instanceof Error ? error.message : String(error) });
+        return { verdict: error instanceof LockHeldError ? 'blocked' : 'failed', results, rejected: 0, message, ...(differences ? { differences } : {}) };
+      } finally {
+        if (lock) {
+          lock.stop();
+          await lock.release().catch(() => undefined);
+        }
+        if (journal) await journal.close();
+      }
+    },
+  };
+}

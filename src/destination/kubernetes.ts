@@ -1,0 +1,26 @@
+/**
+ * A Kubernetes API as the destination: CRDs as the schema, resourceVersion preconditions for the
+ * writes, a Lease (a ConfigMap before 1.14) as the lock.
+ */
+import { crdsNeeded, ensureCrds } from '../apply/crds.js';
+import { acquireLock, forceUnlock } from '../apply/lock.js';
+import { verifyWritten } from '../apply/verify.js';
+import { writeEntries } from '../apply/write.js';
+import type { KubeClient } from '../datastore/kube-client.js';
+import type { TargetVersion } from '../model/target.js';
+import { TOOL_VERSION } from '../version.js';
+import type { Destination } from './types.js';
+
+export function kubernetesDestination(client: KubeClient, to: TargetVersion, address: string): Destination {
+  return {
+    address,
+    ensureSchema: async (kinds, o) => {
+      const r = await ensureCrds(client, to, { crds: crdsNeeded(to, kinds), dryRun: o.dryRun, timeoutMs: 120_000, pollMs: 500, toolVersion: TOOL_VERSION, onCreated: o.onCreated });
+      return { created: r.created, alreadyPresent: r.alreadyPresent };
+    },
+    write: (w) => writeEntries({ client, ...w }),
+    verify: (desired) => verifyWritten(client, desired),
+    acquireLock: (l) => acquireLock(client, l),
+    forceUnlock: () => forceUnlock(client),
+  };
+}

@@ -1,0 +1,54 @@
+/**
+ * Where an apply writes: the datastore the migrated objects go to. Called the *destination*
+ * throughout, because "target" in this code is the target *version* (`--to`, `TargetVersion`).
+ * The apply engine (`src/apply/engine.ts`) drives a destination without knowing which kind it is;
+ * each kind provides its own conditional writes, schema installation, lock and read-back.
+ * Today: a Kubernetes API (`kubernetes.ts`).
+ */
+import type { LockHandle, LockInfo } from '../apply/lock.js';
+import type { Journal } from '../apply/journal.js';
+import type { WriteResult } from '../apply/write.js';
+import type { Desired } from '../plan/desired.js';
+import type { LiveTarget } from '../plan/live.js';
+import type { PlanEntry } from '../plan/types.js';
+
+export interface SchemaResult {
+  /** Schema objects created (or, in a dry run, that would be created): CRD names on Kubernetes. */
+  readonly created: readonly string[];
+  readonly alreadyPresent: readonly string[];
+}
+
+export interface DestinationWrite {
+  readonly planHash: string;
+  readonly entries: readonly PlanEntry[];
+  /** The live state the entries were planned against. */
+  readonly live: LiveTarget;
+  readonly overwrite: boolean;
+  readonly dryRun: boolean;
+  readonly concurrency: number;
+  readonly journal?: Journal;
+  readonly shouldStop?: () => string | undefined;
+  readonly onResult?: (result: WriteResult, done: number, total: number) => void;
+}
+
+export interface LockRequest {
+  readonly holder: string;
+  readonly reason: string;
+  readonly ttlSeconds: number;
+  readonly planHash: string;
+  readonly waitMs: number;
+}
+
+export interface Destination {
+  /** Where it is, for messages (the API server URL). */
+  readonly address: string;
+  /** Installs what objects of these kinds need before they can be written; `onCreated` as each is made. */
+  ensureSchema(kinds: ReadonlySet<string>, options: { readonly dryRun: boolean; readonly onCreated: (name: string, apiVersion: string) => Promise<void> }): Promise<SchemaResult>;
+  /** Every planned write, each conditional on the version the plan saw. */
+  write(request: DestinationWrite): Promise<WriteResult[]>;
+  /** Reads everything back and plans again: the keys that do not hold what was planned, with why. */
+  verify(desired: Desired): Promise<string[]>;
+  acquireLock(request: LockRequest): Promise<LockHandle>;
+  /** Removes the lock whoever holds it; what it held, if anything. */
+  forceUnlock(): Promise<LockInfo | undefined>;
+}
