@@ -52,7 +52,7 @@ export { acquireLock, readLock, forceUnlock, LockHeldError } from './apply/lock.
 export { Journal, readJournal, type JournalRecord } from './apply/journal.js';
 export { writeEntries, type WriteResult } from './apply/write.js';
 export { verifyWritten } from './apply/verify.js';
-export { startApply, tally, type ApplyEngineInput, type ApplyEngineOptions, type ApplyOutcome, type ApplyRun, type EngineStage } from './apply/engine.js';
+export { rollbackUnderLock, startApply, tally, type RollbackEngineInput, type ApplyEngineInput, type ApplyEngineOptions, type ApplyOutcome, type ApplyRun, type EngineStage } from './apply/engine.js';
 export { kubernetesDestination } from './destination/kubernetes.js';
 export type { Destination, DestinationWrite, LockRequest, SchemaResult } from './destination/types.js';
 export { rollbackJournal } from './apply/rollback.js';

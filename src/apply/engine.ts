@@ -22,8 +22,9 @@ import { serialize } from '../output/serialize.js';
 import type { Desired } from '../plan/desired.js';
 import type { LiveTarget } from '../plan/live.js';
 import type { Plan, PlanEntry } from '../plan/types.js';
-import type { Journal } from './journal.js';
+import type { Journal, JournalRecord } from './journal.js';
 import { LockHeldError, type LockHandle, type LockInfo } from './lock.js';
+import { rollbackJournal, type RollbackStep } from './rollback.js';
 import type { WriteResult } from './write.js';
 
 export interface ApplyEngineOptions {
@@ -242,4 +243,42 @@ export function startApply(input: ApplyEngineInput): ApplyRun {
       }
     },
   };
+}
+
+export interface RollbackEngineInput {
+  readonly destination: Destination;
+  /** The journal's records as read; undo records are appended to `journal`, the same file. */
+  readonly records: readonly JournalRecord[];
+  readonly journal: Journal;
+  readonly reason: string;
+  /** Undo even what changed after the apply wrote it. */
+  readonly force: boolean;
+  /** Remove the lock first, whoever holds it (journaled). */
+  readonly forceUnlock: boolean;
+  readonly lockTtlSeconds: number;
+  readonly lockWaitSeconds: number;
+  readonly onStep?: (step: RollbackStep) => void;
+}
+
+/**
+ * Rollback under the migration lock: the journal's writes undone newest first, then the schema the
+ * apply installed; a lost lock stops the remaining undos. Throws LockHeldError when the lock is
+ * held. The lock is released and the journal closed whatever happens.
+ */
+export async function rollbackUnderLock(input: RollbackEngineInput): Promise<RollbackStep[]> {
+  const { destination, journal } = input;
+  let lock: LockHandle | undefined;
+  try {
+    if (input.forceUnlock) await journal.append({ t: 'force-unlock', removed: (await destination.forceUnlock()) ?? null, automatic: false });
+    lock = await destination.acquireLock({ holder: journal.run, reason: input.reason, ttlSeconds: input.lockTtlSeconds, waitMs: input.lockWaitSeconds * 1000 });
+    let lost: string | undefined;
+    lock.startRenewing(Math.max(1000, (input.lockTtlSeconds * 1000) / 3), (err) => (lost = `the migration lock was lost (${err instanceof Error ? err.message : String(err)})`));
+    return await rollbackJournal({ destination, records: input.records, journal, force: input.force, shouldStop: () => lost }, input.onStep);
+  } finally {
+    if (lock) {
+      lock.stop();
+      await lock.release().catch(() => undefined);
+    }
+    await journal.close();
+  }
 }

@@ -6,7 +6,8 @@
  * Today: a Kubernetes API (`kubernetes.ts`).
  */
 import type { LockHandle, LockInfo } from '../apply/lock.js';
-import type { Journal } from '../apply/journal.js';
+import type { Journal, JournalRecord } from '../apply/journal.js';
+import type { RollbackStep, Written } from '../apply/rollback.js';
 import type { WriteResult } from '../apply/write.js';
 import type { Desired } from '../plan/desired.js';
 import type { LiveTarget } from '../plan/live.js';
@@ -35,7 +36,7 @@ export interface LockRequest {
   readonly holder: string;
   readonly reason: string;
   readonly ttlSeconds: number;
-  readonly planHash: string;
+  readonly planHash?: string;
   readonly waitMs: number;
 }
 
@@ -51,4 +52,13 @@ export interface Destination {
   acquireLock(request: LockRequest): Promise<LockHandle>;
   /** Removes the lock whoever holds it; what it held, if anything. */
   forceUnlock(): Promise<LockInfo | undefined>;
+  /** The current lock, fresh or stale, if anyone holds it (for status). */
+  readLock(): Promise<LockInfo | undefined>;
+  /**
+   * Undoes one journaled write, only while the object is what the apply left (written by one of
+   * `planHashes`, at the version the journal recorded), or whatever it is with `force`.
+   */
+  undo(written: Written, options: { readonly planHashes: ReadonlySet<string>; readonly force: boolean }): Promise<RollbackStep>;
+  /** Removes the schema objects the journal's runs installed, where they hold nothing any more. */
+  removeSchema(records: readonly JournalRecord[]): Promise<RollbackStep[]>;
 }

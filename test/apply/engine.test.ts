@@ -9,8 +9,8 @@ import test from 'ava';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startApply, type ApplyEngineInput, type ApplyOutcome } from '../../src/apply/engine.js';
-import { Journal } from '../../src/apply/journal.js';
+import { rollbackUnderLock, startApply, type ApplyEngineInput, type ApplyOutcome } from '../../src/apply/engine.js';
+import { Journal, readJournal } from '../../src/apply/journal.js';
 import { LockHeldError, type LockHandle, type LockInfo } from '../../src/apply/lock.js';
 import type { Destination } from '../../src/destination/types.js';
 import type { Plan, PlanEntry } from '../../src/plan/types.js';
@@ -59,6 +59,15 @@ function recorder(fail: { write?: boolean; lockHeld?: boolean } = {}) {
       return lock;
     },
     forceUnlock: async () => undefined,
+    readLock: async () => undefined,
+    undo: async (w) => {
+      calls.push(`undo ${w.key}`);
+      return { key: w.key, outcome: w.before === null ? 'deleted' : 'restored' };
+    },
+    removeSchema: async (records) => {
+      calls.push('remove schema');
+      return records.flatMap((r) => (r.t === 'crd-created' ? [{ key: `CustomResourceDefinition/${r.name}`, outcome: 'deleted' as const }] : []));
+    },
   };
   return { destination, calls, released: () => released };
 }
@@ -144,6 +153,31 @@ test('engine: a lock held by a live holder elsewhere blocks before anything is w
     t.regex(outcome.message ?? '', /the migration lock \(Lease/);
     t.deepEqual(r.calls, ['lock']);
     t.deepEqual(outcome.results, []);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('engine: rollback under the lock undoes the journal writes newest first, then the schema, journals each step and releases the lock', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'calico-migrate-engine-'));
+  try {
+    const r = recorder();
+    const path = join(dir, 'j.journal');
+    const j = await Journal.open(path, 'me/2/y');
+    await j.append({ t: 'begin', planHash: 'h', target: 'v3.0', server: 's', overwrite: false, writes: [{ key: 'IPPool/a', action: 'create' }, { key: 'IPPool/b', action: 'update' }] });
+    await j.append({ t: 'crd-created', name: 'ippools.crd.projectcalico.org', apiVersion: 'apiextensions.k8s.io/v1' });
+    await j.append({ t: 'intent', key: 'IPPool/a', action: 'create', before: null });
+    await j.append({ t: 'done', key: 'IPPool/a', action: 'create', outcome: 'created', resourceVersion: '5' });
+    await j.append({ t: 'intent', key: 'IPPool/b', action: 'update', before: { apiVersion: 'crd.projectcalico.org/v1', kind: 'IPPool', metadata: { name: 'b' } } });
+    await j.append({ t: 'done', key: 'IPPool/b', action: 'update', outcome: 'updated', resourceVersion: '6' });
+    await j.append({ t: 'end', outcome: 'applied' });
+    await j.close();
+    const steps = await rollbackUnderLock({ destination: r.destination, records: await readJournal(path), journal: await Journal.open(path, 'me/3/z'), reason: 'rollback', force: false, forceUnlock: false, lockTtlSeconds: 60, lockWaitSeconds: 0 });
+    t.deepEqual(steps.map((x) => `${x.outcome} ${x.key}`), ['restored IPPool/b', 'deleted IPPool/a', 'deleted CustomResourceDefinition/ippools.crd.projectcalico.org']);
+    t.deepEqual(r.calls, ['lock', 'renewing', 'undo IPPool/b', 'undo IPPool/a', 'remove schema', 'stop-renewing']);
+    t.is(r.released(), 1);
+    const tail = (await readJournal(path)).slice(-4).map((x) => x.t);
+    t.deepEqual(tail, ['rollback', 'rollback', 'rollback', 'rollback-end']);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

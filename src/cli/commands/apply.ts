@@ -163,7 +163,7 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
     writes,
     desired,
     live: m.target ?? { objects: new Map(), nodes: new Map(), unserved: new Set(), specSchemas: new Map() },
-    destination: kubernetesDestination(client, to, plan.cluster.server),
+    destination: kubernetesDestination(client, plan.cluster.server, to),
     ...(journal ? { journal } : {}),
     options: { to, dryRun: opts.dryRun, overwrite: opts.overwrite, concurrency: opts.concurrency, lockTtlSeconds: opts.lockTtlSeconds, lockWaitSeconds: opts.lockWaitSeconds, forceUnlock: opts.forceUnlock },
   });

@@ -7,9 +7,11 @@
 import { hostname } from 'node:os';
 import { checkAccess, describeRefusals } from '../../apply/access-check.js';
 import { Journal, readJournal } from '../../apply/journal.js';
-import { acquireLock, forceUnlock, lockTarget, type LockHandle } from '../../apply/lock.js';
+import { rollbackUnderLock } from '../../apply/engine.js';
+import { lockTarget } from '../../apply/lock.js';
 import { permissionsFor } from '../../apply/permissions.js';
-import { rollbackJournal, writtenKeys, type RollbackStep } from '../../apply/rollback.js';
+import { writtenKeys } from '../../apply/rollback.js';
+import { kubernetesDestination } from '../../destination/kubernetes.js';
 import { KubeClient } from '../../datastore/kube-client.js';
 import { CalicoMigrateError, EXIT } from '../../errors.js';
 import type { TargetVersion } from '../../model/target.js';
@@ -70,23 +72,19 @@ export async function runRollback(opts: RollbackCliOptions, io: CliIo): Promise<
   const access = await checkAccess(client, permissionsFor({ source: 'files', target, mode: 'rollback', lockResource: lockKind.kind === 'Lease' ? 'leases' : 'configmaps', daemonSetGroup: version.minor >= 9 ? 'apps' : 'extensions' }).filter((p) => p.verb !== 'create' || p.resource !== 'customresourcedefinitions'));
   if (access.refused.length > 0) throw new CalicoMigrateError('E_TARGET_STATE', `the account may not do everything a rollback needs: ${describeRefusals(access.refused).join('; ')}`);
   const journal = await Journal.open(path, `${hostname()}/${process.pid}/${Date.now().toString(36)}`);
-  let lock: LockHandle | undefined;
-  let steps: RollbackStep[] = [];
-  try {
-    if (opts.forceUnlock) await journal.append({ t: 'force-unlock', removed: (await forceUnlock(client)) ?? null, automatic: false });
-    lock = await acquireLock(client, { holder: journal.run, reason: `rollback of ${path}`, ttlSeconds: opts.lockTtlSeconds, waitMs: opts.lockWaitSeconds * 1000 });
-    let lost: string | undefined;
-    lock.startRenewing(Math.max(1000, (opts.lockTtlSeconds * 1000) / 3), (err) => (lost = `the migration lock was lost (${err instanceof Error ? err.message : String(err)})`));
-    steps = await rollbackJournal({ client, records, journal, force: opts.force, shouldStop: () => lost }, (s) => {
+  const steps = await rollbackUnderLock({
+    destination: kubernetesDestination(client, client.server, target),
+    records,
+    journal,
+    reason: `rollback of ${path}`,
+    force: opts.force,
+    forceUnlock: opts.forceUnlock,
+    lockTtlSeconds: opts.lockTtlSeconds,
+    lockWaitSeconds: opts.lockWaitSeconds,
+    onStep: (s) => {
       if (opts.output === 'text') io.stderr.write(`${s.outcome.padEnd(12)} ${s.key}${s.detail ? `: ${s.detail}` : ''}\n`);
-    });
-  } finally {
-    if (lock) {
-      lock.stop();
-      await lock.release().catch(() => undefined);
-    }
-    await journal.close();
-  }
+    },
+  });
   const incomplete = steps.filter((s) => s.outcome === 'kept' || s.outcome === 'failed');
   const exitCode = incomplete.length > 0 ? EXIT.blocked : EXIT.ok;
   if (opts.output === 'json') {

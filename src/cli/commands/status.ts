@@ -3,9 +3,10 @@
  * apply recorded in the journal ended, and what is left to do.
  */
 import { readJournal } from '../../apply/journal.js';
-import { readLock, type LockInfo } from '../../apply/lock.js';
+import type { LockInfo } from '../../apply/lock.js';
 import { journalStatus, whatIsLeft, type JournalStatus } from '../../apply/status.js';
 import { KubeClient } from '../../datastore/kube-client.js';
+import { kubernetesDestination } from '../../destination/kubernetes.js';
 import { EXIT } from '../../errors.js';
 import { serialize } from '../../output/serialize.js';
 import type { CliIo } from '../io.js';
@@ -30,7 +31,8 @@ export async function runStatus(opts: StatusOptions, io: CliIo): Promise<number>
   let lockError: string | undefined;
   try {
     const resolved = await resolveSource(opts.source, io);
-    lock = await readLock(KubeClient.fromSettings(resolved.settings, io.env ?? process.env));
+    const client = KubeClient.fromSettings(resolved.settings, io.env ?? process.env);
+    lock = await kubernetesDestination(client, client.server).readLock();
   } catch (e) {
     lockError = e instanceof Error ? e.message.replace(/\s*\n\s*/g, ' ') : String(e);
   }
