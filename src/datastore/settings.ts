@@ -83,25 +83,48 @@ export interface ResolvedSettings {
   readonly notes: readonly string[];
 }
 
+/**
+ * Whose settings: the source's (calicoctl v2's names: `DATASTORE_TYPE`, `--datastore-type`, a
+ * `calicoApiConfig` file) or the destination's, where an apply writes (the same names with a
+ * `TARGET_` / `--target-` prefix, and calicoctl v3's `CalicoAPIConfig` file).
+ */
+export type SettingsScope = 'source' | 'destination';
+
 export interface SettingsInput {
   readonly flags: Readonly<Partial<Record<SettingField, string>>>;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The calicoctl config file, when one is used. */
   readonly file?: { readonly path: string; readonly text: string };
+  /** Default: the source's. */
+  readonly scope?: SettingsScope;
+}
+
+/** The destination's datastore types: what Calico v3 reads (there is no v3 etcd v2 datastore). */
+export const DESTINATION_DATASTORE_TYPES = ['etcdv3', 'kubernetes'] as const;
+
+/** The environment variables and flag of a setting in a scope. */
+export function settingNames(field: SettingField, scope: SettingsScope = 'source'): { env: readonly string[]; flag: string } {
+  const n = SETTING_NAMES[field];
+  return scope === 'source' ? n : { env: n.env.map((e) => `TARGET_${e}`), flag: `--target-${n.flag.slice(2)}` };
 }
 
 const DEFAULT_ENDPOINT = 'http://127.0.0.1:2379';
 
 /** Reads the `spec` of a calicoctl config file (YAML or JSON); errors name the file. */
-export function parseCalicoctlConfig(path: string, text: string): Partial<Record<SettingField, string>> {
+export function parseCalicoctlConfig(path: string, text: string, scope: SettingsScope = 'source'): Partial<Record<SettingField, string>> {
   let doc: unknown;
   try {
     doc = YAML.parse(text);
   } catch (e) {
     throw new CalicoMigrateError('E_USAGE', `${path}: not valid YAML or JSON (${(e as Error).message.split('\n')[0] ?? ''})`);
   }
-  if (!isRecord(doc) || doc['kind'] !== 'calicoApiConfig') {
-    throw new CalicoMigrateError('E_USAGE', `${path}: not a calicoctl config file (expected kind: calicoApiConfig)`);
+  // The source is v2.x data, read as calicoctl v1 did; the destination is Calico v3's, configured as calicoctl v3 is.
+  const expected = scope === 'source' ? { kind: 'calicoApiConfig', apiVersion: 'v1' } : { kind: 'CalicoAPIConfig', apiVersion: 'projectcalico.org/v3' };
+  if (!isRecord(doc) || doc['kind'] !== expected.kind) {
+    throw new CalicoMigrateError('E_USAGE', `${path}: not a calicoctl ${scope === 'source' ? '' : 'v3 '}config file (expected kind: ${expected.kind})`);
+  }
+  if (scope === 'destination' && doc['apiVersion'] !== expected.apiVersion) {
+    throw new CalicoMigrateError('E_USAGE', `${path}: expected apiVersion: ${expected.apiVersion}, got ${JSON.stringify(doc['apiVersion'])}`);
   }
   const spec = doc['spec'] ?? {};
   if (!isRecord(spec)) throw new CalicoMigrateError('E_USAGE', `${path}: spec must be a map`);
@@ -115,9 +138,9 @@ export function parseCalicoctlConfig(path: string, text: string): Partial<Record
   return out;
 }
 
-function fromEnv(env: SettingsInput['env'], field: SettingField): { value: string; name: string } | undefined {
-  for (const base of SETTING_NAMES[field].env) {
-    for (const name of [base, `CALICO_${base}`]) {
+function fromEnv(env: SettingsInput['env'], field: SettingField, scope: SettingsScope): { value: string; name: string } | undefined {
+  for (const base of settingNames(field, scope).env) {
+    for (const name of scope === 'source' ? [base, `CALICO_${base}`] : [base]) {
       const value = env[name];
       if (value !== undefined && value !== '') return { value, name };
     }
@@ -146,17 +169,18 @@ export function describeSource(s: SettingSource): string {
 
 /** Resolves every setting with flag > environment > file > default. */
 export function resolveSettings(input: SettingsInput): ResolvedSettings {
-  const fileValues = input.file ? parseCalicoctlConfig(input.file.path, input.file.text) : {};
+  const scope = input.scope ?? 'source';
+  const fileValues = input.file ? parseCalicoctlConfig(input.file.path, input.file.text, scope) : {};
   const raw: Partial<Record<SettingField, string>> = {};
   const sources: Partial<Record<SettingField, SettingSource>> = {};
   const notes: string[] = [];
   for (const field of SETTING_FIELDS) {
     const flag = input.flags[field];
-    const env = fromEnv(input.env, field);
+    const env = fromEnv(input.env, field, scope);
     const file = fileValues[field];
     if (flag !== undefined) {
       raw[field] = flag;
-      sources[field] = { kind: 'flag', name: SETTING_NAMES[field].flag };
+      sources[field] = { kind: 'flag', name: settingNames(field, scope).flag };
     } else if (env) {
       raw[field] = env.value;
       sources[field] = { kind: 'env', name: env.name };
@@ -170,9 +194,11 @@ export function resolveSettings(input: SettingsInput): ResolvedSettings {
     }
   }
   const where = (f: SettingField) => (sources[f] ? describeSource(sources[f]) : 'default');
-  const datastoreType = raw.datastoreType ?? 'etcdv2';
-  if (!DATASTORE_TYPES.includes(datastoreType as DatastoreType)) {
-    throw new CalicoMigrateError('E_USAGE', `datastoreType from ${where('datastoreType')} is ${JSON.stringify(datastoreType)}; expected ${DATASTORE_TYPES.join(', ')}`);
+  // calicoctl's defaults: etcd v2 for the v2.x source; the destination defaults to the Kubernetes API.
+  const datastoreType = raw.datastoreType ?? (scope === 'source' ? 'etcdv2' : 'kubernetes');
+  const allowed: readonly string[] = scope === 'source' ? DATASTORE_TYPES : DESTINATION_DATASTORE_TYPES;
+  if (!allowed.includes(datastoreType)) {
+    throw new CalicoMigrateError('E_USAGE', `${scope === 'source' ? '' : 'destination '}datastoreType from ${where('datastoreType')} is ${JSON.stringify(datastoreType)}; expected ${allowed.join(', ')}`);
   }
   if (!raw.datastoreType) sources.datastoreType = { kind: 'default' };
   const endpoints = (raw.etcdEndpoints ?? DEFAULT_ENDPOINT).split(',').map((e) => e.trim()).filter((e) => e !== '');

@@ -67,3 +67,33 @@ test('settings: config file problems are one-line errors naming the file', (t) =
   t.throws(() => parseCalicoctlConfig('/x.cfg', 'kind: [\n'), { message: /^\/x\.cfg: not valid YAML or JSON/ });
   t.deepEqual(parseCalicoctlConfig('/x.cfg', '{"apiVersion":"v1","kind":"calicoApiConfig","spec":{"k8sAPIToken":"t","k8sInsecureSkipTLSVerify":true}}'), { k8sToken: 't', k8sInsecureSkipTLSVerify: 'true' });
 });
+
+test('destination settings: TARGET_-prefixed variables and --target- flags, never the source\'s names; the Kubernetes API by default', (t) => {
+  const none = resolveSettings({ flags: {}, env: { DATASTORE_TYPE: 'etcdv2', ETCD_ENDPOINTS: 'http://source:2379' }, scope: 'destination' });
+  t.is(none.settings.datastoreType, 'kubernetes', 'the source settings do not leak into the destination');
+  t.deepEqual(none.sources.datastoreType, { kind: 'default' });
+  const r = resolveSettings({ flags: { etcdEndpoints: 'http://flag:2379' }, env: { TARGET_DATASTORE_TYPE: 'etcdv3', TARGET_ETCD_ENDPOINTS: 'http://env:2379', TARGET_ETCD_PASSWORD: 's3cret', CALICO_TARGET_ETCD_USERNAME: 'no' }, scope: 'destination' });
+  t.is(r.settings.datastoreType, 'etcdv3');
+  t.deepEqual(r.settings.etcdEndpoints, ['http://flag:2379'], 'a flag wins over its environment variable');
+  t.deepEqual(r.sources.etcdEndpoints, { kind: 'flag', name: '--target-etcd-endpoints' });
+  t.deepEqual(r.sources.datastoreType, { kind: 'env', name: 'TARGET_DATASTORE_TYPE' });
+  t.is(r.settings.etcdUsername, undefined, 'no CALICO_ prefix for the destination');
+  t.deepEqual(describeSettings(r), [
+    'datastoreType=etcdv3  [environment TARGET_DATASTORE_TYPE]',
+    'etcdEndpoints=http://flag:2379  [flag --target-etcd-endpoints]',
+    'etcdPassword=(set)  [environment TARGET_ETCD_PASSWORD]',
+  ]);
+});
+
+test('destination settings: Calico v3 has no etcd v2 datastore, and its config file is calicoctl v3\'s CalicoAPIConfig', (t) => {
+  t.throws(() => resolveSettings({ flags: { datastoreType: 'etcdv2' }, env: {}, scope: 'destination' }), { message: 'destination datastoreType from flag --target-datastore-type is "etcdv2"; expected etcdv3, kubernetes' });
+  const v3 = { path: '/etc/calico/calicoctl-v3.cfg', text: 'apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nmetadata:\nspec:\n  datastoreType: etcdv3\n  etcdEndpoints: https://etcd-1:2379,https://etcd-2:2379\n  etcdCACertFile: /etc/calico/ca.pem\n' };
+  const r = resolveSettings({ flags: {}, env: {}, file: v3, scope: 'destination' });
+  t.is(r.settings.datastoreType, 'etcdv3');
+  t.deepEqual(r.settings.etcdEndpoints, ['https://etcd-1:2379', 'https://etcd-2:2379']);
+  t.is(r.settings.etcdCACertFile, '/etc/calico/ca.pem');
+  t.deepEqual(r.sources.etcdCACertFile, { kind: 'file', path: '/etc/calico/calicoctl-v3.cfg' });
+  t.throws(() => parseCalicoctlConfig('/v1.cfg', 'apiVersion: v1\nkind: calicoApiConfig\nspec: {}\n', 'destination'), { message: '/v1.cfg: not a calicoctl v3 config file (expected kind: CalicoAPIConfig)' });
+  t.throws(() => parseCalicoctlConfig('/odd.cfg', 'apiVersion: v1\nkind: CalicoAPIConfig\nspec: {}\n', 'destination'), { message: '/odd.cfg: expected apiVersion: projectcalico.org/v3, got "v1"' });
+  t.throws(() => parseCalicoctlConfig('/v3.cfg', 'apiVersion: projectcalico.org/v3\nkind: CalicoAPIConfig\nspec: {}\n'), { message: '/v3.cfg: not a calicoctl config file (expected kind: calicoApiConfig)' }, 'the source still reads v1 files only');
+});
