@@ -27,8 +27,28 @@ export interface WriteResult {
   readonly error?: string;
 }
 
-export interface WriteOptions {
+/**
+ * How one destination sends a planned write and reads one object again; the loop around them (the
+ * journal, re-planning after a lost race, the order and concurrency) is the same for every one.
+ */
+export interface Wire {
+  /** Sends the write, conditional on the version the entry was planned against. */
+  send(entry: PlanEntry, live: KubeObject | undefined, planHash: string, dryRun: boolean): Promise<{ outcome: WriteOutcome; resourceVersion: string }>;
+  /** The object as it is now (after a lost race). */
+  readOne(entry: PlanEntry): Promise<KubeObject | undefined>;
+  /** The write lost a race: the object changed since it was planned (409, a failed compare). */
+  isConflict(e: unknown): boolean;
+  /** A dry-run write the destination could not check yet (its schema is not installed): why, if so. */
+  uncheckable?(e: unknown, entry: PlanEntry): string | undefined;
+  /** One line for an error. */
+  describe(e: unknown): string;
+}
+
+export interface WriteOptions extends LoopOptions {
   readonly client: KubeClient;
+}
+
+export interface LoopOptions {
   readonly planHash: string;
   /** The plan's entries, planned against `live` just before. */
   readonly entries: readonly PlanEntry[];
@@ -74,14 +94,14 @@ function nodePatch(entry: PlanEntry, live: KubeObject | undefined): Record<strin
   return { metadata: { resourceVersion: entry.resourceVersion, annotations: { ...entry.desired.metadata.annotations, [NODE_KEYS_ANNOTATION]: JSON.stringify(ours) } } };
 }
 
-async function readLive(client: KubeClient, entry: PlanEntry): Promise<KubeObject | undefined> {
+async function readOne(client: KubeClient, entry: PlanEntry): Promise<KubeObject | undefined> {
   if (entry.kind === 'Node') return client.get(NODES, entry.name);
   if (!entry.resource) throw new Error(`${entry.key} has no resource`);
   return client.get(entry.resource, entry.name, entry.namespace);
 }
 
-async function send(o: WriteOptions, entry: PlanEntry, live: KubeObject | undefined): Promise<{ outcome: WriteOutcome; resourceVersion: string }> {
-  const dryRun = o.dryRun;
+async function send(client: KubeClient, entry: PlanEntry, live: KubeObject | undefined, planHash: string, dryRun: boolean): Promise<{ outcome: WriteOutcome; resourceVersion: string }> {
+  const o = { client, planHash };
   if (entry.kind === 'Node') {
     const out = await o.client.mergePatch(NODES, entry.name, nodePatch(entry, live), { dryRun });
     return { outcome: dryRun ? 'validated' : 'patched', resourceVersion: out.metadata.resourceVersion ?? '' };
@@ -95,21 +115,32 @@ async function send(o: WriteOptions, entry: PlanEntry, live: KubeObject | undefi
   return { outcome: dryRun ? 'validated' : entry.action === 'conflict' ? 'overwritten' : 'updated', resourceVersion: out.metadata.resourceVersion ?? '' };
 }
 
+/** The Kubernetes API's wire: resourceVersion preconditions, merge patches of Nodes, 409 for a lost race. */
+export function kubernetesWire(client: KubeClient, live: LiveTarget): Wire {
+  return {
+    send: (entry, current, planHash, dryRun) => send(client, entry, current, planHash, dryRun),
+    readOne: (entry) => readOne(client, entry),
+    isConflict,
+    uncheckable: (e, entry) => (isNotFound(e) && live.unserved.has(`${entry.resource?.plural}.${entry.resource?.group}`) ? 'its CRD is not installed yet, so the server cannot validate it before the real apply installs the CRD' : undefined),
+    describe,
+  };
+}
+
 /**
  * Writes one entry; never throws. Any failure becomes a `failed` result; a journal that cannot be
  * written any more stops every remaining write (nothing may be written that is not journaled).
  */
-async function writeEntry(o: WriteOptions, planned: PlanEntry, abort: { reason?: string }): Promise<WriteResult> {
+async function writeEntry(wire: Wire, o: LoopOptions, planned: PlanEntry, abort: { reason?: string }): Promise<WriteResult> {
   try {
-    return await writeOne(o, planned, abort);
+    return await writeOne(wire, o, planned, abort);
   } catch (e) {
     if (e instanceof CalicoMigrateError && e.code === 'E_OUTPUT_WRITE') abort.reason ??= e.message;
-    return { key: planned.key, action: planned.action, outcome: 'failed', error: describe(e) };
+    return { key: planned.key, action: planned.action, outcome: 'failed', error: wire.describe(e) };
   }
 }
 
 /** Writes one entry, re-reading and re-planning it after a 409. */
-async function writeOne(o: WriteOptions, planned: PlanEntry, abort: { reason?: string }): Promise<WriteResult> {
+async function writeOne(wire: Wire, o: LoopOptions, planned: PlanEntry, abort: { reason?: string }): Promise<WriteResult> {
   let entry = planned;
   let live: KubeObject | undefined = entry.kind === 'Node' ? o.live.nodes.get(entry.name) : o.live.objects.get(entry.key);
   const fail = async (error: string): Promise<WriteResult> => {
@@ -136,23 +167,27 @@ async function writeOne(o: WriteOptions, planned: PlanEntry, abort: { reason?: s
     const after = entry.kind === 'Node' ? { after: { ...(entry.desired.metadata.annotations ?? {}) } } : {};
     await o.journal?.append({ t: 'intent', key: entry.key, action: entry.action, ...(entry.resource ? { resource: entry.resource } : {}), before, ...after });
     try {
-      const { outcome, resourceVersion } = await send(o, entry, live);
+      const { outcome, resourceVersion } = await wire.send(entry, live, o.planHash, o.dryRun);
       await o.journal?.append({ t: 'done', key: entry.key, action: entry.action, outcome, resourceVersion });
       return { key: entry.key, action: planned.action, outcome, resourceVersion };
     } catch (e) {
-      if (o.dryRun && isNotFound(e) && o.live.unserved.has(`${entry.resource?.plural}.${entry.resource?.group}`)) {
-        return { key: entry.key, action: planned.action, outcome: 'not-validated', error: 'its CRD is not installed yet, so the server cannot validate it before the real apply installs the CRD' };
-      }
-      if (!isConflict(e) || attempt >= MAX_ATTEMPTS || o.dryRun) return fail(describe(e));
-      // 409: read again, plan again; never overwrite blindly.
-      live = await readLive(o.client, entry);
+      const why = o.dryRun ? wire.uncheckable?.(e, entry) : undefined;
+      if (why) return { key: entry.key, action: planned.action, outcome: 'not-validated', error: why };
+      if (!wire.isConflict(e) || attempt >= MAX_ATTEMPTS || o.dryRun) return fail(wire.describe(e));
+      // A lost race (409, a failed compare): read again, plan again; never overwrite blindly.
+      live = await wire.readOne(entry);
       entry = replan(entry, live);
     }
   }
 }
 
+/** Every entry that writes, on a Kubernetes API (the library's entry point since before destinations). */
+export function writeEntries(o: WriteOptions): Promise<WriteResult[]> {
+  return writePlanned(kubernetesWire(o.client, o.live), o);
+}
+
 /** Every entry that writes, kind by kind in plan order; entries that write nothing are reported as they are. */
-export async function writeEntries(o: WriteOptions): Promise<WriteResult[]> {
+export async function writePlanned(wire: Wire, o: LoopOptions): Promise<WriteResult[]> {
   const groups: PlanEntry[][] = [];
   for (const e of o.entries) {
     const last = groups[groups.length - 1];
@@ -165,7 +200,7 @@ export async function writeEntries(o: WriteOptions): Promise<WriteResult[]> {
   const results: WriteResult[] = [];
   for (const group of groups) {
     const out = await mapLimit(group, o.concurrency, async (entry) => {
-      const r = await writeEntry(o, entry, abort);
+      const r = await writeEntry(wire, o, entry, abort);
       o.onResult?.(r, ++done, total);
       return r;
     });
