@@ -21,7 +21,7 @@ import { writeFileAtomic } from '../output/files.js';
 import { serialize } from '../output/serialize.js';
 import type { Desired } from '../plan/desired.js';
 import type { LiveTarget } from '../plan/live.js';
-import type { Plan, PlanEntry } from '../plan/types.js';
+import { isNodePatch, type Plan, type PlanEntry } from '../plan/types.js';
 import type { Journal, JournalRecord } from './journal.js';
 import { LockHeldError, type LockHandle, type LockInfo } from './lock.js';
 import { rollbackJournal, type RollbackStep } from './rollback.js';
@@ -117,7 +117,7 @@ async function previousBackup(path: string): Promise<KubeObject[]> {
 function beforeImages(writes: readonly PlanEntry[], live: LiveTarget): KubeObject[] {
   return writes
     .filter((w) => w.action !== 'create')
-    .map((e) => (e.kind === 'Node' ? { apiVersion: 'v1', kind: 'Node', metadata: { name: e.name, annotations: Object.fromEntries(Object.entries(e.liveAnnotations ?? {}).filter(([, v]) => v !== null)) as Record<string, string> } } : live.objects.get(e.key)))
+    .map((e) => (isNodePatch(e) ? { apiVersion: 'v1', kind: 'Node', metadata: { name: e.name, annotations: Object.fromEntries(Object.entries(e.liveAnnotations ?? {}).filter(([, v]) => v !== null)) as Record<string, string> } } : live.objects.get(e.key)))
     .filter((o): o is KubeObject => o !== undefined);
 }
 
@@ -172,7 +172,7 @@ export function startApply(input: ApplyEngineInput): ApplyRun {
   const schemaStage: EngineStage = {
     title: 'Ensure CRDs',
     run: async () => {
-      const kinds = new Set(writes.filter((w) => w.kind !== 'Node').map((w) => w.kind));
+      const kinds = new Set(writes.filter((w) => !isNodePatch(w)).map((w) => w.kind));
       const onCreated = async (name: string, apiVersion: string) => void (await journal?.append({ t: 'crd-created', name, apiVersion }));
       const r = await destination.ensureSchema(kinds, { dryRun: o.dryRun, onCreated });
       return `${r.created.length} ${o.dryRun ? 'would be created' : 'created'}, ${r.alreadyPresent.length} present`;

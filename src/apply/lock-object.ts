@@ -14,7 +14,8 @@ const ANNOTATION_PREFIX = 'calico-migrate.projectcalico.org/';
 
 /** The lock as `status` and error messages show it. Times are RFC 3339 (MicroTime for a Lease). */
 export interface LockInfo {
-  readonly kind: 'Lease' | 'ConfigMap';
+  /** `EtcdKey`: a key bound to an etcd lease, in an etcd v3 destination. */
+  readonly kind: 'Lease' | 'ConfigMap' | 'EtcdKey';
   readonly holder: string;
   readonly reason: string;
   readonly acquired: string;
@@ -30,8 +31,11 @@ export interface LockInfo {
 }
 
 /** Which object is the lock on this cluster; also what RBAC rules and `status` must name. */
+/** The Kubernetes forms of the lock object. */
+export type KubeLockKind = 'Lease' | 'ConfigMap';
+
 export interface LockTarget {
-  readonly kind: LockInfo['kind'];
+  readonly kind: KubeLockKind;
   readonly resource: ResourceType;
   readonly namespace: string;
   readonly name: string;
@@ -52,8 +56,12 @@ export async function lockTarget(client: KubeClient): Promise<LockTarget> {
 
 /** `Lease kube-system/calico-migrate`: how messages name the lock object. */
 export function describeKind(kind: LockInfo['kind']): string {
+  if (kind === 'EtcdKey') return `etcd key ${ETCD_LOCK_KEY}`;
   return kind === 'Lease' ? `Lease ${LOCK_NAMESPACE}/${LEASE_LOCK_NAME}` : `ConfigMap ${LOCK_NAMESPACE}/${CONFIGMAP_LOCK_NAME}`;
 }
+
+/** The lock of an etcd v3 destination: outside Calico's keys, bound to an etcd lease. */
+export const ETCD_LOCK_KEY = '/calico-migrate/lock';
 
 /** The facts both object forms carry. */
 export interface Facts {
@@ -78,7 +86,7 @@ const KEYS = {
 } as const;
 
 /** Missing or malformed fields read as empty or 0, so a damaged lock counts as stale, never as held forever. */
-export function factsOf(kind: LockInfo['kind'], obj: KubeObject): Facts {
+export function factsOf(kind: KubeLockKind, obj: KubeObject): Facts {
   const k = KEYS[kind];
   const annotations: Record<string, unknown> | undefined = obj.metadata.annotations;
   const extra = kind === 'Lease' ? annotations : isRecord(obj['data']) ? obj['data'] : undefined;
@@ -102,7 +110,7 @@ export function factsOf(kind: LockInfo['kind'], obj: KubeObject): Facts {
 }
 
 /** The facts plus expiry and staleness as of `now`. */
-export function infoOf(kind: LockInfo['kind'], obj: KubeObject, now: Date): LockInfo {
+export function infoOf(kind: KubeLockKind, obj: KubeObject, now: Date): LockInfo {
   const f = factsOf(kind, obj);
   const renewedMs = Date.parse(f.renewed);
   const expiresMs = (Number.isNaN(renewedMs) ? 0 : renewedMs) + f.durationSeconds * 1000;

@@ -12,7 +12,7 @@ import { NODES } from '../datastore/calico-resources.js';
 import { replan } from '../plan/build.js';
 import type { LiveTarget } from '../plan/live.js';
 import { NODE_KEYS_ANNOTATION, nodeKeysWritten, PLAN_ANNOTATION, writtenByPlan } from '../plan/ownership.js';
-import type { PlanEntry } from '../plan/types.js';
+import { isNodePatch, type PlanEntry } from '../plan/types.js';
 import { CalicoMigrateError } from '../errors.js';
 import { mapLimit } from '../util.js';
 import type { Journal, NodeBefore } from './journal.js';
@@ -95,14 +95,14 @@ function nodePatch(entry: PlanEntry, live: KubeObject | undefined): Record<strin
 }
 
 async function readOne(client: KubeClient, entry: PlanEntry): Promise<KubeObject | undefined> {
-  if (entry.kind === 'Node') return client.get(NODES, entry.name);
+  if (isNodePatch(entry)) return client.get(NODES, entry.name);
   if (!entry.resource) throw new Error(`${entry.key} has no resource`);
   return client.get(entry.resource, entry.name, entry.namespace);
 }
 
 async function send(client: KubeClient, entry: PlanEntry, live: KubeObject | undefined, planHash: string, dryRun: boolean): Promise<{ outcome: WriteOutcome; resourceVersion: string }> {
   const o = { client, planHash };
-  if (entry.kind === 'Node') {
+  if (isNodePatch(entry)) {
     const out = await o.client.mergePatch(NODES, entry.name, nodePatch(entry, live), { dryRun });
     return { outcome: dryRun ? 'validated' : 'patched', resourceVersion: out.metadata.resourceVersion ?? '' };
   }
@@ -142,7 +142,7 @@ async function writeEntry(wire: Wire, o: LoopOptions, planned: PlanEntry, abort:
 /** Writes one entry, re-reading and re-planning it after a 409. */
 async function writeOne(wire: Wire, o: LoopOptions, planned: PlanEntry, abort: { reason?: string }): Promise<WriteResult> {
   let entry = planned;
-  let live: KubeObject | undefined = entry.kind === 'Node' ? o.live.nodes.get(entry.name) : o.live.objects.get(entry.key);
+  let live: KubeObject | undefined = isNodePatch(entry) ? o.live.nodes.get(entry.name) : o.live.objects.get(entry.key);
   const fail = async (error: string): Promise<WriteResult> => {
     await o.journal?.append({ t: 'failed', key: entry.key, action: entry.action, error });
     return { key: entry.key, action: planned.action, outcome: 'failed', error };
@@ -153,7 +153,7 @@ async function writeOne(wire: Wire, o: LoopOptions, planned: PlanEntry, abort: {
     if (entry.action === 'unchanged') {
       // Found as planned after a 409: if it carries this plan's hash, an earlier attempt of this very
       // write went through (a retried request), and it is recorded as written, so rollback undoes it.
-      const own = entry !== planned && live !== undefined && entry.kind !== 'Node' && writtenByPlan(live) === o.planHash;
+      const own = entry !== planned && live !== undefined && !isNodePatch(entry) && writtenByPlan(live) === o.planHash;
       const outcome: WriteOutcome = own ? (planned.action === 'create' ? 'created' : planned.action === 'conflict' ? 'overwritten' : 'updated') : 'unchanged';
       if (entry !== planned) await o.journal?.append({ t: 'done', key: entry.key, action: planned.action, outcome, resourceVersion: entry.resourceVersion });
       return { key: entry.key, action: planned.action, outcome, resourceVersion: entry.resourceVersion };
@@ -163,8 +163,8 @@ async function writeOne(wire: Wire, o: LoopOptions, planned: PlanEntry, abort: {
     // --overwrite covers only the live object the plan showed and the backup holds; one that someone
     // else created or changed while this apply ran (a 409, then re-planned as a conflict) is neither.
     if (entry.action === 'conflict' && entry !== planned) return fail(`${entry.key} was ${planned.action === 'create' ? 'created' : 'changed'} by someone else while this apply ran; it was not overwritten (its content is in no backup): plan again`);
-    const before = entry.kind === 'Node' ? nodeBefore(entry, live) : live ? beforeImage(live) : null;
-    const after = entry.kind === 'Node' ? { after: { ...(entry.desired.metadata.annotations ?? {}) } } : {};
+    const before = isNodePatch(entry) ? nodeBefore(entry, live) : live ? beforeImage(live) : null;
+    const after = isNodePatch(entry) ? { after: { ...(entry.desired.metadata.annotations ?? {}) } } : {};
     await o.journal?.append({ t: 'intent', key: entry.key, action: entry.action, ...(entry.resource ? { resource: entry.resource } : {}), before, ...after });
     try {
       const { outcome, resourceVersion } = await wire.send(entry, live, o.planHash, o.dryRun);

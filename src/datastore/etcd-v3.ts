@@ -16,7 +16,7 @@ const PREFIX = '/calico/';
 const V3_RESOURCES = '/calico/resources/';
 
 /** The end of the byte range holding every key that starts with `prefix`. */
-function prefixEnd(prefix: string): Buffer {
+export function prefixEnd(prefix: string): Buffer {
   const b = Buffer.from(prefix);
   for (let i = b.length - 1; i >= 0; i--) {
     if ((b[i] ?? 0) < 0xff) {
@@ -36,7 +36,7 @@ interface Kv {
   readonly version: string;
 }
 
-async function client(settings: DatastoreSettings): Promise<Etcd3> {
+export async function etcdClient(settings: DatastoreSettings): Promise<Etcd3> {
   const ca = await readSettingFile('etcdCACertFile', settings.etcdCACertFile);
   const cert = await readSettingFile('etcdCertFile', settings.etcdCertFile);
   const key = await readSettingFile('etcdKeyFile', settings.etcdKeyFile);
@@ -90,7 +90,7 @@ async function readKeys(etcd: Etcd3, pageSize: number): Promise<{ kvs: Kv[]; rev
 }
 
 export async function readEtcdV3(settings: DatastoreSettings, options: { pageSize?: number } = {}): Promise<LiveDump> {
-  const etcd = await client(settings);
+  const etcd = await etcdClient(settings);
   try {
     let read: Awaited<ReturnType<typeof readKeys>>;
     try {

@@ -31,7 +31,7 @@ const KIND_OF_PLURAL = new Map(Object.entries(KINDS).map(([kind, k]) => [k.plura
 const POLICY_KINDS: ReadonlySet<string> = new Set(['GlobalNetworkPolicy', 'NetworkPolicy']);
 const TIER_PREFIX = 'default.';
 
-function kindInfo(kind: string): { readonly plural: string; readonly namespaced: boolean } {
+export function kindInfo(kind: string): { readonly plural: string; readonly namespaced: boolean } {
   const k = KINDS[kind];
   if (!k) throw new CalicoMigrateError('E_USAGE', `${kind} is not a Calico v3 resource this tool writes to etcd`);
   return k;

@@ -10,7 +10,7 @@ import type { Desired, DesiredNodePatch, DesiredObject } from './desired.js';
 import type { LiveTarget } from './live.js';
 import { isOwned, nodeKeysWritten, sameContent } from './ownership.js';
 import { prunedPaths, withDefaults, type StructuralSchema } from './schema.js';
-import type { PlanEntry, PlanSummary } from './types.js';
+import { isNodePatch, type PlanEntry, type PlanSummary } from './types.js';
 import { sortKeys } from '../output/serialize.js';
 import { resourceName } from '../datastore/kube-client.js';
 
@@ -92,7 +92,7 @@ export function writesOf(entries: readonly PlanEntry[], overwrite: boolean): Pla
 
 /** One entry planned again against a fresh read of its live object (after a 409, or to verify). */
 export function replan(entry: PlanEntry, live: KubeObject | undefined): PlanEntry {
-  if (entry.kind === 'Node') {
+  if (isNodePatch(entry)) {
     const nodes = new Map<string, KubeObject>(live ? [[entry.name, live]] : []);
     return nodeEntry({ key: entry.key, node: entry.name, annotations: entry.desired.metadata.annotations ?? {}, origins: entry.origins }, nodes);
   }

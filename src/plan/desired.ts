@@ -8,6 +8,7 @@ import { CalicoMigrateError } from '../errors.js';
 import { isConverted, type Report } from '../model/report.js';
 import { objectId, type TargetObject, type TargetVersion } from '../model/target.js';
 import { ownershipAnnotations } from './ownership.js';
+import { kindInfo } from '../destination/etcdv3-layout.js';
 
 export interface DesiredObject {
   readonly key: string;
@@ -74,4 +75,34 @@ export function desiredFrom(objects: readonly TargetObject[], report: Report, to
     out.push({ key, resource, object, origins: from });
   }
   return { objects: out, nodePatches };
+}
+
+/**
+ * The writes of a calicoctl-form conversion to an etcd v3 datastore: every object (Nodes too: in
+ * etcd they are Calico objects, not Kubernetes Nodes), under its Calico v3 resource, with the same
+ * ownership annotations as on a cluster.
+ */
+export function desiredForEtcd(objects: readonly TargetObject[], report: Report, tool: string): Desired {
+  if (report.form !== 'calicoctl') throw new CalicoMigrateError('E_USAGE', `only the calicoctl form can be applied to an etcd v3 datastore (this conversion is the ${report.form} form)`);
+  const origins = originsByTarget(report);
+  const out: DesiredObject[] = [];
+  for (const o of objects) {
+    const key = objectId(o);
+    const from = origins.get(key) ?? [];
+    const k = kindInfo(o.kind);
+    const resource: ResourceType = { group: 'projectcalico.org', version: 'v3', plural: k.plural, kind: o.kind, namespaced: k.namespaced };
+    const object: KubeObject = {
+      apiVersion: o.apiVersion,
+      kind: o.kind,
+      metadata: {
+        name: o.metadata.name,
+        ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+        ...(o.metadata.labels ? { labels: { ...o.metadata.labels } } : {}),
+        annotations: { ...(o.metadata.annotations ?? {}), ...ownershipAnnotations(tool, from) },
+      },
+      spec: o.spec ?? {},
+    };
+    out.push({ key, resource, object, origins: from });
+  }
+  return { objects: out, nodePatches: [] };
 }

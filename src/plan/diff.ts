@@ -15,7 +15,7 @@ import { CalicoMigrateError } from '../errors.js';
 import { serialize } from '../output/serialize.js';
 import type { LiveTarget } from './live.js';
 import { contentOf } from './ownership.js';
-import type { PlanEntry } from './types.js';
+import { isNodePatch, type PlanEntry } from './types.js';
 
 export interface DiffOptions {
   /** Lines of context around each change (default 3). */
@@ -26,7 +26,7 @@ export interface DiffOptions {
 
 /** The YAML a diff compares for one side of an entry; '' for an absent object. */
 export function comparable(entry: PlanEntry, live: LiveTarget | undefined, side: 'live' | 'desired'): string {
-  if (entry.kind === 'Node') {
+  if (isNodePatch(entry)) {
     const keys = Object.keys(entry.desired.metadata.annotations ?? {});
     if (side === 'desired') return serialize({ metadata: { annotations: entry.desired.metadata.annotations ?? {} } }, 'yaml');
     if (entry.action === 'missing') return '';

@@ -11,7 +11,7 @@ import { isRecord } from '../input/dump.js';
 import { sortKeys } from '../output/serialize.js';
 import { recordChanges } from './fingerprint.js';
 import { summarize } from './build.js';
-import type { Plan, PlanEntry } from './types.js';
+import { isNodePatch, type Plan, type PlanEntry } from './types.js';
 
 export type PlanBody = Omit<Plan, 'hash' | 'summary' | 'planVersion'>;
 
@@ -62,7 +62,7 @@ const list = (xs: readonly string[], max = 5) => `${xs.slice(0, max).join(', ')}
 function targetMoved(old: PlanEntry, fresh: PlanEntry | undefined): string | undefined {
   if (!fresh) return `${old.key} is no longer part of the plan`;
   if (fresh.action === 'unchanged') return undefined;
-  if (old.kind === 'Node') {
+  if (isNodePatch(old)) {
     if (fresh.action === 'missing' && old.action !== 'missing') return `Node ${old.name} no longer exists`;
     return sameJson(old.liveAnnotations ?? {}, fresh.liveAnnotations ?? {}) && old.action === fresh.action ? undefined : `the annotations of Node ${old.name} changed since the plan was made`;
   }

@@ -1,5 +1,5 @@
 /** Plans, findings and results as text for the terminal. Pure. */
-import type { Finding, Plan, PlanEntry } from './types.js';
+import { isNodePatch, type Finding, type Plan, type PlanEntry } from './types.js';
 
 const ACTION_WORD: Readonly<Record<PlanEntry['action'], string>> = { create: 'create', update: 'update', unchanged: 'unchanged', conflict: 'conflict', missing: 'missing' };
 
@@ -8,8 +8,8 @@ export function renderEntries(entries: readonly PlanEntry[], overwrite: boolean)
   const lines: string[] = [];
   for (const e of entries) {
     if (e.action === 'unchanged') continue;
-    const word = e.action === 'conflict' && overwrite ? 'overwrite' : e.kind === 'Node' && e.action === 'update' ? 'patch' : ACTION_WORD[e.action];
-    const detail = e.kind === 'Node' && e.action !== 'missing' ? ` (${Object.keys(e.desired.metadata.annotations ?? {}).length} annotations)` : '';
+    const word = e.action === 'conflict' && overwrite ? 'overwrite' : isNodePatch(e) && e.action === 'update' ? 'patch' : ACTION_WORD[e.action];
+    const detail = isNodePatch(e) && e.action !== 'missing' ? ` (${Object.keys(e.desired.metadata.annotations ?? {}).length} annotations)` : '';
     lines.push(`  ${word.padEnd(10)} ${e.key}${detail}${e.reason && (e.action === 'conflict' || e.action === 'missing') ? `\n             ${e.reason}` : ''}`);
   }
   const unchanged = entries.filter((e) => e.action === 'unchanged').length;

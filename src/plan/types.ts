@@ -47,6 +47,14 @@ export interface PlanEntry {
   readonly pruned?: readonly string[];
 }
 
+/**
+ * A patch of a Kubernetes Node's annotations (no resource: Nodes are merge-patched, never written
+ * whole), as opposed to a Calico v3 Node object of an etcd datastore, which has one.
+ */
+export function isNodePatch(e: Pick<PlanEntry, 'resource'>): boolean {
+  return e.resource === undefined;
+}
+
 /** A preflight or planning finding: severity `error` blocks the apply. */
 export interface Finding {
   readonly severity: Severity;

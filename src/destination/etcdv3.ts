@@ -1,0 +1,317 @@
+/**
+ * Calico v3's etcd v3 datastore as the destination: keys and values as its backend stores them
+ * (`etcdv3-layout.ts`), every write an etcd transaction that compares the key with what the plan saw
+ * (absent for a create, the mod revision for an update), so that a concurrent writer is a lost race,
+ * never overwritten; the lock is a key bound to an etcd lease. No schema to install. Not yet wired
+ * to the CLI: plan and apply reach it once the plan stages read destinations (issue 12).
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Etcd3, type IKeyValue, type Lease } from 'etcd3';
+import { LockHeldError, LockLostError, type LockHandle, type LockInfo, type ReleaseResult } from '../apply/lock.js';
+import { ETCD_LOCK_KEY, microTime } from '../apply/lock-object.js';
+import type { JournalRecord } from '../apply/journal.js';
+import { isNodeBefore, type RollbackStep, type Written } from '../apply/rollback.js';
+import { writePlanned, type Wire } from '../apply/write.js';
+import type { KubeObject } from '../datastore/kube-client.js';
+import { etcdClient } from '../datastore/etcd-v3.js';
+import type { DatastoreSettings } from '../datastore/settings.js';
+import { CalicoMigrateError } from '../errors.js';
+import type { TargetObject } from '../model/target.js';
+import { buildEntries } from '../plan/build.js';
+import type { Desired } from '../plan/desired.js';
+import type { LiveTarget } from '../plan/live.js';
+import { PLAN_ANNOTATION, writtenByPlan } from '../plan/ownership.js';
+import type { PlanEntry } from '../plan/types.js';
+import { etcdKeyOf, etcdValueOf, kindPrefix, parseStored } from './etcdv3-layout.js';
+import type { Destination, LockRequest } from './types.js';
+
+/** A write whose compare failed: the key changed since it was planned. */
+export class EtcdCompareFailed extends Error {
+  constructor(key: string) {
+    super(`${key} changed since it was planned (the transaction's compare failed)`);
+    this.name = 'EtcdCompareFailed';
+  }
+}
+
+export interface EtcdV3DestinationOptions {
+  /** The creation time stamped on new objects (default: now). */
+  readonly now?: () => Date;
+  /** The uid of a new object (default: a random UUID, as Calico's client makes them). */
+  readonly uid?: () => string;
+}
+
+/** A stored object as the plan sees it: the calicoctl-form object, with uid, creation time and the key's mod revision. */
+function toLive(kv: IKeyValue): KubeObject {
+  const key = kv.key.toString();
+  const s = parseStored(key, kv.value.toString());
+  const o = s.object;
+  return {
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: {
+      ...o.metadata,
+      resourceVersion: kv.mod_revision,
+      ...(s.uid ? { uid: s.uid } : {}),
+      ...(s.creationTimestamp ? { creationTimestamp: s.creationTimestamp } : {}),
+    },
+    spec: o.spec ?? {},
+  };
+}
+
+function asTarget(o: KubeObject, planHash?: string): TargetObject {
+  const m = o.metadata;
+  const annotations = { ...(m.annotations ?? {}), ...(planHash ? { [PLAN_ANNOTATION]: planHash } : {}) };
+  return {
+    apiVersion: o.apiVersion ?? '',
+    kind: o.kind ?? '',
+    metadata: { name: m.name, ...(m.namespace ? { namespace: m.namespace } : {}), ...(m.labels ? { labels: m.labels } : {}), ...(Object.keys(annotations).length > 0 ? { annotations } : {}) },
+    spec: (o['spec'] as Record<string, unknown> | undefined) ?? {},
+  };
+}
+
+function seconds(d: Date): string {
+  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export class EtcdV3Destination implements Destination {
+  readonly address: string;
+  private readonly etcd: Etcd3;
+  private readonly now: () => Date;
+  private readonly uid: () => string;
+
+  constructor(etcd: Etcd3, address: string, options: EtcdV3DestinationOptions = {}) {
+    this.etcd = etcd;
+    this.address = address;
+    this.now = options.now ?? (() => new Date());
+    this.uid = options.uid ?? (() => randomUUID());
+  }
+
+  static async open(settings: DatastoreSettings, options: EtcdV3DestinationOptions = {}): Promise<EtcdV3Destination> {
+    return new EtcdV3Destination(await etcdClient(settings), settings.etcdEndpoints.join(','), options);
+  }
+
+  close(): void {
+    this.etcd.close();
+  }
+
+  /** The etcd cluster's id: what a plan and a journal are pinned to, whatever endpoint reaches it. */
+  async identity(): Promise<string> {
+    const status = await this.etcd.maintenance.status();
+    return status.header.cluster_id;
+  }
+
+  /** Every stored object of the kinds the plan writes (one range per kind), by plan key. */
+  async readLive(desired: Desired): Promise<LiveTarget> {
+    const objects = new Map<string, KubeObject>();
+    for (const kind of new Set(desired.objects.map((d) => d.resource.kind))) {
+      const prefix = kindPrefix(kind);
+      const res = await this.etcd.getAll().prefix(prefix).exec();
+      for (const kv of res.kvs) {
+        const o = toLive(kv);
+        objects.set(o.metadata.namespace ? `${kind}/${o.metadata.namespace}/${o.metadata.name}` : `${kind}/${o.metadata.name}`, o);
+      }
+    }
+    return { objects, nodes: new Map(), unserved: new Set(), specSchemas: new Map() };
+  }
+
+  private async readOne(entry: Pick<PlanEntry, 'desired'>): Promise<KubeObject | undefined> {
+    const key = etcdKeyOf(asTarget(entry.desired));
+    const res = await this.etcd.get(key).exec();
+    const kv = res.kvs[0];
+    return kv ? toLive(kv) : undefined;
+  }
+
+  /** Puts `value` at `key` only if the key is absent (`revision` empty) or still at `revision`; its new mod revision. */
+  private async conditionalPut(key: string, value: string, revision: string): Promise<string> {
+    const cmp = revision === '' ? this.etcd.if(key, 'Create', '==', 0) : this.etcd.if(key, 'Mod', '==', revision);
+    const r = await cmp.then(this.etcd.put(key).value(value)).commit();
+    if (!r.succeeded) throw new EtcdCompareFailed(key);
+    return r.header.revision;
+  }
+
+  private async conditionalDelete(key: string, revision: string): Promise<void> {
+    const r = await this.etcd.if(key, 'Mod', '==', revision).then(this.etcd.delete().key(key)).commit();
+    if (!r.succeeded) throw new EtcdCompareFailed(key);
+  }
+
+  private wire(): Wire {
+    return {
+      send: async (entry, live, planHash, dryRun) => {
+        if (dryRun) throw new CalicoMigrateError('E_USAGE', 'an etcd v3 datastore has no server-side dry run: use plan, which writes nothing');
+        const o = asTarget(entry.desired, planHash);
+        const key = etcdKeyOf(o);
+        // An update keeps the object's identity; a create gets a new one, as Calico's client gives it.
+        const stamp = live?.metadata.uid && typeof live.metadata['creationTimestamp'] === 'string'
+          ? { uid: live.metadata.uid, creationTimestamp: live.metadata['creationTimestamp'] }
+          : { uid: this.uid(), creationTimestamp: seconds(this.now()) };
+        const revision = await this.conditionalPut(key, etcdValueOf(o, stamp), entry.action === 'create' ? '' : entry.resourceVersion);
+        return { outcome: entry.action === 'create' ? 'created' : entry.action === 'conflict' ? 'overwritten' : 'updated', resourceVersion: revision };
+      },
+      readOne: (entry) => this.readOne(entry),
+      isConflict: (e) => e instanceof EtcdCompareFailed,
+      describe: (e) => (e instanceof Error ? e.message : String(e)),
+    };
+  }
+
+  async ensureSchema(): Promise<{ created: string[]; alreadyPresent: string[] }> {
+    return { created: [], alreadyPresent: [] };
+  }
+
+  write: Destination['write'] = (w) => writePlanned(this.wire(), w);
+
+  async verify(desired: Desired): Promise<string[]> {
+    const live = await this.readLive(desired);
+    return buildEntries(desired, live)
+      .filter((e) => e.action !== 'unchanged')
+      .map((e) => (e.action === 'create' ? `${e.key} is not in the datastore` : `${e.key} differs from what was written`));
+  }
+
+  private lockInfo(kv: IKeyValue): LockInfo {
+    let f: Record<string, unknown> = {};
+    try {
+      f = JSON.parse(kv.value.toString()) as Record<string, unknown>;
+    } catch {
+      // a damaged lock value reads as held by nobody in particular; its lease still expires it
+    }
+    const str = (k: string) => (typeof f[k] === 'string' ? (f[k] as string) : '');
+    const duration = typeof f['durationSeconds'] === 'number' ? f['durationSeconds'] : 0;
+    const renewed = str('renewed') || str('acquired');
+    return {
+      kind: 'EtcdKey',
+      holder: str('holder'),
+      reason: str('reason'),
+      acquired: str('acquired'),
+      renewed,
+      durationSeconds: duration,
+      expires: microTime(new Date((Date.parse(renewed) || 0) + duration * 1000)),
+      // The lease deletes the key when it expires: a key that is there is held.
+      stale: false,
+      ...(str('host') ? { host: str('host') } : {}),
+      ...(typeof f['pid'] === 'number' ? { pid: f['pid'] } : {}),
+      ...(str('planHash') ? { planHash: str('planHash') } : {}),
+      resourceVersion: kv.mod_revision,
+    };
+  }
+
+  async readLock(): Promise<LockInfo | undefined> {
+    const kv = (await this.etcd.get(ETCD_LOCK_KEY).exec()).kvs[0];
+    return kv ? this.lockInfo(kv) : undefined;
+  }
+
+  async forceUnlock(): Promise<LockInfo | undefined> {
+    const held = await this.readLock();
+    if (held) await this.etcd.delete().key(ETCD_LOCK_KEY).exec();
+    return held;
+  }
+
+  /**
+   * Takes the lock: a key created only if absent, bound to a lease of `ttlSeconds` that renewals
+   * keep alive; a holder that stops renewing loses it when the lease expires. Waits up to `waitMs`
+   * for a lock held by someone else, then LockHeldError.
+   */
+  async acquireLock(request: LockRequest): Promise<LockHandle> {
+    const started = Date.now();
+    for (;;) {
+      const lease: Lease = this.etcd.lease(request.ttlSeconds, { autoKeepAlive: false });
+      const leaseId = await lease.grant();
+      const now = microTime(this.now());
+      const facts = { holder: request.holder, reason: request.reason, acquired: now, renewed: now, durationSeconds: request.ttlSeconds, host: hostname(), pid: process.pid, ...(request.planHash ? { planHash: request.planHash } : {}) };
+      const value = JSON.stringify(facts);
+      const r = await this.etcd.if(ETCD_LOCK_KEY, 'Create', '==', 0).then(this.etcd.put(ETCD_LOCK_KEY).value(value).lease(leaseId)).else(this.etcd.get(ETCD_LOCK_KEY)).commit();
+      if (r.succeeded) return this.handle(lease, value);
+      await lease.revoke().catch(() => undefined);
+      const kv = r.responses[0]?.response_range?.kvs[0];
+      const info = kv ? this.lockInfo(kv) : undefined;
+      if (info && Date.now() - started >= request.waitMs) throw new LockHeldError(info, this.now());
+      await new Promise((res) => setTimeout(res, Math.min(2000, Math.max(50, request.waitMs / 10))));
+    }
+  }
+
+  private handle(lease: Lease, value: string): LockHandle {
+    const etcd = this.etcd;
+    let timer: NodeJS.Timeout | undefined;
+    let lost = false;
+    const info = this.lockInfo({ key: Buffer.from(ETCD_LOCK_KEY), value: Buffer.from(value), mod_revision: '', create_revision: '', version: '', lease: '' } as unknown as IKeyValue);
+    const renew = async (): Promise<void> => {
+      try {
+        await lease.keepaliveOnce();
+      } catch (e) {
+        lost = true;
+        throw new LockLostError(`lost the migration lock (etcd key ${ETCD_LOCK_KEY}): its lease could not be renewed (${e instanceof Error ? e.message : String(e)})`, undefined);
+      }
+      const kv = (await etcd.get(ETCD_LOCK_KEY).exec()).kvs[0];
+      if (!kv || kv.value.toString() !== value) {
+        lost = true;
+        throw new LockLostError(`lost the migration lock (etcd key ${ETCD_LOCK_KEY}): it was removed or taken`, kv ? this.lockInfo(kv) : undefined);
+      }
+    };
+    const stop = (): void => {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+    };
+    return {
+      info,
+      get lost() {
+        return lost;
+      },
+      renew,
+      startRenewing: (intervalMs, onLost) => {
+        stop();
+        timer = setInterval(() => {
+          renew().catch((err: unknown) => {
+            stop();
+            onLost(err);
+          });
+        }, intervalMs);
+        timer.unref();
+      },
+      stop,
+      release: async (): Promise<ReleaseResult> => {
+        stop();
+        // Deleted only while it is still this holder's value; then the lease goes too.
+        const r = await etcd.if(ETCD_LOCK_KEY, 'Value', '==', value).then(etcd.delete().key(ETCD_LOCK_KEY)).else(etcd.get(ETCD_LOCK_KEY)).commit();
+        await lease.revoke().catch(() => undefined);
+        if (r.succeeded) return { outcome: 'released' };
+        const kv = r.responses[0]?.response_range?.kvs[0];
+        return kv ? { outcome: 'taken', by: this.lockInfo(kv) } : { outcome: 'already-gone' };
+      },
+    };
+  }
+
+  /** Undoes one journaled write while the key is what the apply left (or whatever it is with force). */
+  async undo(w: Written, o: { readonly planHashes: ReadonlySet<string>; readonly force: boolean }): Promise<RollbackStep> {
+    if (w.before !== null && isNodeBefore(w.before)) return { key: w.key, outcome: 'failed', detail: 'a Kubernetes Node before-image in an etcd journal' };
+    const image = w.before ?? undefined;
+    const probe = image ?? ({ apiVersion: 'projectcalico.org/v3', kind: w.key.split('/')[0] ?? '', metadata: keyNames(w.key) } as KubeObject);
+    const key = etcdKeyOf(asTarget(probe));
+    const kv = (await this.etcd.get(key).exec()).kvs[0];
+    const live = kv ? toLive(kv) : undefined;
+    const ours = live !== undefined && o.planHashes.has(writtenByPlan(live) ?? '') && (w.lastVersion === undefined || live.metadata.resourceVersion === w.lastVersion);
+    if (!w.confirmed && !ours) return { key: w.key, outcome: 'already-gone', detail: 'the write the apply was making when it stopped never reached the datastore' };
+    if (w.before === null) {
+      if (!live || !kv) return { key: w.key, outcome: 'already-gone' };
+      if (!ours && !o.force) return { key: w.key, outcome: 'kept', detail: 'it changed after the apply created it (or another apply wrote it); rerun with --force to delete it anyway' };
+      await this.conditionalDelete(key, kv.mod_revision);
+      return { key: w.key, outcome: 'deleted' };
+    }
+    if (!live && !o.force) return { key: w.key, outcome: 'kept', detail: 'it was deleted after the apply wrote it; rerun with --force to create it again from the journal' };
+    if (live && !ours && !o.force) return { key: w.key, outcome: 'kept', detail: 'it changed after the apply wrote it; rerun with --force to restore the earlier content anyway' };
+    const before = w.before;
+    const stamp = { uid: before.metadata.uid ?? this.uid(), creationTimestamp: typeof before.metadata['creationTimestamp'] === 'string' ? before.metadata['creationTimestamp'] : seconds(this.now()) };
+    await this.conditionalPut(key, etcdValueOf(asTarget(before), stamp), kv?.mod_revision ?? '');
+    return { key: w.key, outcome: 'restored' };
+  }
+
+  /** Nothing was installed besides the objects. */
+  async removeSchema(_records: readonly JournalRecord[]): Promise<RollbackStep[]> {
+    return [];
+  }
+}
+
+/** The name and namespace in a plan key (`Kind/name` or `Kind/namespace/name`). */
+function keyNames(key: string): { name: string; namespace?: string } {
+  const parts = key.split('/');
+  return parts.length === 3 ? { namespace: parts[1] ?? '', name: parts[2] ?? '' } : { name: parts[1] ?? '' };
+}
+

@@ -1,0 +1,138 @@
+/**
+ * The etcd v3 destination against a real etcd (the harness's, v3 keyspace): the apply engine
+ * writes a whole conversion with conditional transactions, verify and plan-again find it as
+ * planned, a concurrent writer is a lost race and is never overwritten, rollback under the lock
+ * restores the keyspace exactly, and the lock is a key bound to a lease that expires with its holder.
+ */
+import test from 'ava';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Etcd3 } from 'etcd3';
+import { rollbackUnderLock, startApply, type ApplyOutcome } from '../../src/apply/engine.js';
+import { Journal, readJournal } from '../../src/apply/journal.js';
+import { LockHeldError } from '../../src/apply/lock.js';
+import { convertDumps } from '../../src/convert.js';
+import { EtcdV3Destination } from '../../src/destination/etcdv3.js';
+import { decodeDump } from '../../src/input/dump.js';
+import { buildEntries, writesOf } from '../../src/plan/build.js';
+import { desiredForEtcd, type Desired } from '../../src/plan/desired.js';
+import type { Plan } from '../../src/plan/types.js';
+import { REPO_ROOT } from '../_helpers/cli.js';
+import { startEtcd, type EtcdServer } from '../_helpers/etcd.js';
+
+let etcd: EtcdServer | undefined;
+test.before(async () => {
+  etcd = await startEtcd({ enableV2: false });
+});
+test.after.always(async () => {
+  await etcd?.stop();
+});
+
+async function desiredOf(file: string): Promise<Desired> {
+  const path = join(REPO_ROOT, file);
+  const r = convertDumps([decodeDump(path, await readFile(path, 'utf8'))], 'v3.0', 'calicoctl');
+  return desiredForEtcd(r.objects, r.report, 'calico-migrate test');
+}
+
+/** The whole keyspace as key → value, for exact comparisons. */
+async function keyspace(client: Etcd3): Promise<Record<string, string>> {
+  return client.getAll().prefix('/').strings();
+}
+
+async function apply(dest: EtcdV3Destination, desired: Desired, journalPath: string): Promise<ApplyOutcome> {
+  const live = await dest.readLive(desired);
+  const entries = buildEntries(desired, live);
+  const plan = { target: 'v3.0', cluster: { server: dest.address, gitVersion: 'etcd', id: await dest.identity() }, entries, findings: [], hash: 'a'.repeat(64) } as unknown as Plan;
+  const journal = await Journal.open(journalPath, 'test/1/run');
+  const run = startApply({ plan, hash: plan.hash, planFile: 'plan.json', paths: { plan: `${journalPath}.plan.json`, backup: `${journalPath}.backup.yaml` }, writes: writesOf(entries, false), desired, live, destination: dest, journal, options: { to: 'v3.0', dryRun: false, overwrite: false, concurrency: 4, lockTtlSeconds: 10, lockWaitSeconds: 0, forceUnlock: false } });
+  try {
+    for (const s of run.stages) if (!s.skip) await s.run(() => undefined);
+    return await run.finish();
+  } catch (e) {
+    return run.finish(e);
+  }
+}
+
+test.serial('etcd v3 destination: the engine writes a whole conversion; verify passes; planning again finds everything unchanged; rollback restores the keyspace exactly', async (t) => {
+  const server = etcd!;
+  const client = new Etcd3({ hosts: server.endpoint });
+  const dest = new EtcdV3Destination(new Etcd3({ hosts: server.endpoint }), server.endpoint, { now: () => new Date('2026-12-05T12:00:00Z') });
+  const dir = await mkdtemp(join(tmpdir(), 'calico-migrate-etcd-dest-'));
+  try {
+    await client.delete().all();
+    await client.put('/calico/resources/v3/projectcalico.org/ippools/unrelated').value(JSON.stringify({ kind: 'IPPool', apiVersion: 'projectcalico.org/v3', metadata: { name: 'unrelated' }, spec: { cidr: '10.99.0.0/16' } }));
+    const before = await keyspace(client);
+    const desired = await desiredOf('fixtures/sources/etcd-v26/etcd-v2.json');
+    const outcome = await apply(dest, desired, join(dir, 'j.journal'));
+    t.is(outcome.verdict, 'applied', outcome.message);
+    t.is(outcome.results.filter((r) => r.outcome === 'created').length, desired.objects.length);
+    t.deepEqual(await dest.verify(desired), []);
+    t.true(buildEntries(desired, await dest.readLive(desired)).every((e) => e.action === 'unchanged'));
+    const stored = JSON.parse((await client.get('/calico/resources/v3/projectcalico.org/globalnetworkpolicies/default.allow-dns').string()) ?? '{}') as { metadata: { name: string; uid: string; creationTimestamp: string; annotations: Record<string, string> } };
+    t.is(stored.metadata.name, 'default.allow-dns');
+    t.is(stored.metadata.creationTimestamp, '2026-12-05T12:00:00Z');
+    t.regex(stored.metadata.uid, /^[0-9a-f-]{36}$/);
+    t.is(stored.metadata.annotations['calico-migrate.projectcalico.org/plan'], 'a'.repeat(64));
+    t.is(await client.get('/calico-migrate/lock').string(), null, 'the lock is released');
+
+    const steps = await rollbackUnderLock({ destination: dest, records: await readJournal(join(dir, 'j.journal')), journal: await Journal.open(join(dir, 'j.journal'), 'test/2/rollback'), reason: 'rollback', force: false, forceUnlock: false, lockTtlSeconds: 10, lockWaitSeconds: 0 });
+    t.true(steps.every((s) => s.outcome === 'deleted'), JSON.stringify(steps));
+    t.deepEqual(await keyspace(client), before, 'the keyspace is exactly as before the apply');
+  } finally {
+    dest.close();
+    client.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test.serial('etcd v3 destination: an object someone else writes between plan and write is a lost race: re-planned, never overwritten', async (t) => {
+  const server = etcd!;
+  const client = new Etcd3({ hosts: server.endpoint });
+  const dest = new EtcdV3Destination(new Etcd3({ hosts: server.endpoint }), server.endpoint);
+  const dir = await mkdtemp(join(tmpdir(), 'calico-migrate-etcd-dest-'));
+  try {
+    await client.delete().all();
+    const desired = await desiredOf('fixtures/sources/etcd-typical/etcd-v2.json');
+    const live = await dest.readLive(desired);
+    const entries = buildEntries(desired, live);
+    // Another writer creates one of the planned objects after the plan was made.
+    const theirs = JSON.stringify({ kind: 'IPPool', apiVersion: 'projectcalico.org/v3', metadata: { name: '192-168-0-0-16', uid: 'theirs' }, spec: { cidr: '192.168.0.0/16', ipipMode: 'Never' } });
+    await client.put('/calico/resources/v3/projectcalico.org/ippools/192-168-0-0-16').value(theirs);
+    const results = await dest.write({ planHash: 'b'.repeat(64), entries: writesOf(entries, false), live, overwrite: false, dryRun: false, concurrency: 4, journal: await Journal.open(join(dir, 'j.journal'), 'test/3/run') });
+    const pool = results.find((r) => r.key === 'IPPool/192-168-0-0-16');
+    t.is(pool?.outcome, 'failed');
+    t.regex(pool?.error ?? '', /exists with different content and was not written by calico-migrate/);
+    t.is(await client.get('/calico/resources/v3/projectcalico.org/ippools/192-168-0-0-16').string(), theirs, 'their object is untouched');
+    t.true(results.filter((r) => r.key !== 'IPPool/192-168-0-0-16').every((r) => r.outcome === 'created'));
+  } finally {
+    dest.close();
+    client.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test.serial('etcd v3 destination: the lock is one key bound to a lease: a second holder is refused, and a holder that stops renewing loses it when the lease expires', async (t) => {
+  const server = etcd!;
+  const a = new EtcdV3Destination(new Etcd3({ hosts: server.endpoint }), server.endpoint);
+  const b = new EtcdV3Destination(new Etcd3({ hosts: server.endpoint }), server.endpoint);
+  try {
+    const held = await a.acquireLock({ holder: 'run-a', reason: 'apply plan x', ttlSeconds: 2, waitMs: 0 });
+    t.like(await b.readLock(), { kind: 'EtcdKey', holder: 'run-a', reason: 'apply plan x', stale: false });
+    const refused = await t.throwsAsync(() => b.acquireLock({ holder: 'run-b', reason: 'apply plan y', ttlSeconds: 2, waitMs: 0 }), { instanceOf: LockHeldError });
+    t.regex(refused?.message ?? '', /the migration lock \(etcd key \/calico-migrate\/lock\) is held by "run-a"/);
+    await held.renew();
+    held.stop();
+    // Not renewed: the lease expires and etcd deletes the key.
+    await new Promise((r) => setTimeout(r, 3500));
+    t.is(await b.readLock(), undefined);
+    const mine = await b.acquireLock({ holder: 'run-b', reason: 'apply plan y', ttlSeconds: 10, waitMs: 0 });
+    await t.throwsAsync(() => held.renew(), { message: /lost the migration lock/ });
+    t.deepEqual(await held.release(), { outcome: 'taken', by: await b.readLock() });
+    t.deepEqual(await mine.release(), { outcome: 'released' });
+    t.is(await a.readLock(), undefined);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
