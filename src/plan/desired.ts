@@ -46,6 +46,21 @@ export function originsByTarget(report: Report): Map<string, string[]> {
   return out;
 }
 
+/** The object to write: the converted one with this tool's ownership annotations. */
+function owned(o: TargetObject, tool: string, from: readonly string[]): KubeObject {
+  return {
+    apiVersion: o.apiVersion,
+    kind: o.kind,
+    metadata: {
+      name: o.metadata.name,
+      ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
+      ...(o.metadata.labels ? { labels: { ...o.metadata.labels } } : {}),
+      annotations: { ...(o.metadata.annotations ?? {}), ...ownershipAnnotations(tool, from) },
+    },
+    spec: o.spec ?? {},
+  };
+}
+
 /** The writes a conversion asks for. Only the CRD form can be written to a cluster. */
 export function desiredFrom(objects: readonly TargetObject[], report: Report, to: TargetVersion, tool: string): Desired {
   if (report.form !== 'crd') throw new CalicoMigrateError('E_USAGE', `only the crd form can be applied to a cluster (this conversion is the ${report.form} form)`);
@@ -61,17 +76,7 @@ export function desiredFrom(objects: readonly TargetObject[], report: Report, to
     }
     const resource = resourceOf(o, to);
     if (!resource) throw new CalicoMigrateError('E_INTERNAL', `no resource is known for ${o.apiVersion} ${o.kind}; this is a bug`);
-    const object: KubeObject = {
-      apiVersion: o.apiVersion,
-      kind: o.kind,
-      metadata: {
-        name: o.metadata.name,
-        ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
-        ...(o.metadata.labels ? { labels: { ...o.metadata.labels } } : {}),
-        annotations: { ...(o.metadata.annotations ?? {}), ...ownershipAnnotations(tool, from) },
-      },
-      spec: o.spec ?? {},
-    };
+    const object = owned(o, tool, from);
     out.push({ key, resource, object, origins: from });
   }
   return { objects: out, nodePatches };
@@ -91,17 +96,7 @@ export function desiredForEtcd(objects: readonly TargetObject[], report: Report,
     const from = origins.get(key) ?? [];
     const k = kindInfo(o.kind);
     const resource: ResourceType = { group: 'projectcalico.org', version: 'v3', plural: k.plural, kind: o.kind, namespaced: k.namespaced };
-    const object: KubeObject = {
-      apiVersion: o.apiVersion,
-      kind: o.kind,
-      metadata: {
-        name: o.metadata.name,
-        ...(o.metadata.namespace ? { namespace: o.metadata.namespace } : {}),
-        ...(o.metadata.labels ? { labels: { ...o.metadata.labels } } : {}),
-        annotations: { ...(o.metadata.annotations ?? {}), ...ownershipAnnotations(tool, from) },
-      },
-      spec: o.spec ?? {},
-    };
+    const object = owned(o, tool, from);
     out.push({ key, resource, object, origins: from });
   }
   return { objects: out, nodePatches: [] };
