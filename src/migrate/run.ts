@@ -106,10 +106,16 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
   const named = namedTargets(outcomes);
 
   // Two records landing on the same object: an error for every origin, and neither is written.
+  // A standalone object no converted record names has no record of its own to blame: it is handled
+  // apart, below, and never changes the dispositions of the records around it.
   const byId = new Map<string, EmittedObject[]>();
+  const standaloneOnly: EmittedObject[] = [];
   for (const e of emitted) {
-    if (!named.has(objectId(e.object)) && !e.standalone) continue;
     const id = objectId(e.object);
+    if (!named.has(id)) {
+      if (e.standalone) standaloneOnly.push(e);
+      continue;
+    }
     byId.set(id, [...(byId.get(id) ?? []), e]);
   }
   const kept: EmittedObject[] = [];
@@ -149,11 +155,33 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
   }
 
   // An object whose every feeder ended in an error (e.g. a host's Node when its only host endpoint
-  // was invalid) is not written either: nothing converted names it any more.
+  // was invalid) is not written either: nothing converted names it any more; unless it is
+  // standalone, and then its issue accounts for it.
   const stillNamed = namedTargets(outcomes);
   const fedObjects = valid.filter((e) => stillNamed.has(objectId(e.object)) || e.standalone);
-  // A standalone object that no converted record names is accounted by its issue.
   for (const e of fedObjects) if (e.standalone && !stillNamed.has(objectId(e.object))) issues.push(e.standalone);
+
+  // Standalone objects no converted record named: written when valid and alone on their name;
+  // otherwise left out with a warning that says why (the records keep their own outcomes).
+  const taken = new Set(fedObjects.map((e) => objectId(e.object)));
+  const standaloneById = new Map<string, EmittedObject[]>();
+  for (const e of standaloneOnly) standaloneById.set(objectId(e.object), [...(standaloneById.get(objectId(e.object)) ?? []), e]);
+  for (const [id, group] of standaloneById) {
+    const first = group[0];
+    if (!first?.standalone) continue;
+    const where = group.map((g) => g.standalone?.origin ?? g.origins[0] ?? '').join(', ');
+    if (group.length > 1 || taken.has(id)) {
+      issues.push({ severity: 'warning', code: 'standalone-clash', origin: first.standalone.origin ?? '', message: `${id} is not written: ${where}${taken.has(id) ? ' and a converted record' : ''} all become ${id}`, hint: 'rename one of them so that each becomes a distinct object' });
+      continue;
+    }
+    const problems = target.validate(first.object);
+    if (problems.length > 0) {
+      issues.push({ severity: 'warning', code: 'standalone-invalid', origin: first.standalone.origin ?? '', message: `${id} is not written: it is not valid: ${problems.join('; ')}` });
+      continue;
+    }
+    fedObjects.push(first);
+    issues.push(first.standalone);
+  }
 
   const rank = (kind: string) => {
     const i = target.kindOrder.indexOf(kind);

@@ -76,3 +76,13 @@ test('host nodes: crd form: no Node is made for hosts without BGP data (Kubernet
   t.deepEqual(nodes(r), []);
   t.true(r.report.records.every((o) => !(o.targets ?? []).some((x) => x.startsWith('Node/'))));
 });
+
+test('host nodes: calicoctl form: host directories whose Nodes would clash, or whose Node name is invalid, write no Node and leave their records as they were, with a warning', (t) => {
+  const wep = (host: string) => ({ [`/calico/v1/host/${host}/workload/openstack/i-1/endpoint/tap1`]: JSON.stringify({ state: 'active', name: 'tap1', mac: 'ee:ee:ee:ee:ee:ee', profile_ids: [], ipv4_nets: ['10.65.0.2/32'], ipv6_nets: [] }) });
+  const r = convert({ ...wep('Compute-1'), ...wep('compute-1'), ...wep('___') }, 'calicoctl');
+  t.deepEqual(nodes(r), []);
+  t.true(r.report.records.every((o) => o.disposition === 'skipped' && o.code === 'derived-workload-endpoint'), JSON.stringify(r.report.records));
+  const warnings = r.report.issues.filter((i) => i.code === 'standalone-clash' || i.code === 'standalone-invalid').map((i) => i.code).sort();
+  t.deepEqual(warnings, ['standalone-clash', 'standalone-invalid']);
+  t.false(r.report.issues.some((i) => i.code === 'host-directory-node'));
+});
