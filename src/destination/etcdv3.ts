@@ -167,6 +167,19 @@ export class EtcdV3Destination implements Destination {
       .map((e) => (e.action === 'create' ? `${e.key} is not in the datastore` : `${e.key} differs from what was written`));
   }
 
+  /** The lock's facts, its expiry from what its lease has left (renewals keep the value unchanged). */
+  private async lockInfoNow(kv: IKeyValue): Promise<LockInfo> {
+    const info = this.lockInfo(kv);
+    if (!kv.lease || kv.lease === '0') return info;
+    try {
+      const ttl = await this.etcd.leaseClient.leaseTimeToLive({ ID: kv.lease });
+      const left = Number(ttl.TTL);
+      return left >= 0 ? { ...info, renewed: info.renewed, expires: microTime(new Date(this.now().getTime() + left * 1000)) } : info;
+    } catch {
+      return info;
+    }
+  }
+
   private lockInfo(kv: IKeyValue): LockInfo {
     let f: Record<string, unknown> = {};
     try {
@@ -196,13 +209,18 @@ export class EtcdV3Destination implements Destination {
 
   async readLock(): Promise<LockInfo | undefined> {
     const kv = (await this.etcd.get(ETCD_LOCK_KEY).exec()).kvs[0];
-    return kv ? this.lockInfo(kv) : undefined;
+    return kv ? this.lockInfoNow(kv) : undefined;
   }
 
+  /** Removes the lock as it was read, never one taken meanwhile by someone else; what it removed. */
   async forceUnlock(): Promise<LockInfo | undefined> {
-    const held = await this.readLock();
-    if (held) await this.etcd.delete().key(ETCD_LOCK_KEY).exec();
-    return held;
+    for (let i = 0; i < 20; i++) {
+      const held = await this.readLock();
+      if (!held) return undefined;
+      const r = await this.etcd.if(ETCD_LOCK_KEY, 'Mod', '==', held.resourceVersion).then(this.etcd.delete().key(ETCD_LOCK_KEY)).commit();
+      if (r.succeeded) return held;
+    }
+    throw new Error(`the migration lock (etcd key ${ETCD_LOCK_KEY}) kept changing while removing it; try again`);
   }
 
   /**
@@ -218,24 +236,34 @@ export class EtcdV3Destination implements Destination {
       const now = microTime(this.now());
       const facts = { holder: request.holder, reason: request.reason, acquired: now, renewed: now, durationSeconds: request.ttlSeconds, host: hostname(), pid: process.pid, ...(request.planHash ? { planHash: request.planHash } : {}) };
       const value = JSON.stringify(facts);
-      const r = await this.etcd.if(ETCD_LOCK_KEY, 'Create', '==', 0).then(this.etcd.put(ETCD_LOCK_KEY).value(value).lease(leaseId)).else(this.etcd.get(ETCD_LOCK_KEY)).commit();
-      if (r.succeeded) return this.handle(lease, value);
+      const r = await this.etcd.if(ETCD_LOCK_KEY, 'Create', '==', 0).then(this.etcd.put(ETCD_LOCK_KEY).value(value).lease(leaseId)).else(this.etcd.get(ETCD_LOCK_KEY)).commit().catch(async (e: unknown) => {
+        await lease.revoke().catch(() => undefined);
+        throw e;
+      });
+      if (r.succeeded) return this.handle(lease, value, request.ttlSeconds);
       await lease.revoke().catch(() => undefined);
       const kv = r.responses[0]?.response_range?.kvs[0];
-      const info = kv ? this.lockInfo(kv) : undefined;
+      const info = kv ? await this.lockInfoNow(kv) : undefined;
       if (info && Date.now() - started >= request.waitMs) throw new LockHeldError(info, this.now());
       await new Promise((res) => setTimeout(res, Math.min(2000, Math.max(50, request.waitMs / 10))));
     }
   }
 
-  private handle(lease: Lease, value: string): LockHandle {
+  private handle(lease: Lease, value: string, ttlSeconds: number): LockHandle {
     const etcd = this.etcd;
     let timer: NodeJS.Timeout | undefined;
     let lost = false;
     const info = this.lockInfo({ key: Buffer.from(ETCD_LOCK_KEY), value: Buffer.from(value), mod_revision: '', create_revision: '', version: '', lease: '' } as unknown as IKeyValue);
+    let renewing = false;
     const renew = async (): Promise<void> => {
       try {
-        await lease.keepaliveOnce();
+        // A renewal that gets no answer within half the lease counts as failed: the lock may be gone.
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`no answer within ${Math.max(1, ttlSeconds / 2)} s`)), Math.max(1000, (ttlSeconds * 1000) / 2));
+          timer.unref();
+        });
+        await Promise.race([lease.keepaliveOnce(), deadline]).finally(() => clearTimeout(timer));
       } catch (e) {
         lost = true;
         throw new LockLostError(`lost the migration lock (etcd key ${ETCD_LOCK_KEY}): its lease could not be renewed (${e instanceof Error ? e.message : String(e)})`, undefined);
@@ -259,10 +287,14 @@ export class EtcdV3Destination implements Destination {
       startRenewing: (intervalMs, onLost) => {
         stop();
         timer = setInterval(() => {
-          renew().catch((err: unknown) => {
-            stop();
-            onLost(err);
-          });
+          if (renewing) return;
+          renewing = true;
+          renew()
+            .catch((err: unknown) => {
+              stop();
+              onLost(err);
+            })
+            .finally(() => (renewing = false));
         }, intervalMs);
         timer.unref();
       },
@@ -274,7 +306,7 @@ export class EtcdV3Destination implements Destination {
         await lease.revoke().catch(() => undefined);
         if (r.succeeded) return { outcome: 'released' };
         const kv = r.responses[0]?.response_range?.kvs[0];
-        return kv ? { outcome: 'taken', by: this.lockInfo(kv) } : { outcome: 'already-gone' };
+        return kv ? { outcome: 'taken', by: await this.lockInfoNow(kv) } : { outcome: 'already-gone' };
       },
     };
   }

@@ -120,15 +120,24 @@ test.serial('etcd v3 destination: the lock is one key bound to a lease: a second
     const held = await a.acquireLock({ holder: 'run-a', reason: 'apply plan x', ttlSeconds: 2, waitMs: 0 });
     t.like(await b.readLock(), { kind: 'EtcdKey', holder: 'run-a', reason: 'apply plan x', stale: false });
     const refused = await t.throwsAsync(() => b.acquireLock({ holder: 'run-b', reason: 'apply plan y', ttlSeconds: 2, waitMs: 0 }), { instanceOf: LockHeldError });
+    t.is(await b.forceUnlock().then(() => 'removed'), 'removed');
+    t.is(await b.readLock(), undefined, 'force-unlock removes the lock it read');
+    await t.throwsAsync(() => held.renew(), { message: /lost the migration lock/ });
+    const again = await a.acquireLock({ holder: 'run-a', reason: 'apply plan x', ttlSeconds: 2, waitMs: 0 });
     t.regex(refused?.message ?? '', /the migration lock \(etcd key \/calico-migrate\/lock\) is held by "run-a"/);
-    await held.renew();
-    held.stop();
+    await again.renew();
+    again.stop();
     // Not renewed: the lease expires and etcd deletes the key.
     await new Promise((r) => setTimeout(r, 3500));
     t.is(await b.readLock(), undefined);
     const mine = await b.acquireLock({ holder: 'run-b', reason: 'apply plan y', ttlSeconds: 10, waitMs: 0 });
-    await t.throwsAsync(() => held.renew(), { message: /lost the migration lock/ });
-    t.deepEqual(await held.release(), { outcome: 'taken', by: await b.readLock() });
+    await t.throwsAsync(() => again.renew(), { message: /lost the migration lock/ });
+    const released = await again.release();
+    t.is(released.outcome, 'taken', 'a lost lock is left to its new holder');
+    t.like(released.outcome === 'taken' ? released.by : {}, { kind: 'EtcdKey', holder: 'run-b' });
+    const shown = await b.readLock();
+    const left = (Date.parse(shown?.expires ?? '') - Date.now()) / 1000;
+    t.true(left > 5 && left <= 11, `the expiry comes from the lease's time to live (${left} s left of 10)`);
     t.deepEqual(await mine.release(), { outcome: 'released' });
     t.is(await a.readLock(), undefined);
   } finally {
