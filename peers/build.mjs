@@ -140,7 +140,9 @@ function buildCalicoctl(p) {
 }
 
 function copyCrds(p) {
-  const info = moduleInfo(versions.calico.module);
+  // `go list -m` names no Dir until the module is in the module cache: download it first.
+  const info = JSON.parse(go(['mod', 'download', '-json', `${versions.calico.module}@${versions.calico.pseudoVersion}`]));
+  if (!info.Dir) throw new Error(`go mod download gave no directory for ${versions.calico.module}`);
   const src = path.join(info.Dir, versions.calico.crdDir);
   const tmp = `${p.calicoCrds}.tmp-${process.pid}`;
   fs.rmSync(tmp, { recursive: true, force: true });
@@ -171,7 +173,8 @@ function main() {
       console.error(`missing: ${missing.join('; ')}\n${missingPeerMessage('A peer')}`);
       process.exit(1);
     }
-  } else {
+  } else if (missingPeers(p).length > 0) {
+    // Go is needed only to build: with every peer in the cache, a machine without Go is fine.
     try {
       execFileSync('go', ['version'], { stdio: 'ignore' });
     } catch {

@@ -194,8 +194,12 @@ export function startApply(input: ApplyEngineInput): ApplyRun {
         onResult: (r, done, total) => progress(`${done}/${total} ${r.outcome} ${r.key}${r.error ? `: ${r.error}` : ''}`),
       });
       const failed = results.filter((r) => r.outcome === 'failed');
-      if (failed.length > 0 && !o.dryRun) throw new CalicoMigrateError('E_TARGET_STATE', `${failed.length} write(s) failed: ${failed.slice(0, 3).map((f) => `${f.key}: ${f.error ?? ''}`).join('; ')}`);
-      return Object.entries(tally(results)).map(([k, n]) => `${n} ${k}`).join(', ');
+      const counts = Object.entries(tally(results)).map(([k, n]) => `${n} ${k}`).join(', ');
+      if (failed.length > 0 && !o.dryRun) {
+        progress(counts);
+        throw new CalicoMigrateError('E_TARGET_STATE', `${failed.length} write(s) failed: ${failed.slice(0, 3).map((f) => `${f.key}: ${f.error ?? ''}`).join('; ')}`);
+      }
+      return counts;
     },
   };
 

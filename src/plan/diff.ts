@@ -1,7 +1,8 @@
 /**
  * Content diffs of a plan: for each object, a unified diff of the YAML (sorted keys) of what a
  * migration is about — labels, annotations without bookkeeping, spec — between the live object
- * (empty when absent) and the desired one; for a Node, of the annotations the plan sets. Pure,
+ * (empty when absent) and the desired one as the server will store it (CRD schema defaults filled
+ * in); for a Node, of the annotations the plan sets. Pure,
  * except `externalDiff`, which hands two directories to the program named by
  * CALICO_MIGRATE_EXTERNAL_DIFF, as kubectl does with KUBECTL_EXTERNAL_DIFF.
  */
@@ -33,7 +34,10 @@ export function comparable(entry: PlanEntry, live: LiveTarget | undefined, side:
     const current = entry.liveAnnotations ?? Object.fromEntries(keys.map((k) => [k, live?.nodes.get(entry.name)?.metadata.annotations?.[k] ?? null]));
     return serialize({ metadata: { annotations: Object.fromEntries(Object.entries(current).filter(([, v]) => v !== null)) } }, 'yaml');
   }
-  const o: KubeObject | undefined = side === 'desired' ? entry.desired : live?.objects.get(entry.key);
+  // The desired side as the server will store it: with the defaults its CRD schema fills in, which
+  // the live object shows too, so that they are not shown as removals.
+  const desired = entry.storedSpec === undefined ? entry.desired : { ...entry.desired, spec: entry.storedSpec };
+  const o: KubeObject | undefined = side === 'desired' ? desired : live?.objects.get(entry.key);
   if (!o) return '';
   const c = contentOf(o);
   return serialize({ metadata: { name: o.metadata.name, ...(Object.keys(c.labels).length > 0 ? { labels: c.labels } : {}), ...(Object.keys(c.annotations).length > 0 ? { annotations: c.annotations } : {}) }, spec: c.spec }, 'yaml');

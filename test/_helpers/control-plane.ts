@@ -153,8 +153,9 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
   let dog: ChildProcess | undefined;
   const logFile = join(dir, 'kube-apiserver.log');
   try {
-    const [certs, etcdServer] = await Promise.all([makeCertificates(dir), startEtcd({ enableV2: false })]);
-    etcd = etcdServer;
+    // One after the other, so that a failure of either leaves nothing running behind.
+    etcd = await startEtcd({ enableV2: false });
+    const certs = await makeCertificates(dir);
     const adminToken = randomBytes(16).toString('hex');
     const userToken = randomBytes(16).toString('hex');
     const userName = 'unprivileged';
@@ -186,7 +187,8 @@ export async function startControlPlane(options: StartControlPlaneOptions = {}):
         '--profiling=false',
         '--v=1',
       ];
-      const fd = openSync(logFile, 'a');
+      // A fresh log per attempt: the retry decision reads only this attempt's lines.
+      const fd = openSync(logFile, 'w');
       try {
         child = spawn(peers.kubeApiserver, args, { cwd: dir, stdio: ['ignore', fd, fd] });
       } finally {
