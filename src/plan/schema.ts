@@ -47,14 +47,16 @@ export function withDefaults(schema: StructuralSchema | undefined, value: unknow
 
 /** The paths (`spec.a.b`, `spec.list[0].c`) of the fields the server would prune from `value`. */
 export function prunedPaths(schema: StructuralSchema | undefined, value: unknown, path: string): string[] {
-  if (!schema || schema['x-kubernetes-preserve-unknown-fields'] === true) return [];
+  if (!schema) return [];
   if (Array.isArray(value)) return value.flatMap((v, i) => prunedPaths(schema.items, v, `${path}[${i}]`));
   if (!isRecord(value)) return [];
+  // Preserving unknown fields keeps the unknown keys of this level; known properties still prune below.
+  const preserve = schema['x-kubernetes-preserve-unknown-fields'] === true;
   const out: string[] = [];
   for (const [k, v] of Object.entries(value)) {
     const sub = schema.properties?.[k];
     if (sub) out.push(...prunedPaths(sub, v, `${path}.${k}`));
-    else if (schema.additionalProperties === true) continue;
+    else if (preserve || schema.additionalProperties === true) continue;
     else if (isRecord(schema.additionalProperties)) out.push(...prunedPaths(schema.additionalProperties, v, `${path}.${k}`));
     else out.push(`${path}.${k}`);
   }
@@ -69,6 +71,8 @@ export function prunedPaths(schema: StructuralSchema | undefined, value: unknown
 export function specSchemaOf(crd: unknown, version = 'v1'): StructuralSchema | undefined {
   if (!isRecord(crd) || crd['apiVersion'] !== 'apiextensions.k8s.io/v1') return undefined;
   const spec = crd['spec'];
+  // A CRD created through v1beta1 may still preserve unknown fields: it neither prunes nor defaults.
+  if (isRecord(spec) && spec['preserveUnknownFields'] === true) return undefined;
   const versions = isRecord(spec) && Array.isArray(spec['versions']) ? (spec['versions'] as unknown[]) : [];
   const v = versions.find((x) => isRecord(x) && x['name'] === version);
   const schema = isRecord(v) && isRecord(v['schema']) ? v['schema']['openAPIV3Schema'] : undefined;

@@ -48,3 +48,10 @@ test('schema: the spec schema comes from the named version of an apiextensions v
   t.deepEqual(specSchemaOf(crd('apiextensions.k8s.io/v1', { type: 'object', properties: { metadata: { type: 'object' } } })), { type: 'object' }, 'a root without spec prunes it');
   t.is(specSchemaOf(undefined), undefined);
 });
+
+test('schema: preserving unknown fields keeps the unknown keys of that level, but its known properties still prune; a CRD that preserves unknown fields has no schema to apply', (t) => {
+  const preserving: StructuralSchema = { type: 'object', 'x-kubernetes-preserve-unknown-fields': true, properties: { strict: { type: 'object', properties: { a: { type: 'string' } } } } };
+  t.deepEqual(prunedPaths(preserving, { anything: 1, strict: { a: 'x', b: 'y' } }, 'spec'), ['spec.strict.b']);
+  const v1beta1Made = { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', spec: { preserveUnknownFields: true, versions: [{ name: 'v1', schema: { openAPIV3Schema: { type: 'object', properties: { spec: BGP } } } }] } };
+  t.is(specSchemaOf(v1beta1Made), undefined);
+});
