@@ -21,7 +21,7 @@ export const step = defineStep({
         }
       : {
           reason: 'IPAM blocks are not calicoctl resources; they must be copied key by key into the etcd v3 keyspace',
-          hint: 'copy the /calico/ipam/v2 keys into the etcd v3 keyspace (with node names normalised in block affinities) before calico/node v3 starts, as calico-upgrade does; this tool does not write etcd yet',
+          hint: 'copy the /calico/ipam/v2 keys into the etcd v3 keyspace (with node names normalised in block affinities) before calico/node v3 starts, as calico-upgrade does; this tool does not copy IPAM yet',
           unusedHint: 'nothing is allocated; calico/node v3 creates new blocks as needed',
         });
     return out.build();

@@ -111,6 +111,15 @@ export async function runPreflight(input: PreflightInput): Promise<{ findings: F
   return { findings: applyIgnore(outcomes.flatMap((o) => byMessage(o.findings)), input.ignore), facts };
 }
 
+/**
+ * The preflight of a destination that is not a Kubernetes cluster (an etcd v3 datastore): what the
+ * conversion found blocking, plus the destination's own `extra` findings, with --ignore-preflight
+ * applied. No cluster checks: there is no cluster.
+ */
+export function datastorePreflight(report: Report, extra: readonly Finding[], ignore: readonly string[] = []): Finding[] {
+  return applyIgnore(byMessage([...checkConversion({ input: { report } as PreflightInput }), ...extra]), ignore);
+}
+
 /** True when a finding blocks the apply (any of severity `error`, after --ignore-preflight). */
 export function isBlocking(findings: readonly Finding[]): boolean {
   return findings.some((f) => f.severity === 'error');

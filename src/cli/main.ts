@@ -20,6 +20,7 @@ import { runRollback } from './commands/rollback.js';
 import { runStatus } from './commands/status.js';
 import type { Mode, PermissionSource } from '../apply/permissions.js';
 import { addSourceOptions } from './source.js';
+import { addDestinationOptions } from './destination.js';
 import type { CliIo } from './io.js';
 
 function collect(value: string, previous: string[] = []): string[] {
@@ -59,9 +60,9 @@ function addLockOptions(cmd: Command): Command {
 }
 
 /** plan and apply write to a cluster: only the crd form (what the Kubernetes datastore stores). */
-function crdOnly(value: string): 'crd' {
-  if (value !== 'crd') throw new CalicoMigrateError('E_USAGE', `--form ${value}: plan and apply write to a Kubernetes cluster, which stores the crd form; use convert --form calicoctl for calicoctl resources`);
-  return 'crd';
+function destinationForm(value: string): OutputForm {
+  if (value !== 'crd' && value !== 'calicoctl') throw new CalicoMigrateError('E_USAGE', `--form ${value}: expected crd (a Kubernetes cluster) or calicoctl (an etcd v3 datastore, --target-datastore-type etcdv3)`);
+  return value;
 }
 
 function program(io: CliIo, setExit: (code: number) => void): Command {
@@ -121,16 +122,17 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
   const planCmd = addDumpOptions(cmd.command('plan'))
     .description('dry run: read the source and the live cluster, and show per object what apply would do, with diffs and preflight findings; writes nothing (exit 0 nothing to do, 2 changes pending, 3 blocked)')
     .addOption(new Option('--to <version>', 'target version').choices([...TARGET_VERSIONS]).makeOptionMandatory())
-    .option('--form <form>', 'only crd: what the Kubernetes datastore stores', crdOnly, 'crd')
+    .option('--form <form>', 'crd (a Kubernetes cluster stores it; the default) or calicoctl (an etcd v3 datastore stores it); must fit the destination', destinationForm)
     .option('--out <file>', 'save the plan for apply --plan (JSON, owner-only permissions)')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .option('--diff-context <lines>', 'lines of context in diffs', positiveInt('--diff-context'), 3)
     .option('--overwrite', 'plan to overwrite objects this tool did not write (they are backed up first)', false)
     .option('--ignore-preflight <codes>', 'preflight findings to report without blocking (repeatable, comma-separated)', collectList)
-    .action(async (o: { fromFile?: string[]; inputFormat?: InputFormat; to: TargetVersion; out?: string; output: 'text' | 'json'; diffContext: number; overwrite: boolean; ignorePreflight?: string[] } & Record<string, unknown>) => {
-      setExit(await runPlan({ fromFile: o.fromFile ?? [], ...(o.inputFormat ? { inputFormat: o.inputFormat } : {}), source: o, to: o.to, ...(o.out ? { out: o.out } : {}), output: o.output, diffContext: o.diffContext, overwrite: o.overwrite, ignorePreflight: o.ignorePreflight ?? [] }, io));
+    .action(async (o: { fromFile?: string[]; inputFormat?: InputFormat; to: TargetVersion; form?: OutputForm; out?: string; output: 'text' | 'json'; diffContext: number; overwrite: boolean; ignorePreflight?: string[] } & Record<string, unknown>) => {
+      setExit(await runPlan({ fromFile: o.fromFile ?? [], ...(o.inputFormat ? { inputFormat: o.inputFormat } : {}), source: o, destination: o, to: o.to, ...(o.form ? { form: o.form } : {}), ...(o.out ? { out: o.out } : {}), output: o.output, diffContext: o.diffContext, overwrite: o.overwrite, ignorePreflight: o.ignorePreflight ?? [] }, io));
     });
   addSourceOptions(planCmd);
+  addDestinationOptions(planCmd);
 
   const applyCmd = addDumpOptions(cmd.command('apply'))
     .description('migrate: plan, confirm, then write to the cluster under a lock, journaled, verified (exit 0 applied or nothing to do, 1 error, 3 blocked)')
@@ -166,20 +168,23 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
             forceUnlock: o.forceUnlock,
             ignorePreflight: o.ignorePreflight ?? [],
             diffContext: o.diffContext,
+            destination: o,
           },
           io,
         ),
       );
     });
   addSourceOptions(applyCmd);
+  addDestinationOptions(applyCmd);
 
   const statusCmd = addJournalOptions(cmd.command('status'), 'the newest in --state-dir')
     .description('show the migration lock (and whether it is stale), the last apply in the journal, and what is left to do')
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (o: { journal?: string; stateDir: string; output: 'text' | 'json' } & Record<string, unknown>) => {
-      setExit(await runStatus({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, output: o.output, source: o }, io));
+      setExit(await runStatus({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, output: o.output, source: o, destination: o }, io));
     });
   addSourceOptions(statusCmd);
+  addDestinationOptions(statusCmd);
 
   const rollbackCmd = addJournalOptions(addLockOptions(cmd.command('rollback')), 'the newest in --state-dir')
     .description('undo the applies a journal recorded: restore what they overwrote, delete what they created, nothing else (exit 0 done, 3 some objects kept)')
@@ -187,9 +192,10 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .option('--force', 'also undo objects changed after the apply wrote them', false)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (o: { journal?: string; stateDir: string; yes: boolean; force: boolean; forceUnlock: boolean; lockWait: number; lockTtl: number; output: 'text' | 'json' } & Record<string, unknown>) => {
-      setExit(await runRollback({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, yes: o.yes, force: o.force, forceUnlock: o.forceUnlock, lockWaitSeconds: o.lockWait, lockTtlSeconds: Math.max(5, o.lockTtl), output: o.output, source: o }, io));
+      setExit(await runRollback({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, yes: o.yes, force: o.force, forceUnlock: o.forceUnlock, lockWaitSeconds: o.lockWait, lockTtlSeconds: Math.max(5, o.lockTtl), output: o.output, source: o, destination: o }, io));
     });
   addSourceOptions(rollbackCmd);
+  addDestinationOptions(rollbackCmd);
 
   const rbacCmd = cmd
     .command('rbac')

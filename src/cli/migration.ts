@@ -6,6 +6,7 @@
  * pools against the Nodes' pod CIDRs).
  */
 import { convertDumps, type ConvertResult } from '../convert.js';
+import { CalicoMigrateError } from '../errors.js';
 import { KubeApiError, KubeClient } from '../datastore/kube-client.js';
 import { NAMESPACES } from '../datastore/calico-resources.js';
 import type { LiveRead } from '../datastore/index.js';
@@ -20,6 +21,13 @@ import { readTarget, type LiveTarget } from '../plan/live.js';
 import type { Finding, Plan, PlanEntry } from '../plan/types.js';
 import { runPreflight, type PreflightFacts } from '../apply/preflight.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { datastorePreflight } from '../apply/preflight.js';
+import { EtcdV3Destination } from '../destination/etcdv3.js';
+import { kubernetesDestination } from '../destination/kubernetes.js';
+import type { Destination } from '../destination/types.js';
+import { desiredForEtcd } from '../plan/desired.js';
+import type { OutputForm } from '../model/target.js';
+import { describeDestination, resolveDestination } from './destination.js';
 import { readDumps, type CliIo } from './io.js';
 import { readSource, resolveSource } from './source.js';
 
@@ -33,6 +41,8 @@ export interface MigrationOptions {
   readonly mode: 'plan' | 'dry-run' | 'apply';
   readonly overwrite: boolean;
   readonly ignorePreflight: readonly string[];
+  /** Destination flags (`--target-datastore-type`, …); absent: the source settings' Kubernetes cluster. */
+  readonly destination?: Readonly<Record<string, unknown>>;
 }
 
 /** Findings the plan itself raises: conflicts (unless overwriting) and Calico hosts without a Node. */
@@ -77,6 +87,11 @@ export class Migration {
   target?: LiveTarget;
   entries?: PlanEntry[];
   plan?: Plan;
+  /** An etcd v3 destination (Calico v3's etcd datastore), when the destination settings name one. */
+  etcd?: EtcdV3Destination;
+  /** The etcd cluster id of an etcd v3 destination. */
+  etcdId?: string;
+  destinationResolved?: ResolvedSettings;
 
   constructor(options: MigrationOptions, io: CliIo) {
     this.options = options;
@@ -88,8 +103,38 @@ export class Migration {
     return v;
   }
 
-  /** Resolves the settings and connects to the target cluster (the one kubeconfig or K8S_* names). */
+  /** The form the destination stores: the CRD form on a cluster, the calicoctl form in etcd v3. */
+  form(): OutputForm {
+    return this.etcd ? 'calicoctl' : 'crd';
+  }
+
+  /** Where the apply writes. */
+  destination(): Destination {
+    if (this.etcd) return this.etcd;
+    const client = this.need(this.client, 'client');
+    return kubernetesDestination(client, client.server, this.options.to);
+  }
+
+  /** Closes what connect opened (the etcd client keeps the process alive otherwise). */
+  close(): void {
+    this.etcd?.close();
+  }
+
+  /**
+   * Resolves the settings and connects to the destination: the target cluster (the one kubeconfig
+   * or K8S_* names), or an etcd v3 datastore when the destination settings name one.
+   */
   async connect(): Promise<string> {
+    const destination = await resolveDestination(this.options.destination ?? {}, this.io);
+    this.destinationResolved = destination;
+    if (destination.settings.datastoreType === 'etcdv3') {
+      if (this.options.to !== 'v3.0') throw new CalicoMigrateError('E_USAGE', `an etcd v3 datastore is Calico v3's: --to ${this.options.to} cannot be written there (use --to v3.0)`);
+      this.resolved = await resolveSource(this.options.source, this.io);
+      this.io.stderr.write(describeDestination(destination));
+      this.etcd = await EtcdV3Destination.open(destination.settings);
+      this.etcdId = await this.etcd.identity();
+      return `etcd v3 datastore ${this.etcd.address} (cluster ${this.etcdId})`;
+    }
     this.resolved = await resolveSource(this.options.source, this.io);
     this.client = KubeClient.fromSettings(this.resolved.settings, this.io.env ?? process.env);
     this.version = await this.client.version();
@@ -108,8 +153,9 @@ export class Migration {
 
   convert(): string {
     const dumps = this.need(this.dumps, 'source');
-    this.conversion = convertDumps(dumps, this.options.to, 'crd', this.live ?? {});
-    this.desired = desiredFrom(this.conversion.objects, this.conversion.report, this.options.to, `${TOOL_NAME} ${TOOL_VERSION}`);
+    this.conversion = convertDumps(dumps, this.options.to, this.form(), this.live ?? {});
+    const tool = `${TOOL_NAME} ${TOOL_VERSION}`;
+    this.desired = this.etcd ? desiredForEtcd(this.conversion.objects, this.conversion.report, tool) : desiredFrom(this.conversion.objects, this.conversion.report, this.options.to, tool);
     const s = this.conversion.report.summary;
     return `${s.records} records: ${s.converted + s.convertedWithLoss} converted, ${s.skipped} skipped, ${s.errors} errors → ${this.desired.objects.length} objects, ${this.desired.nodePatches.length} Node patches`;
   }
@@ -121,6 +167,11 @@ export class Migration {
 
   async runPreflight(): Promise<string> {
     const conversion = this.need(this.conversion, 'conversion');
+    if (this.etcd) {
+      const findings = datastorePreflight(conversion.report, this.keyspaceFindings(), this.options.ignorePreflight);
+      this.preflight = { findings, facts: { gitVersion: '', minor: 0, lockResource: 'leases', daemonSetGroup: 'apps' } };
+      return `${findings.filter((f) => f.severity === 'error').length} blocking, ${findings.filter((f) => f.severity === 'warning').length} warnings`;
+    }
     const sourceIsKdd = this.need(this.dumps, 'source').some((d) => d.format === 'kubernetes');
     this.preflight = await runPreflight({
       client: this.need(this.client, 'client'),
@@ -137,10 +188,27 @@ export class Migration {
     return `${errors} blocking, ${warnings} warnings`;
   }
 
+  /**
+   * A live etcd v3 source in the very etcd the destination is: its v1 keys and Calico v3's share
+   * `/calico/ipam/v2/…`, so the copy would be converted in place. Refused.
+   */
+  private keyspaceFindings(): Finding[] {
+    const source = this.resolved?.settings;
+    if (!source || this.options.fromFile.length > 0 || source.datastoreType !== 'etcdv3' || !this.destinationResolved) return [];
+    const norm = (e: string) => e.replace(/\/+$/, '').toLowerCase();
+    const mine = new Set(this.destinationResolved.settings.etcdEndpoints.map(norm));
+    if (!source.etcdEndpoints.some((e) => mine.has(norm(e)))) return [];
+    return [{ severity: 'error', code: 'source-in-destination', message: `the source is the etcd v3 keyspace of ${source.etcdEndpoints.join(',')}, which is also the destination: the v1 keys (an etcd v3 copy of the v2 data) and Calico v3's share /calico/ipam/v2/, so writing there would convert the copy in place`, hint: 'read the source through the etcd v2 API of the same etcd (DATASTORE_TYPE=etcdv2), or from a dump, or write to another etcd' }];
+  }
+
   /** Why the target could not be read (refused): a blocking finding, and the plan has no entries. */
   targetRefusal?: Finding;
 
   async readTarget(): Promise<string> {
+    if (this.etcd) {
+      this.target = await this.etcd.readLive(this.need(this.desired, 'conversion'));
+      return `${this.target.objects.size} Calico v3 objects read`;
+    }
     try {
       this.target = await readTarget(this.need(this.client, 'client'), this.need(this.desired, 'conversion'));
     } catch (e) {
@@ -154,19 +222,23 @@ export class Migration {
 
   /** Plans against the live target; `overwrite` turns conflicts into overwrites (a warning, not a blocker). */
   async makePlan(): Promise<Plan> {
-    const client = this.need(this.client, 'client');
     const conversion = this.need(this.conversion, 'conversion');
     const dumps = this.need(this.dumps, 'source');
     // Planned against a target that could not be read, every object would look absent: no entries then.
     this.entries = this.targetRefusal ? [] : buildEntries(this.need(this.desired, 'conversion'), this.need(this.target, 'target'));
     const findings = [...(this.preflight?.findings ?? []), ...(this.targetRefusal ? [this.targetRefusal] : []), ...planFindings(this.entries, this.options.overwrite)];
-    const version = this.need(this.version, 'version');
-    const id = await clusterId(client);
     const report = conversion.report;
+    const cluster = this.etcd
+      ? { server: this.etcd.address, gitVersion: 'etcd v3', id: this.need(this.etcdId, 'etcd id') }
+      : await (async () => {
+          const client = this.need(this.client, 'client');
+          const id = await clusterId(client);
+          return { server: client.server, gitVersion: this.need(this.version, 'version').gitVersion, ...(id ? { id } : {}) };
+        })();
     this.plan = makePlan({
       tool: { name: TOOL_NAME, version: TOOL_VERSION },
       target: this.options.to,
-      form: 'crd',
+      form: this.form(),
       steps: report.steps,
       source: {
         type: report.source.type,
@@ -174,7 +246,7 @@ export class Migration {
         ...(report.source.fingerprint ? { fingerprint: report.source.fingerprint } : {}),
         records: recordDigests(dumps, report),
       },
-      cluster: { server: client.server, gitVersion: version.gitVersion, ...(id ? { id } : {}) },
+      cluster,
       entries: this.entries,
       findings,
     });

@@ -2,8 +2,8 @@
  * Calico v3's etcd v3 datastore as the destination: keys and values as its backend stores them
  * (`etcdv3-layout.ts`), every write an etcd transaction that compares the key with what the plan saw
  * (absent for a create, the mod revision for an update), so that a concurrent writer is a lost race,
- * never overwritten; the lock is a key bound to an etcd lease. No schema to install. Not yet wired
- * to the CLI: plan and apply reach it once the plan stages read destinations (issue 12).
+ * never overwritten; the lock is a key bound to an etcd lease. No schema to install. The CLI
+ * reaches it with `--target-datastore-type etcdv3` (src/cli/destination.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';

@@ -29,7 +29,7 @@ export function renderPlanHeader(plan: Plan): string[] {
   const s = plan.summary;
   const source = plan.source.type === 'live' ? `live ${plan.source.files.map((f) => f.path).join(', ')}` : plan.source.files.map((f) => f.path).join(', ');
   return [
-    `plan ${plan.hash.slice(0, 12)}: --to ${plan.target} (${plan.form} form) on ${plan.cluster.server} (Kubernetes ${plan.cluster.gitVersion})`,
+    `plan ${plan.hash.slice(0, 12)}: --to ${plan.target} (${plan.form} form) on ${plan.cluster.server} (${plan.cluster.gitVersion.startsWith('etcd') ? plan.cluster.gitVersion : `Kubernetes ${plan.cluster.gitVersion}`})`,
     `  source: ${source}; ${Object.keys(plan.source.records).length} records the writes depend on`,
     `  create ${s.create}, update ${s.update}, unchanged ${s.unchanged}, conflict ${s.conflict}, missing Nodes ${s.missing}`,
   ];

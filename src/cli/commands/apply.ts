@@ -15,7 +15,6 @@ import { Journal, readJournal } from '../../apply/journal.js';
 import { journalStatus } from '../../apply/status.js';
 import { nextSteps } from '../../apply/next-steps.js';
 import type { WriteResult } from '../../apply/write.js';
-import { kubernetesDestination } from '../../destination/kubernetes.js';
 import { CalicoMigrateError, EXIT } from '../../errors.js';
 import type { InputFormat } from '../../input/dump.js';
 import type { TargetVersion } from '../../model/target.js';
@@ -50,6 +49,8 @@ export interface ApplyOptions {
   readonly forceUnlock: boolean;
   readonly ignorePreflight: readonly string[];
   readonly diffContext: number;
+  /** Destination flags (`--target-datastore-type`, …). */
+  readonly destination?: Readonly<Record<string, unknown>>;
 }
 
 export type ApplyVerdict = 'applied' | 'dry-run' | 'nothing-to-do' | 'blocked' | 'stale-plan' | 'cancelled' | 'failed';
@@ -96,6 +97,15 @@ function emit(report: ApplyReport, opts: ApplyOptions, io: CliIo, text: string[]
   return report.exitCode;
 }
 
+/** What to do after an apply to an etcd v3 datastore. */
+function etcdNextSteps(endpoints: string, journal: string | undefined): string[] {
+  return [
+    `roll out calico/node v3 (and calicoctl v3) with DATASTORE_TYPE=etcdv3 and ETCD_ENDPOINTS=${endpoints}`,
+    `check the objects with calicoctl get (DATASTORE_TYPE=etcdv3 ETCD_ENDPOINTS=${endpoints})`,
+    ...(journal ? [`to undo this apply: calico-migrate rollback --journal ${journal} --target-datastore-type etcdv3 --target-etcd-endpoints ${endpoints}`] : []),
+  ];
+}
+
 export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
   const pinned = opts.plan ? await readPlanFile(resolvePath(io.cwd, opts.plan)) : undefined;
   if (pinned && opts.to && opts.to !== pinned.target) throw new CalicoMigrateError('E_USAGE', `--to ${opts.to} differs from the plan's target ${pinned.target}`);
@@ -103,7 +113,15 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
   if (!to) throw new CalicoMigrateError('E_USAGE', 'give --to v2.5|v3.0, or --plan PLAN.json');
   // A plan made from dumps is applied from the same dumps (paths as given to plan), unless others are named.
   const fromFile = opts.fromFile.length === 0 && pinned?.source.type === 'files' ? pinned.source.files.map((f) => f.path) : opts.fromFile;
-  const m = new Migration({ fromFile, ...(opts.inputFormat ? { inputFormat: opts.inputFormat } : {}), source: opts.source, to, mode: opts.dryRun ? 'dry-run' : 'apply', overwrite: opts.overwrite, ignorePreflight: opts.ignorePreflight }, io);
+  const m = new Migration({ fromFile, ...(opts.inputFormat ? { inputFormat: opts.inputFormat } : {}), source: opts.source, to, mode: opts.dryRun ? 'dry-run' : 'apply', overwrite: opts.overwrite, ignorePreflight: opts.ignorePreflight, ...(opts.destination ? { destination: opts.destination } : {}) }, io);
+  try {
+    return await applyWith(m, opts, io, pinned, to);
+  } finally {
+    m.close();
+  }
+}
+
+async function applyWith(m: Migration, opts: ApplyOptions, io: CliIo, pinned: Plan | undefined, to: TargetVersion): Promise<number> {
   const mode = progressMode(io, opts.output);
   let moved: string[] = [];
   const stage = (title: string, run: () => Promise<string> | string): EngineStage => ({ title, run: async () => run() });
@@ -120,9 +138,8 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
     }),
   ].map(listrTask), mode, io, {});
   const plan = m.plan;
-  const client = m.client;
   const desired = m.desired;
-  if (!plan || !client || !desired) throw new CalicoMigrateError('E_INTERNAL', 'the plan stages did not complete');
+  if (!plan || !desired) throw new CalicoMigrateError('E_INTERNAL', 'the plan stages did not complete');
   const hash = pinned?.hash ?? plan.hash;
   const planInfo = { hash, ...(opts.plan ? { file: opts.plan } : {}), target: plan.target, server: plan.cluster.server };
   const header = [...renderPlanHeader({ ...plan, hash }), ...renderEntries(plan.entries, opts.overwrite)];
@@ -138,6 +155,7 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
     return emit({ result: 'nothing-to-do', exitCode: EXIT.ok, plan: planInfo, findings: plan.findings, message: 'the cluster already holds everything this migration writes' }, opts, io, header);
   }
   if (opts.dryRun) {
+    if (m.etcd) throw new CalicoMigrateError('E_USAGE', 'an etcd v3 datastore has no server-side dry run: use calico-migrate plan, which writes nothing');
     if ((m.version?.minor ?? 0) < 13) {
       throw new CalicoMigrateError('E_USAGE', `--dry-run=server needs Kubernetes 1.13 or later: ${plan.cluster.server} runs ${plan.cluster.gitVersion}, which ignores dryRun=All and would write for real; use calico-migrate plan, which writes nothing`);
     }
@@ -163,7 +181,7 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
     writes,
     desired,
     live: m.target ?? { objects: new Map(), nodes: new Map(), unserved: new Set(), specSchemas: new Map() },
-    destination: kubernetesDestination(client, plan.cluster.server, to),
+    destination: m.destination(),
     ...(journal ? { journal } : {}),
     options: { to, dryRun: opts.dryRun, overwrite: opts.overwrite, concurrency: opts.concurrency, lockTtlSeconds: opts.lockTtlSeconds, lockWaitSeconds: opts.lockWaitSeconds, forceUnlock: opts.forceUnlock },
   });
@@ -179,7 +197,7 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
     const report: ApplyReport = { result: outcome.verdict, exitCode: outcome.verdict === 'blocked' ? EXIT.blocked : EXIT.error, plan: planInfo, ...(journal ? { journal: journal.path, backup: paths.backup } : {}), entries: results, summary: tally(results), ...(outcome.differences ? { verify: { ok: outcome.differences.length === 0, differences: [...outcome.differences] } } : {}), ...(outcome.message ? { message: outcome.message } : {}) };
     return emit(report, opts, io, [...header, '', ...results.filter((r) => r.outcome === 'failed').map((r) => `  failed     ${r.key}: ${r.error ?? ''}`), ...(journal ? [`journal: ${journal.path} (apply again to resume, or calico-migrate rollback --journal ${journal.path})`] : [])]);
   }
-  const steps = opts.dryRun ? [] : nextSteps(to, m.dumps?.some((d) => d.format === 'kubernetes') ?? false, journal ? journal.path : undefined);
+  const steps = opts.dryRun ? [] : m.etcd ? etcdNextSteps(m.etcd.address, journal?.path) : nextSteps(to, m.dumps?.some((d) => d.format === 'kubernetes') ?? false, journal ? journal.path : undefined);
   // A dry run the server rejected in part blocks the real apply, so it must not look like a pass.
   const rejected = outcome.rejected;
   const report: ApplyReport = {

@@ -6,7 +6,8 @@
  */
 import { EXIT } from '../../errors.js';
 import type { InputFormat } from '../../input/dump.js';
-import type { TargetVersion } from '../../model/target.js';
+import type { OutputForm, TargetVersion } from '../../model/target.js';
+import { CalicoMigrateError } from '../../errors.js';
 import { serialize } from '../../output/serialize.js';
 import { writesOf } from '../../plan/build.js';
 import { entryDiff, externalDiff, planDiff } from '../../plan/diff.js';
@@ -25,6 +26,10 @@ export interface PlanOptions {
   readonly diffContext: number;
   readonly overwrite: boolean;
   readonly ignorePreflight: readonly string[];
+  /** The form asked for; it must be the destination's (crd on a cluster, calicoctl in etcd v3). */
+  readonly form?: OutputForm;
+  /** Destination flags (`--target-datastore-type`, …). */
+  readonly destination?: Readonly<Record<string, unknown>>;
 }
 
 export type PlanVerdict = 'nothing-to-do' | 'changes-pending' | 'blocked';
@@ -49,7 +54,18 @@ export function colourAllowed(io: CliIo): boolean {
 
 export async function runPlan(opts: PlanOptions, io: CliIo): Promise<number> {
   const m = new Migration({ ...opts, mode: 'plan' }, io);
+  try {
+    return await planWith(m, opts, io);
+  } finally {
+    m.close();
+  }
+}
+
+async function planWith(m: Migration, opts: PlanOptions, io: CliIo): Promise<number> {
   await m.connect();
+  if (opts.form && opts.form !== m.form()) {
+    throw new CalicoMigrateError('E_USAGE', `--form ${opts.form} does not fit the destination, which stores the ${m.form()} form (${m.etcd ? 'an etcd v3 datastore' : 'a Kubernetes cluster'}); use convert --form ${opts.form} to see that form`);
+  }
   await m.readSource();
   m.convert();
   await m.runPreflight();

@@ -22,6 +22,9 @@ import { clusterId } from '../migration.js';
 import { canPrompt } from '../../ui/progress.js';
 import type { CliIo } from '../io.js';
 import { resolveSource } from '../source.js';
+import { resolveDestination } from '../destination.js';
+import { EtcdV3Destination } from '../../destination/etcdv3.js';
+import type { Destination } from '../../destination/types.js';
 import { findJournal } from './state.js';
 
 export interface RollbackCliOptions {
@@ -34,6 +37,8 @@ export interface RollbackCliOptions {
   readonly lockTtlSeconds: number;
   readonly output: 'text' | 'json';
   readonly source: Readonly<Record<string, unknown>>;
+  /** Destination flags (`--target-datastore-type`, …): where the apply wrote. */
+  readonly destination?: Readonly<Record<string, unknown>>;
 }
 
 export async function runRollback(opts: RollbackCliOptions, io: CliIo): Promise<number> {
@@ -59,21 +64,49 @@ export async function runRollback(opts: RollbackCliOptions, io: CliIo): Promise<
       return EXIT.error;
     }
   }
+  const recorded = begin?.t === 'begin' ? { server: begin.server, id: begin.cluster } : undefined;
+  const opened = await openDestination(opts, io, target);
+  try {
+    const here = { server: opened.destination.address, id: opened.id };
+    // The journal's writes undone somewhere else would be writes, not undos.
+    if (recorded && !sameCluster(recorded, here)) {
+      throw new CalicoMigrateError('E_USAGE', `${path} records an apply to ${recorded.server}${recorded.id ? ` (${opened.idName} ${recorded.id})` : ''}, but the settings point at ${here.server}${here.id ? ` (${opened.idName} ${here.id})` : ''}; ${opened.fix}`);
+    }
+    await opened.check?.();
+    return await undo(opts, io, path, records, opened.destination);
+  } finally {
+    opened.close();
+  }
+}
+
+/** The destination the settings name, its identity, and (on a cluster) the permission check a rollback needs. */
+async function openDestination(opts: RollbackCliOptions, io: CliIo, target: TargetVersion): Promise<{ destination: Destination; id: string | undefined; idName: string; fix: string; check?: () => Promise<void>; close: () => void }> {
+  const settings = await resolveDestination(opts.destination ?? {}, io);
+  if (settings.settings.datastoreType === 'etcdv3') {
+    const etcd = await EtcdV3Destination.open(settings.settings);
+    return { destination: etcd, id: await etcd.identity(), idName: 'etcd cluster id', fix: 'point --target-etcd-endpoints at the etcd the apply wrote to', close: () => etcd.close() };
+  }
   const resolved = await resolveSource(opts.source, io);
   const client = KubeClient.fromSettings(resolved.settings, io.env ?? process.env);
   const version = await client.version();
-  // The journal's writes undone on another cluster would be writes, not undos.
-  const recorded = begin?.t === 'begin' ? { server: begin.server, id: begin.cluster } : undefined;
-  const here = { server: client.server, id: await clusterId(client) };
-  if (recorded && !sameCluster(recorded, here)) {
-    throw new CalicoMigrateError('E_USAGE', `${path} records an apply to ${recorded.server}${recorded.id ? ` (kube-system uid ${recorded.id})` : ''}, but the settings point at ${here.server}${here.id ? ` (kube-system uid ${here.id})` : ''}; point the kubeconfig at the cluster the apply wrote to`);
-  }
-  const lockKind = await lockTarget(client);
-  const access = await checkAccess(client, permissionsFor({ source: 'files', target, mode: 'rollback', lockResource: lockKind.kind === 'Lease' ? 'leases' : 'configmaps', daemonSetGroup: version.minor >= 9 ? 'apps' : 'extensions' }).filter((p) => p.verb !== 'create' || p.resource !== 'customresourcedefinitions'));
-  if (access.refused.length > 0) throw new CalicoMigrateError('E_TARGET_STATE', `the account may not do everything a rollback needs: ${describeRefusals(access.refused).join('; ')}`);
+  return {
+    destination: kubernetesDestination(client, client.server, target),
+    id: await clusterId(client),
+    idName: 'kube-system uid',
+    fix: 'point the kubeconfig at the cluster the apply wrote to',
+    check: async () => {
+      const lockKind = await lockTarget(client);
+      const access = await checkAccess(client, permissionsFor({ source: 'files', target, mode: 'rollback', lockResource: lockKind.kind === 'Lease' ? 'leases' : 'configmaps', daemonSetGroup: version.minor >= 9 ? 'apps' : 'extensions' }).filter((p) => p.verb !== 'create' || p.resource !== 'customresourcedefinitions'));
+      if (access.refused.length > 0) throw new CalicoMigrateError('E_TARGET_STATE', `the account may not do everything a rollback needs: ${describeRefusals(access.refused).join('; ')}`);
+    },
+    close: () => undefined,
+  };
+}
+
+async function undo(opts: RollbackCliOptions, io: CliIo, path: string, records: Awaited<ReturnType<typeof readJournal>>, destination: Destination): Promise<number> {
   const journal = await Journal.open(path, `${hostname()}/${process.pid}/${Date.now().toString(36)}`);
   const steps = await rollbackUnderLock({
-    destination: kubernetesDestination(client, client.server, target),
+    destination,
     records,
     journal,
     reason: `rollback of ${path}`,

@@ -11,6 +11,8 @@ import { EXIT } from '../../errors.js';
 import { serialize } from '../../output/serialize.js';
 import type { CliIo } from '../io.js';
 import { resolveSource } from '../source.js';
+import { resolveDestination } from '../destination.js';
+import { EtcdV3Destination } from '../../destination/etcdv3.js';
 import { findJournal } from './state.js';
 
 export interface StatusOptions {
@@ -18,6 +20,8 @@ export interface StatusOptions {
   readonly stateDir: string;
   readonly output: 'text' | 'json';
   readonly source: Readonly<Record<string, unknown>>;
+  /** Destination flags (`--target-datastore-type`, …): whose lock to show. */
+  readonly destination?: Readonly<Record<string, unknown>>;
 }
 
 function describeLock(l: LockInfo | undefined, error: string | undefined): string {
@@ -30,9 +34,19 @@ export async function runStatus(opts: StatusOptions, io: CliIo): Promise<number>
   let lock: LockInfo | undefined;
   let lockError: string | undefined;
   try {
-    const resolved = await resolveSource(opts.source, io);
-    const client = KubeClient.fromSettings(resolved.settings, io.env ?? process.env);
-    lock = await kubernetesDestination(client, client.server).readLock();
+    const destination = await resolveDestination(opts.destination ?? {}, io);
+    if (destination.settings.datastoreType === 'etcdv3') {
+      const etcd = await EtcdV3Destination.open(destination.settings);
+      try {
+        lock = await etcd.readLock();
+      } finally {
+        etcd.close();
+      }
+    } else {
+      const resolved = await resolveSource(opts.source, io);
+      const client = KubeClient.fromSettings(resolved.settings, io.env ?? process.env);
+      lock = await kubernetesDestination(client, client.server).readLock();
+    }
   } catch (e) {
     lockError = e instanceof Error ? e.message.replace(/\s*\n\s*/g, ' ') : String(e);
   }
