@@ -7,13 +7,13 @@
  * creates lands on the key the layout computes.
  */
 import test from 'ava';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { etcdKeyOf, etcdValueOf } from '../../src/destination/etcdv3-layout.js';
 import type { TargetObject } from '../../src/model/target.js';
 import { assertCalicoctlReads, run, wipe, type Obj } from '../_helpers/calicoctl.js';
-import { runCli } from '../_helpers/cli.js';
+import { REPO_ROOT, runCli } from '../_helpers/cli.js';
 import { builtPeers } from '../_helpers/control-plane.js';
 import { loadV3Kvs, startEtcd, v3Call, type EtcdServer } from '../_helpers/etcd.js';
 import { convertedItems } from '../_helpers/items.js';
@@ -64,6 +64,31 @@ test.serial('etcd v3 layout: an object calicoctl creates lands on the key the la
     t.is(created.code, 0, created.stderr);
     const stored = await keysUnder(server, '/calico/resources/v3/projectcalico.org/');
     for (const o of oneOfEach) t.true(stored.includes(etcdKeyOf(o)), `${o.kind}/${o.metadata.name} is stored at ${etcdKeyOf(o)}; calicoctl stored: ${stored.join(', ')}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test.serial('etcd v3 road: what `apply --target-datastore-type etcdv3` writes, calicoctl reads back equal, policies under their plain names', async (t) => {
+  const peers = builtPeers();
+  const server = etcd!;
+  await wipe(server);
+  const dir = await mkdtemp(join(tmpdir(), 'calico-migrate-road-'));
+  try {
+    const file = `${REPO_ROOT}/fixtures/sources/etcd-v26/etcd-v2.json`;
+    // etcd-v26 has one record that does not convert (a port name Calico refuses), which blocks an
+    // apply: the dump without that endpoint is applied, and compared with its own conversion.
+    const dump = JSON.parse(await readFile(file, 'utf8')) as unknown;
+    const withoutBad = JSON.parse(JSON.stringify(dump), (_k, v: unknown) => (Array.isArray(v) ? v.filter((n) => !(typeof n === 'object' && n !== null && (n as { key?: string }).key === '/calico/v1/host/storage-01/endpoint/eth1')) : v)) as unknown;
+    const fixed = join(dir, 'etcd-v26-fixed.json');
+    await writeFile(fixed, JSON.stringify(withoutBad));
+    const expected = convertedItems<TargetObject>((await runCli(['convert', '--from-file', fixed, '--to', 'v3.0', '--form', 'calicoctl', '-o', 'json'])).stdout);
+    t.true(expected.length > 20);
+    const apply = await runCli(['apply', '--to', 'v3.0', '--from-file', fixed, '--target-datastore-type', 'etcdv3', '--target-etcd-endpoints', server.endpoint, '--yes', '-o', 'json'], dir, {});
+    t.is(apply.code, 0, apply.stdout + apply.stderr);
+    const env = { DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: server.endpoint, HOME: dir };
+    // The tool's ownership annotations are on every object; the comparison allows exactly those.
+    await assertCalicoctlReads(t, peers.calicoctl, env, expected as unknown as Obj[], 'etcd-v26 applied');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
