@@ -3,15 +3,13 @@
  * throughout, because "target" in this code is the target *version* (`--to`, `TargetVersion`).
  * The apply engine (`src/apply/engine.ts`) drives a destination without knowing which kind it is;
  * each kind provides its own conditional writes, schema installation, lock and read-back.
- * Today: a Kubernetes API (`kubernetes.ts`).
+ * Two kinds: a Kubernetes API (`kubernetes.ts`) and Calico v3's etcd v3 datastore (`etcdv3.ts`).
  */
 import type { LockHandle, LockInfo } from '../apply/lock.js';
-import type { Journal, JournalRecord } from '../apply/journal.js';
+import type { JournalRecord } from '../apply/journal.js';
 import type { RollbackStep, Written } from '../apply/rollback.js';
-import type { WriteResult } from '../apply/write.js';
+import type { LoopOptions, WriteResult } from '../apply/write.js';
 import type { Desired } from '../plan/desired.js';
-import type { LiveTarget } from '../plan/live.js';
-import type { PlanEntry } from '../plan/types.js';
 
 export interface SchemaResult {
   /** Schema objects created (or, in a dry run, that would be created): CRD names on Kubernetes. */
@@ -19,18 +17,8 @@ export interface SchemaResult {
   readonly alreadyPresent: readonly string[];
 }
 
-export interface DestinationWrite {
-  readonly planHash: string;
-  readonly entries: readonly PlanEntry[];
-  /** The live state the entries were planned against. */
-  readonly live: LiveTarget;
-  readonly overwrite: boolean;
-  readonly dryRun: boolean;
-  readonly concurrency: number;
-  readonly journal?: Journal;
-  readonly shouldStop?: () => string | undefined;
-  readonly onResult?: (result: WriteResult, done: number, total: number) => void;
-}
+/** Every planned write with what the write loop needs (the same options, whatever the destination). */
+export type DestinationWrite = LoopOptions;
 
 export interface LockRequest {
   readonly holder: string;
