@@ -168,7 +168,7 @@ export class Migration {
   async runPreflight(): Promise<string> {
     const conversion = this.need(this.conversion, 'conversion');
     if (this.etcd) {
-      const findings = datastorePreflight(conversion.report, this.keyspaceFindings(), this.options.ignorePreflight);
+      const findings = datastorePreflight(conversion.report, [...this.keyspaceFindings(), ...(await this.foreignFindings(this.etcd))], this.options.ignorePreflight);
       this.preflight = { findings, facts: { gitVersion: '', minor: 0, lockResource: 'leases', daemonSetGroup: 'apps' } };
       return `${findings.filter((f) => f.severity === 'error').length} blocking, ${findings.filter((f) => f.severity === 'warning').length} warnings`;
     }
@@ -199,6 +199,20 @@ export class Migration {
     const mine = new Set(this.destinationResolved.settings.etcdEndpoints.map(norm));
     if (!source.etcdEndpoints.some((e) => mine.has(norm(e)))) return [];
     return [{ severity: 'error', code: 'source-in-destination', message: `the source is the etcd v3 keyspace of ${source.etcdEndpoints.join(',')}, which is also the destination: the v1 keys (an etcd v3 copy of the v2 data) and Calico v3's share /calico/ipam/v2/, so writing there would convert the copy in place`, hint: 'read the source through the etcd v2 API of the same etcd (DATASTORE_TYPE=etcdv2), or from a dump, or write to another etcd' }];
+  }
+
+  /**
+   * Calico v3 data this tool did not write already in the destination keyspace: maybe a Calico v3
+   * datastore in use. Blocks unless --overwrite (objects the plan replaces are backed up first; the
+   * others are left alone).
+   */
+  private async foreignFindings(etcd: EtcdV3Destination): Promise<Finding[]> {
+    const foreign = await etcd.foreignObjects();
+    if (foreign.length === 0) return [];
+    const shown = `${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}`;
+    return [this.options.overwrite
+      ? { severity: 'warning', code: 'destination-not-empty', message: `the etcd v3 keyspace already holds ${foreign.length} Calico v3 object(s) this tool did not write (${shown}); --overwrite writes beside them and replaces only those the plan shows as conflicts, backed up first` }
+      : { severity: 'error', code: 'destination-not-empty', message: `the etcd v3 keyspace already holds ${foreign.length} Calico v3 object(s) this tool did not write (${shown}): it may be a Calico v3 datastore in use`, hint: 'write to an etcd whose Calico v3 keyspace is empty, or apply with --overwrite to write beside those objects (any the plan replaces is backed up first)' }];
   }
 
   /** Why the target could not be read (refused): a blocking finding, and the plan has no entries. */

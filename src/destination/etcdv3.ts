@@ -21,9 +21,9 @@ import type { TargetObject } from '../model/target.js';
 import { buildEntries } from '../plan/build.js';
 import type { Desired } from '../plan/desired.js';
 import type { LiveTarget } from '../plan/live.js';
-import { PLAN_ANNOTATION, writtenByPlan } from '../plan/ownership.js';
+import { isOwned, PLAN_ANNOTATION, writtenByPlan } from '../plan/ownership.js';
 import type { PlanEntry } from '../plan/types.js';
-import { etcdKeyOf, etcdValueOf, kindPrefix, parseStored } from './etcdv3-layout.js';
+import { etcdKeyOf, etcdValueOf, kindPrefix, parseStored, RESOURCES_PREFIX } from './etcdv3-layout.js';
 import type { Destination, LockRequest } from './types.js';
 
 /** A write whose compare failed: the key changed since it was planned. */
@@ -99,6 +99,25 @@ export class EtcdV3Destination implements Destination {
   async identity(): Promise<string> {
     const status = await this.etcd.maintenance.status();
     return status.header.cluster_id;
+  }
+
+  /**
+   * Calico v3 objects anywhere under the resources prefix that this tool did not write (their keys):
+   * a keyspace holding them may be a Calico v3 datastore in use.
+   */
+  async foreignObjects(): Promise<string[]> {
+    const res = await this.etcd.getAll().prefix(RESOURCES_PREFIX).exec();
+    const out: string[] = [];
+    for (const kv of res.kvs) {
+      let owned = false;
+      try {
+        owned = isOwned(toLive(kv));
+      } catch {
+        // a key outside the layout, or a value that is not a resource: not this tool's either
+      }
+      if (!owned) out.push(kv.key.toString());
+    }
+    return out;
   }
 
   /** Every stored object of the kinds the plan writes (one range per kind), by plan key. */

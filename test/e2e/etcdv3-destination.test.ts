@@ -90,6 +90,23 @@ test.serial('etcd v3 road: the form must fit the destination, --to v2.5 cannot g
   t.regex(dry.stderr, /an etcd v3 datastore has no server-side dry run: use calico-migrate plan/);
 });
 
+test.serial('etcd v3 road: Calico v3 data this tool did not write already in the keyspace blocks (a datastore in use?), unless --overwrite', async (t) => {
+  const client = new Etcd3({ hosts: etcd?.endpoint ?? '' });
+  const key = '/calico/resources/v3/projectcalico.org/ippools/in-use';
+  try {
+    await client.put(key).value(JSON.stringify({ kind: 'IPPool', apiVersion: 'projectcalico.org/v3', metadata: { name: 'in-use', uid: 'u', creationTimestamp: '2026-01-01T00:00:00Z' }, spec: { cidr: '10.200.0.0/16', ipipMode: 'Never' } }));
+    const blocked = await runCli(['plan', '--to', 'v3.0', '--form', 'calicoctl', ...target(), ...IGNORE_IPAM], dir, source());
+    t.is(blocked.code, 3, blocked.stdout + blocked.stderr);
+    t.regex(blocked.stdout, /error +destination-not-empty: the etcd v3 keyspace already holds 1 Calico v3 object\(s\) this tool did not write \(\/calico\/resources\/v3\/projectcalico\.org\/ippools\/in-use\): it may be a Calico v3 datastore in use/);
+    const overwrite = await runCli(['plan', '--to', 'v3.0', '--form', 'calicoctl', ...target(), ...IGNORE_IPAM, '--overwrite'], dir, source());
+    t.is(overwrite.code, 2, overwrite.stdout + overwrite.stderr);
+    t.regex(overwrite.stdout, /warning +destination-not-empty: .*--overwrite writes beside them/);
+  } finally {
+    await client.delete().key(key);
+    client.close();
+  }
+});
+
 test.serial('etcd v3 road: a live etcd v3 source in the destination\'s own keyspace is refused, saying why', async (t) => {
   // The v1 keys copied into the v3 keyspace (as `etcdctl migrate` leaves them): the source and the destination share it.
   await loadV3Dump(etcd!, JSON.parse(await readFile(`${REPO_ROOT}/fixtures/sources/etcd-typical/etcd-v3.json`, 'utf8')) as unknown);
