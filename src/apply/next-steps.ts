@@ -21,3 +21,12 @@ export function nextSteps(to: TargetVersion, sourceIsKdd: boolean, journal: stri
   if (journal) steps.push(`keep ${journal} until the rollout is done: calico-migrate rollback --journal ${journal} undoes exactly this apply`);
   return steps;
 }
+
+/** What to do after an apply to an etcd v3 datastore. */
+export function etcdNextSteps(endpoints: string, journal: string | undefined): string[] {
+  return [
+    `roll out calico/node v3 (and calicoctl v3) with DATASTORE_TYPE=etcdv3 and ETCD_ENDPOINTS=${endpoints}`,
+    `check the objects with calicoctl get (DATASTORE_TYPE=etcdv3 ETCD_ENDPOINTS=${endpoints})`,
+    ...(journal ? [`to undo this apply: calico-migrate rollback --journal ${journal} --target-datastore-type etcdv3 --target-etcd-endpoints ${endpoints}`] : []),
+  ];
+}

@@ -22,6 +22,7 @@ import type { Finding, Plan, PlanEntry } from '../plan/types.js';
 import { runPreflight, type PreflightFacts } from '../apply/preflight.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { datastorePreflight } from '../apply/preflight.js';
+import { etcdNextSteps, nextSteps } from '../apply/next-steps.js';
 import { EtcdV3Destination } from '../destination/etcdv3.js';
 import { kubernetesDestination } from '../destination/kubernetes.js';
 import type { Destination } from '../destination/types.js';
@@ -113,6 +114,20 @@ export class Migration {
     if (this.etcd) return this.etcd;
     const client = this.need(this.client, 'client');
     return kubernetesDestination(client, client.server, this.options.to);
+  }
+
+  /** Why `--dry-run=server` cannot be done here, if it cannot: no dry run in etcd, or a server older than 1.13. */
+  dryRunRefusal(): string | undefined {
+    if (this.etcd) return 'an etcd v3 datastore has no server-side dry run: use calico-migrate plan, which writes nothing';
+    const server = this.client?.server ?? '';
+    if ((this.version?.minor ?? 0) < 13) return `--dry-run=server needs Kubernetes 1.13 or later: ${server} runs ${this.version?.gitVersion ?? 'an unknown version'}, which ignores dryRun=All and would write for real; use calico-migrate plan, which writes nothing`;
+    return undefined;
+  }
+
+  /** What the operator does next after an apply that wrote (and the journal that can undo it). */
+  nextSteps(journal: string | undefined): string[] {
+    if (this.etcd) return etcdNextSteps(this.etcd.address, journal);
+    return nextSteps(this.options.to, this.dumps?.some((d) => d.format === 'kubernetes') ?? false, journal);
   }
 
   /** Closes what connect opened (the etcd client keeps the process alive otherwise). */

@@ -25,7 +25,7 @@ import { resolveSource } from '../source.js';
 import { resolveDestination } from '../destination.js';
 import { EtcdV3Destination } from '../../destination/etcdv3.js';
 import type { Destination } from '../../destination/types.js';
-import { findJournal } from './state.js';
+import { findJournal } from '../../apply/state-files.js';
 
 export interface RollbackCliOptions {
   readonly journal?: string;
@@ -42,7 +42,7 @@ export interface RollbackCliOptions {
 }
 
 export async function runRollback(opts: RollbackCliOptions, io: CliIo): Promise<number> {
-  const path = await findJournal(opts.journal, opts.stateDir, io);
+  const path = await findJournal(opts.journal, opts.stateDir, io.cwd);
   if (!path) throw new CalicoMigrateError('E_USAGE', `no journal found in ${opts.stateDir}; give --journal FILE (the apply printed its path)`);
   const records = await readJournal(path);
   const todo = writtenKeys(records);

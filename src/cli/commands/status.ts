@@ -13,7 +13,7 @@ import type { CliIo } from '../io.js';
 import { resolveSource } from '../source.js';
 import { resolveDestination } from '../destination.js';
 import { EtcdV3Destination } from '../../destination/etcdv3.js';
-import { findJournal } from './state.js';
+import { findJournal } from '../../apply/state-files.js';
 
 export interface StatusOptions {
   readonly journal?: string;
@@ -50,7 +50,7 @@ export async function runStatus(opts: StatusOptions, io: CliIo): Promise<number>
   } catch (e) {
     lockError = e instanceof Error ? e.message.replace(/\s*\n\s*/g, ' ') : String(e);
   }
-  const path = await findJournal(opts.journal, opts.stateDir, io);
+  const path = await findJournal(opts.journal, opts.stateDir, io.cwd);
   const journal: JournalStatus | undefined = path ? journalStatus(await readJournal(path)) : undefined;
   const left = journal && path ? whatIsLeft(journal, path) : 'no journal found: nothing has been applied from here (give --journal or --state-dir)';
   if (opts.output === 'json') {
