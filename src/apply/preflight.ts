@@ -117,7 +117,12 @@ export async function runPreflight(input: PreflightInput): Promise<{ findings: F
  * applied. No cluster checks: there is no cluster.
  */
 export function datastorePreflight(report: Report, extra: readonly Finding[], ignore: readonly string[] = []): Finding[] {
-  return applyIgnore(byMessage([...checkConversion({ input: { report } as PreflightInput }), ...extra]), ignore);
+  return withIgnored([...checkConversion({ input: { report } as PreflightInput }), ...extra], ignore);
+}
+
+/** Findings in message order with --ignore-preflight applied (an ignored one becomes info). */
+export function withIgnored(findings: readonly Finding[], ignore: readonly string[] = []): Finding[] {
+  return applyIgnore(byMessage(findings), ignore);
 }
 
 /** True when a finding blocks the apply (any of severity `error`, after --ignore-preflight). */

@@ -21,7 +21,7 @@ import { readTarget, type LiveTarget } from '../plan/live.js';
 import type { Finding, Plan, PlanEntry } from '../plan/types.js';
 import { runPreflight, type PreflightFacts } from '../apply/preflight.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
-import { datastorePreflight } from '../apply/preflight.js';
+import { datastorePreflight, withIgnored } from '../apply/preflight.js';
 import { etcdNextSteps, nextSteps } from '../apply/next-steps.js';
 import { EtcdV3Destination } from '../destination/etcdv3.js';
 import { kubernetesDestination } from '../destination/kubernetes.js';
@@ -183,7 +183,8 @@ export class Migration {
   async runPreflight(): Promise<string> {
     const conversion = this.need(this.conversion, 'conversion');
     if (this.etcd) {
-      const findings = datastorePreflight(conversion.report, [...this.keyspaceFindings(), ...(await this.foreignFindings(this.etcd))], this.options.ignorePreflight);
+      // What the destination already holds is checked when it is read (readTarget), in the same read.
+      const findings = datastorePreflight(conversion.report, this.keyspaceFindings(), this.options.ignorePreflight);
       this.preflight = { findings, facts: { gitVersion: '', minor: 0, lockResource: 'leases', daemonSetGroup: 'apps' } };
       return `${findings.filter((f) => f.severity === 'error').length} blocking, ${findings.filter((f) => f.severity === 'warning').length} warnings`;
     }
@@ -221,8 +222,7 @@ export class Migration {
    * datastore in use. Blocks unless --overwrite (objects the plan replaces are backed up first; the
    * others are left alone).
    */
-  private async foreignFindings(etcd: EtcdV3Destination): Promise<Finding[]> {
-    const foreign = await etcd.foreignObjects();
+  private foreignFindings(foreign: readonly string[]): Finding[] {
     if (foreign.length === 0) return [];
     const shown = `${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}`;
     return [this.options.overwrite
@@ -232,11 +232,15 @@ export class Migration {
 
   /** Why the target could not be read (refused): a blocking finding, and the plan has no entries. */
   targetRefusal?: Finding;
+  /** What reading an etcd v3 destination found (Calico v3 data this tool did not write). */
+  destinationFindings: Finding[] = [];
 
   async readTarget(): Promise<string> {
     if (this.etcd) {
-      this.target = await this.etcd.readLive(this.need(this.desired, 'conversion'));
-      return `${this.target.objects.size} Calico v3 objects read`;
+      const { live, foreign } = await this.etcd.readAll(this.need(this.desired, 'conversion'));
+      this.target = live;
+      this.destinationFindings = withIgnored(this.foreignFindings(foreign), this.options.ignorePreflight);
+      return `${live.objects.size} Calico v3 objects read`;
     }
     try {
       this.target = await readTarget(this.need(this.client, 'client'), this.need(this.desired, 'conversion'));
@@ -255,7 +259,7 @@ export class Migration {
     const dumps = this.need(this.dumps, 'source');
     // Planned against a target that could not be read, every object would look absent: no entries then.
     this.entries = this.targetRefusal ? [] : buildEntries(this.need(this.desired, 'conversion'), this.need(this.target, 'target'));
-    const findings = [...(this.preflight?.findings ?? []), ...(this.targetRefusal ? [this.targetRefusal] : []), ...planFindings(this.entries, this.options.overwrite)];
+    const findings = [...(this.preflight?.findings ?? []), ...this.destinationFindings, ...(this.targetRefusal ? [this.targetRefusal] : []), ...planFindings(this.entries, this.options.overwrite)];
     const report = conversion.report;
     const cluster = this.etcd
       ? { server: this.etcd.address, gitVersion: 'etcd v3', id: this.need(this.etcdId, 'etcd id') }

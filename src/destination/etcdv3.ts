@@ -102,36 +102,37 @@ export class EtcdV3Destination implements Destination {
   }
 
   /**
-   * Calico v3 objects anywhere under the resources prefix that this tool did not write (their keys):
-   * a keyspace holding them may be a Calico v3 datastore in use.
+   * One read of the whole resources prefix: the stored objects of the kinds the plan writes, by
+   * plan key, and the keys of the Calico v3 objects anywhere under the prefix that this tool did
+   * not write (a keyspace holding them may be a Calico v3 datastore in use). A key that does not
+   * fit the layout is an error naming it.
    */
-  async foreignObjects(): Promise<string[]> {
-    const res = await this.etcd.getAll().prefix(RESOURCES_PREFIX).exec();
-    const out: string[] = [];
-    for (const kv of res.kvs) {
-      let owned = false;
+  async readAll(desired: Desired): Promise<{ live: LiveTarget; foreign: string[] }> {
+    const kinds = new Set(desired.objects.map((d) => d.resource.kind));
+    const planned = [...kinds].map(kindPrefix);
+    const objects = new Map<string, KubeObject>();
+    const foreign: string[] = [];
+    for (const kv of (await this.etcd.getAll().prefix(RESOURCES_PREFIX).exec()).kvs) {
+      let o: KubeObject;
       try {
-        owned = isOwned(toLive(kv));
-      } catch {
-        // a key outside the layout, or a value that is not a resource: not this tool's either
+        o = toLive(kv);
+      } catch (e) {
+        // A kind this tool does not write (a Tier of a later Calico, say) is someone else's data;
+        // a damaged object where the plan writes is an error naming its key.
+        if (planned.some((p) => kv.key.toString().startsWith(p))) throw e;
+        foreign.push(kv.key.toString());
+        continue;
       }
-      if (!owned) out.push(kv.key.toString());
+      const kind = o.kind ?? '';
+      if (!isOwned(o)) foreign.push(kv.key.toString());
+      if (kinds.has(kind)) objects.set(o.metadata.namespace ? `${kind}/${o.metadata.namespace}/${o.metadata.name}` : `${kind}/${o.metadata.name}`, o);
     }
-    return out;
+    return { live: { objects, nodes: new Map(), unserved: new Set(), specSchemas: new Map() }, foreign };
   }
 
-  /** Every stored object of the kinds the plan writes (one range per kind), by plan key. */
+  /** Every stored object of the kinds the plan writes, by plan key. */
   async readLive(desired: Desired): Promise<LiveTarget> {
-    const objects = new Map<string, KubeObject>();
-    for (const kind of new Set(desired.objects.map((d) => d.resource.kind))) {
-      const prefix = kindPrefix(kind);
-      const res = await this.etcd.getAll().prefix(prefix).exec();
-      for (const kv of res.kvs) {
-        const o = toLive(kv);
-        objects.set(o.metadata.namespace ? `${kind}/${o.metadata.namespace}/${o.metadata.name}` : `${kind}/${o.metadata.name}`, o);
-      }
-    }
-    return { objects, nodes: new Map(), unserved: new Set(), specSchemas: new Map() };
+    return (await this.readAll(desired)).live;
   }
 
   private async readOne(entry: Pick<PlanEntry, 'desired'>): Promise<KubeObject | undefined> {

@@ -107,6 +107,20 @@ test.serial('etcd v3 road: Calico v3 data this tool did not write already in the
   }
 });
 
+test.serial('etcd v3 road: a kind this tool does not write (a later Calico\'s Tier) is someone else\'s data, not a read error', async (t) => {
+  const client = new Etcd3({ hosts: etcd?.endpoint ?? '' });
+  const tier = '/calico/resources/v3/projectcalico.org/tiers/default';
+  try {
+    await client.put(tier).value(JSON.stringify({ kind: 'Tier', apiVersion: 'projectcalico.org/v3', metadata: { name: 'default' }, spec: { order: 1000000 } }));
+    const blocked = await runCli(['plan', '--to', 'v3.0', '--form', 'calicoctl', ...target(), ...IGNORE_IPAM], dir, source());
+    t.is(blocked.code, 3, blocked.stdout + blocked.stderr);
+    t.regex(blocked.stdout, /error +destination-not-empty: the etcd v3 keyspace already holds 1 Calico v3 object\(s\) this tool did not write \(\/calico\/resources\/v3\/projectcalico\.org\/tiers\/default\)/);
+  } finally {
+    await client.delete().key(tier);
+    client.close();
+  }
+});
+
 test.serial('etcd v3 road: a live etcd v3 source in the destination\'s own keyspace is refused, saying why', async (t) => {
   // The v1 keys copied into the v3 keyspace (as `etcdctl migrate` leaves them): the source and the destination share it.
   await loadV3Dump(etcd!, JSON.parse(await readFile(`${REPO_ROOT}/fixtures/sources/etcd-typical/etcd-v3.json`, 'utf8')) as unknown);
