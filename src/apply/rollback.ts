@@ -45,6 +45,12 @@ export interface Written {
   settled: boolean;
 }
 
+/** The name and namespace in a plan key (`Kind/name` or `Kind/namespace/name`). */
+export function keyNames(key: string): { name: string; namespace?: string } {
+  const parts = key.split('/');
+  return parts.length === 3 ? { namespace: parts[1] ?? '', name: parts[2] ?? '' } : { name: parts[1] ?? '' };
+}
+
 export function isNodeBefore(b: KubeObject | NodeBefore | null): b is NodeBefore {
   return b !== null && !('metadata' in b);
 }

@@ -11,7 +11,7 @@ import { Etcd3, type IKeyValue, type Lease } from 'etcd3';
 import { LockHeldError, LockLostError, type LockHandle, type LockInfo, type ReleaseResult } from '../apply/lock.js';
 import { ETCD_LOCK_KEY, microTime } from '../apply/lock-object.js';
 import type { JournalRecord } from '../apply/journal.js';
-import { isNodeBefore, type RollbackStep, type Written } from '../apply/rollback.js';
+import { isNodeBefore, keyNames, type RollbackStep, type Written } from '../apply/rollback.js';
 import { writePlanned, type Wire } from '../apply/write.js';
 import type { KubeObject } from '../datastore/kube-client.js';
 import { etcdClient } from '../datastore/etcd-v3.js';
@@ -360,10 +360,3 @@ export class EtcdV3Destination implements Destination {
     return [];
   }
 }
-
-/** The name and namespace in a plan key (`Kind/name` or `Kind/namespace/name`). */
-function keyNames(key: string): { name: string; namespace?: string } {
-  const parts = key.split('/');
-  return parts.length === 3 ? { namespace: parts[1] ?? '', name: parts[2] ?? '' } : { name: parts[1] ?? '' };
-}
-

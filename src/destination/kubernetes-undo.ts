@@ -8,16 +8,11 @@ import { isNotFound, type KubeClient, type KubeObject } from '../datastore/kube-
 import { CALICO_CRD_GROUP, CRDS_V1, CRDS_V1BETA1, NODES } from '../datastore/calico-resources.js';
 import { NODE_KEYS_ANNOTATION, writtenByPlan } from '../plan/ownership.js';
 import type { JournalRecord, NodeBefore } from '../apply/journal.js';
-import { isNodeBefore, type RollbackStep, type Written } from '../apply/rollback.js';
+import { isNodeBefore, keyNames, type RollbackStep, type Written } from '../apply/rollback.js';
 
 interface UndoContext {
   readonly client: KubeClient;
   readonly force: boolean;
-}
-
-function nameOf(key: string): { name: string; namespace?: string } {
-  const parts = key.split('/');
-  return parts.length === 3 ? { namespace: parts[1] ?? '', name: parts[2] ?? '' } : { name: parts[1] ?? '' };
 }
 
 /** The before-image as a body to write back: no server-set fields except the resourceVersion to replace. */
@@ -30,7 +25,7 @@ function restoreBody(before: KubeObject, resourceVersion: string | undefined): K
 async function undoObject(o: UndoContext, w: Written, hashes: ReadonlySet<string>): Promise<RollbackStep> {
   const resource = w.resource;
   if (!resource) return { key: w.key, outcome: 'failed', detail: 'the journal does not say where it was written' };
-  const { name, namespace } = nameOf(w.key);
+  const { name, namespace } = keyNames(w.key);
   const live = await o.client.get(resource, name, namespace);
   const ours = live !== undefined && hashes.has(writtenByPlan(live) ?? '') && (w.lastVersion === undefined || live.metadata.resourceVersion === w.lastVersion);
   // An unanswered write is undone only if the object shows it happened; --force never reaches further.
@@ -50,7 +45,7 @@ async function undoObject(o: UndoContext, w: Written, hashes: ReadonlySet<string
 }
 
 async function undoNode(o: UndoContext, w: Written, before: NodeBefore): Promise<RollbackStep> {
-  const { name } = nameOf(w.key);
+  const { name } = keyNames(w.key);
   const live = await o.client.get(NODES, name);
   if (!live) return { key: w.key, outcome: 'already-gone', detail: 'the Node no longer exists' };
   const current = live.metadata.annotations ?? {};
