@@ -2,6 +2,7 @@
 import type { TargetDefinition } from './migrate/run.js';
 import type { OutputForm, TargetVersion } from './model/target.js';
 import { validateKubernetesObject } from './targets-common.js';
+import { IPAM_KINDS, isIpamObject, validateIpamObject } from './v3/ipam.js';
 import { validateV3Object } from './v3/validate.js';
 
 export const TARGETS: Readonly<Record<TargetVersion, TargetDefinition>> = {
@@ -10,8 +11,9 @@ export const TARGETS: Readonly<Record<TargetVersion, TargetDefinition>> = {
     validate: validateKubernetesObject,
   },
   'v3.0': {
-    kindOrder: ['ClusterInformation', 'FelixConfiguration', 'BGPConfiguration', 'IPPool', 'Node', 'BGPPeer', 'HostEndpoint', 'Profile', 'GlobalNetworkPolicy', 'WorkloadEndpoint'],
-    validate: validateV3Object,
+    kindOrder: ['ClusterInformation', 'FelixConfiguration', 'BGPConfiguration', 'IPPool', 'Node', 'BGPPeer', 'HostEndpoint', 'Profile', 'GlobalNetworkPolicy', 'WorkloadEndpoint', ...IPAM_KINDS],
+    // IPAM data are datastore keys, not resources: their names are CIDRs and handle ids, not Kubernetes names.
+    validate: (o) => (isIpamObject(o) ? validateIpamObject(o) : validateV3Object(o)),
   },
 };
 

@@ -80,7 +80,8 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .option('--out-dir <dir>', 'write one file per object into this directory instead of a List on stdout')
     .option('--report <file>', 'write the JSON report (every record with its disposition) to this file')
     .option('--node-patches <file>', 'write the Node annotation changes as kubectl patch commands (a shell script); they are never in the List, which kubectl apply could turn into new Nodes')
-    .action(async (o: { fromFile?: string[]; inputFormat?: InputFormat; to: TargetVersion; form: OutputForm; output: OutputFormat; outDir?: string; report?: string; nodePatches?: string } & Record<string, unknown>) => {
+    .option('--ipam-out <file>', 'calicoctl form: write the Calico IPAM keys (blocks, handles, affinities) for the etcd v3 datastore, one JSON {"key","value"} per line; calicoctl cannot create them')
+    .action(async (o: { fromFile?: string[]; inputFormat?: InputFormat; to: TargetVersion; form: OutputForm; output: OutputFormat; outDir?: string; report?: string; nodePatches?: string; ipamOut?: string } & Record<string, unknown>) => {
       setExit(
         await runConvert(
           {
@@ -93,6 +94,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
             ...(o.outDir ? { outDir: o.outDir } : {}),
             ...(o.report ? { report: o.report } : {}),
             ...(o.nodePatches ? { nodePatches: o.nodePatches } : {}),
+            ...(o.ipamOut ? { ipamOut: o.ipamOut } : {}),
           },
           io,
         ),

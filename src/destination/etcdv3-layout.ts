@@ -8,6 +8,7 @@
  */
 import { CalicoMigrateError } from '../errors.js';
 import type { TargetObject } from '../model/target.js';
+import { IPAM_API_VERSION, IPAM_KINDS, IPAM_PREFIX, ipamKeyOf, ipamValueOf, isIpamObject, parseIpamStored } from '../v3/ipam.js';
 
 export const RESOURCES_PREFIX = '/calico/resources/v3/projectcalico.org/';
 export const V3_API_VERSION = 'projectcalico.org/v3';
@@ -49,11 +50,23 @@ export function nameFromStorage(kind: string, stored: string): string {
 
 /** The key prefix of a kind (every object of it, all namespaces). */
 export function kindPrefix(kind: string): string {
+  if (kind === 'IPAMBlock') return `${IPAM_PREFIX}assignment/`;
+  if (kind === 'IPAMHandle') return `${IPAM_PREFIX}handle/`;
+  if (kind === 'BlockAffinity') return `${IPAM_PREFIX}host/`;
   return `${RESOURCES_PREFIX}${kindInfo(kind).plural}/`;
 }
 
-/** The etcd key of a calicoctl-form object. */
+/** The prefixes this tool reads and writes: the resources, and Calico IPAM. */
+export const DATASTORE_PREFIXES = [RESOURCES_PREFIX, IPAM_PREFIX] as const;
+
+/** The apiVersion of a kind written to etcd: Calico's v3 API, or this tool's name for IPAM keys. */
+export function apiVersionOfKind(kind: string): string {
+  return (IPAM_KINDS as readonly string[]).includes(kind) ? IPAM_API_VERSION : V3_API_VERSION;
+}
+
+/** The etcd key of a calicoctl-form object (a Calico IPAM object's under /calico/ipam/v2/, src/v3/ipam.ts). */
 export function etcdKeyOf(o: Pick<TargetObject, 'apiVersion' | 'kind' | 'metadata'>): string {
+  if (isIpamObject(o)) return ipamKeyOf(o);
   if (o.apiVersion !== V3_API_VERSION) throw new CalicoMigrateError('E_USAGE', `only ${V3_API_VERSION} objects (the calicoctl form) go to an etcd v3 datastore, not ${o.apiVersion} ${o.kind}`);
   const k = kindInfo(o.kind);
   const name = storageName(o.kind, o.metadata.name);
@@ -71,6 +84,7 @@ export interface CreationStamp {
 
 /** The JSON value of a calicoctl-form object as Calico v3's etcd backend stores it. */
 export function etcdValueOf(o: TargetObject, stamp: CreationStamp): string {
+  if (isIpamObject(o)) return ipamValueOf(o);
   etcdKeyOf(o);
   const m = o.metadata;
   const metadata = {
@@ -100,6 +114,11 @@ function isRecord(v: unknown): v is Record<string, unknown> {
  * that is not a v3 resource of the kind its key says.
  */
 export function parseStored(key: string, value: string): StoredObject {
+  if (key.startsWith(IPAM_PREFIX)) {
+    const object = parseIpamStored(key, value);
+    if (!object) throw new CalicoMigrateError('E_TARGET_STATE', `${key}: not an IPAM block, handle or host affinity`);
+    return { object };
+  }
   if (!key.startsWith(RESOURCES_PREFIX)) throw new CalicoMigrateError('E_TARGET_STATE', `${key}: not under ${RESOURCES_PREFIX}`);
   const [plural = '', ...rest] = key.slice(RESOURCES_PREFIX.length).split('/');
   const kind = KIND_OF_PLURAL.get(plural);

@@ -21,9 +21,10 @@ import type { TargetObject } from '../model/target.js';
 import { buildEntries } from '../plan/build.js';
 import type { Desired } from '../plan/desired.js';
 import type { LiveTarget } from '../plan/live.js';
-import { isOwned, PLAN_ANNOTATION, writtenByPlan } from '../plan/ownership.js';
+import { isOwned, PLAN_ANNOTATION, sameContent, writtenByPlan } from '../plan/ownership.js';
 import type { PlanEntry } from '../plan/types.js';
-import { etcdKeyOf, etcdValueOf, kindPrefix, parseStored, RESOURCES_PREFIX } from './etcdv3-layout.js';
+import { apiVersionOfKind, DATASTORE_PREFIXES, etcdKeyOf, etcdValueOf, kindPrefix, parseStored } from './etcdv3-layout.js';
+import { IPAM_PREFIX, isIpamObject } from '../v3/ipam.js';
 import type { Destination, LockRequest } from './types.js';
 
 /** A write whose compare failed: the key changed since it was planned. */
@@ -70,6 +71,18 @@ function asTarget(o: KubeObject, planHash?: string): TargetObject {
   };
 }
 
+/**
+ * An IPAM key carries no plan annotation. It is as the apply left it when its revision is the one
+ * the apply's write made; for a write never confirmed (the run died waiting for the answer), when it
+ * differs from what the plan saw there (the only writer of the v3 IPAM keys before calico/node v3
+ * starts is this tool, under its lock).
+ */
+function ipamAsLeft(w: Written, live: KubeObject): boolean {
+  if (w.lastVersion !== undefined) return live.metadata.resourceVersion === w.lastVersion;
+  if (w.confirmed) return false;
+  return w.before === null || isNodeBefore(w.before) || !sameContent(w.before, live);
+}
+
 function seconds(d: Date): string {
   return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
@@ -102,30 +115,35 @@ export class EtcdV3Destination implements Destination {
   }
 
   /**
-   * One read of the whole resources prefix: the stored objects of the kinds the plan writes, by
-   * plan key, and the keys of the Calico v3 objects anywhere under the prefix that this tool did
-   * not write (a keyspace holding them may be a Calico v3 datastore in use). A key that does not
-   * fit the layout is an error naming it.
+   * One read of each prefix this tool writes (the resources, Calico IPAM): the stored objects of the
+   * kinds the plan writes, by plan key, and the keys of the Calico v3 data that this tool did not
+   * write (a keyspace holding them may be a Calico v3 datastore in use). A resource without this
+   * tool's annotations is someone else's; an IPAM key has no room for them, so one the plan does not
+   * write is. A damaged key where the plan writes is an error naming it.
    */
   async readAll(desired: Desired): Promise<{ live: LiveTarget; foreign: string[] }> {
     const kinds = new Set(desired.objects.map((d) => d.resource.kind));
     const planned = [...kinds].map(kindPrefix);
+    const plannedKeys = new Set(desired.objects.map((d) => d.key));
     const objects = new Map<string, KubeObject>();
     const foreign: string[] = [];
-    for (const kv of (await this.etcd.getAll().prefix(RESOURCES_PREFIX).exec()).kvs) {
-      let o: KubeObject;
-      try {
-        o = toLive(kv);
-      } catch (e) {
-        // A kind this tool does not write (a Tier of a later Calico, say) is someone else's data;
-        // a damaged object where the plan writes is an error naming its key.
-        if (planned.some((p) => kv.key.toString().startsWith(p))) throw e;
-        foreign.push(kv.key.toString());
-        continue;
+    for (const prefix of DATASTORE_PREFIXES) {
+      for (const kv of (await this.etcd.getAll().prefix(prefix).exec()).kvs) {
+        let o: KubeObject;
+        try {
+          o = toLive(kv);
+        } catch (e) {
+          // A kind this tool does not write (a Tier of a later Calico, the IPAM configuration) is
+          // someone else's data; a damaged object where the plan writes is an error naming its key.
+          if (planned.some((p) => kv.key.toString().startsWith(p))) throw e;
+          foreign.push(kv.key.toString());
+          continue;
+        }
+        const kind = o.kind ?? '';
+        const key = o.metadata.namespace ? `${kind}/${o.metadata.namespace}/${o.metadata.name}` : `${kind}/${o.metadata.name}`;
+        if (prefix === IPAM_PREFIX ? !plannedKeys.has(key) : !isOwned(o)) foreign.push(kv.key.toString());
+        if (kinds.has(kind)) objects.set(key, o);
       }
-      const kind = o.kind ?? '';
-      if (!isOwned(o)) foreign.push(kv.key.toString());
-      if (kinds.has(kind)) objects.set(o.metadata.namespace ? `${kind}/${o.metadata.namespace}/${o.metadata.name}` : `${kind}/${o.metadata.name}`, o);
     }
     return { live: { objects, nodes: new Map(), unserved: new Set(), specSchemas: new Map() }, foreign };
   }
@@ -335,11 +353,12 @@ export class EtcdV3Destination implements Destination {
   async undo(w: Written, o: { readonly planHashes: ReadonlySet<string>; readonly force: boolean }): Promise<RollbackStep> {
     if (w.before !== null && isNodeBefore(w.before)) return { key: w.key, outcome: 'failed', detail: 'a Kubernetes Node before-image in an etcd journal' };
     const image = w.before ?? undefined;
-    const probe = image ?? ({ apiVersion: 'projectcalico.org/v3', kind: w.key.split('/')[0] ?? '', metadata: keyNames(w.key) } as KubeObject);
+    const kind = w.key.split('/')[0] ?? '';
+    const probe = image ?? ({ apiVersion: apiVersionOfKind(kind), kind, metadata: keyNames(w.key) } as KubeObject);
     const key = etcdKeyOf(asTarget(probe));
     const kv = (await this.etcd.get(key).exec()).kvs[0];
     const live = kv ? toLive(kv) : undefined;
-    const ours = live !== undefined && o.planHashes.has(writtenByPlan(live) ?? '') && (w.lastVersion === undefined || live.metadata.resourceVersion === w.lastVersion);
+    const ours = live !== undefined && (isIpamObject(asTarget(probe)) ? ipamAsLeft(w, live) : o.planHashes.has(writtenByPlan(live) ?? '') && (w.lastVersion === undefined || live.metadata.resourceVersion === w.lastVersion));
     if (!w.confirmed && !ours) return { key: w.key, outcome: 'already-gone', detail: 'the write the apply was making when it stopped never reached the datastore' };
     if (w.before === null) {
       if (!live || !kv) return { key: w.key, outcome: 'already-gone' };

@@ -151,8 +151,8 @@ export type V1Item = ItemBase &
     | { readonly type: 'profile-part'; readonly profile: string; readonly part: 'tags' | 'labels' | 'rules'; readonly value: unknown }
     | { readonly type: 'host-endpoint'; readonly host: string; readonly endpoint: string; readonly value: V1HostEndpointValue }
     | { readonly type: 'workload-endpoint'; readonly host: string; readonly orchestrator: string; readonly workload: string; readonly endpoint: string; readonly value: V1WorkloadEndpointValue }
-    | { readonly type: 'ipam-block'; readonly cidr: Cidr; readonly affinityHost?: string; readonly allocated: number }
-    | { readonly type: 'ipam-handle'; readonly handle: string }
+    | { readonly type: 'ipam-block'; readonly cidr: Cidr; readonly affinityHost?: string; readonly allocated: number; readonly block: V1IpamBlock }
+    | { readonly type: 'ipam-handle'; readonly handle: string; readonly blocks: Readonly<Record<string, number>>; readonly value: Readonly<Record<string, unknown>> }
     | { readonly type: 'ipam-affinity'; readonly host: string; readonly cidr: Cidr }
     | { readonly type: 'ipam-config'; readonly value: string }
     | { readonly type: 'custom-bgp-filter'; readonly family: 4 | 6; readonly name: string; readonly value: string }
@@ -170,6 +170,16 @@ export type V1Item = ItemBase &
   );
 
 export type V1ItemType = V1Item['type'];
+
+/** An IPAM allocation block as stored (libcalico-go `AllocationBlock`), checked by the parser. */
+export interface V1IpamBlock {
+  /** The stored JSON object as it is (unknown fields included); `hostAffinity` is the legacy spelling of `affinity`. */
+  readonly value: Readonly<Record<string, unknown>>;
+  /** Per ordinal: the index into `attributes` of its allocation, or null when free. */
+  readonly allocations: readonly (number | null)[];
+  /** Per attribute: the handle its allocations were made with, if any. */
+  readonly handles: readonly (string | undefined)[];
+}
 
 /** The parsed v2.4 data: items in origin order. */
 export interface V1Snapshot {

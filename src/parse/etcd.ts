@@ -5,7 +5,7 @@
 import type { RawEtcdRecord } from '../input/dump.js';
 import { formatCidr, parseCidr, parseIp, sameIp, type Cidr } from '../net.js';
 import { unescapeName } from '../names.js';
-import type { BgpGlobalName, ItemBase, V1Item } from '../model/v1.js';
+import type { BgpGlobalName, ItemBase, V1IpamBlock, V1Item } from '../model/v1.js';
 import {
   ValueError,
   parseAsNumber,
@@ -186,23 +186,57 @@ function ipFromValue(value: string, family: 4 | 6) {
   return ip;
 }
 
+/** An allocation block's value, checked the way Calico's IPAM reads it: each allocation points at an attribute. */
+function parseBlockValue(v: Record<string, unknown>): V1IpamBlock {
+  const raw = v['allocations'] ?? [];
+  if (!Array.isArray(raw)) throw new ValueError('IPAM block field "allocations" is not a list');
+  const attrs = v['attributes'] ?? [];
+  if (!Array.isArray(attrs)) throw new ValueError('IPAM block field "attributes" is not a list');
+  const handles = attrs.map((a: unknown, i) => {
+    if (typeof a !== 'object' || a === null || Array.isArray(a)) throw new ValueError(`IPAM block attribute ${i} is not an object`);
+    const h = (a as Record<string, unknown>)['handle_id'];
+    if (h !== undefined && h !== null && typeof h !== 'string') throw new ValueError(`IPAM block attribute ${i}: "handle_id" is not a string`);
+    return typeof h === 'string' ? h : undefined;
+  });
+  const allocations = raw.map((x: unknown, ordinal) => {
+    if (x === null) return null;
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < 0 || x >= attrs.length) {
+      throw new ValueError(`IPAM block allocation ${ordinal} is ${JSON.stringify(x)}, not null or the index of one of its ${attrs.length} attribute(s)`);
+    }
+    return x;
+  });
+  const unallocated = v['unallocated'] ?? [];
+  if (!Array.isArray(unallocated) || unallocated.some((x) => typeof x !== 'number' || !Number.isInteger(x))) throw new ValueError('IPAM block field "unallocated" is not a list of ordinals');
+  return { value: v, allocations, handles };
+}
+
+function parseHandleValue(value: string): { blocks: Record<string, number>; value: Record<string, unknown> } {
+  const v = parseJsonObject(value, 'IPAM handle value');
+  const b = v['block'] ?? {};
+  if (typeof b !== 'object' || b === null || Array.isArray(b)) throw new ValueError('IPAM handle field "block" is not an object');
+  const blocks: Record<string, number> = {};
+  for (const [cidr, n] of Object.entries(b as Record<string, unknown>)) {
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new ValueError(`IPAM handle count for block ${cidr} is ${JSON.stringify(n)}, not a count`);
+    if (!parseCidr(cidr)) throw new ValueError(`IPAM handle names block ${JSON.stringify(cidr)}, which is not a CIDR`);
+    blocks[cidr] = n;
+  }
+  return { blocks, value: v };
+}
+
 function parseIpamKey(base: ItemBase, p: readonly string[], value: string): V1Item | undefined {
   // p: path segments after /calico/ipam/v2
   const [a, b, c, d, e] = p;
   if (a === 'config' && p.length === 1) return { ...base, type: 'ipam-config', value };
-  if (a === 'handle' && b && p.length === 2) {
-    parseJsonObject(value, 'IPAM handle value');
-    return { ...base, type: 'ipam-handle', handle: b };
-  }
+  if (a === 'handle' && b && p.length === 2) return { ...base, type: 'ipam-handle', handle: b, ...parseHandleValue(value) };
   if (a === 'assignment' && b && familyOf(b) && c === 'block' && d && p.length === 4) {
     const keyCidr = cidrFromSegment(d, base.origin);
     const v = parseJsonObject(value, 'IPAM block value');
     checkCidrMatchesKey(parseCidrField(v['cidr'], 'IPAM block field "cidr"'), keyCidr);
     const affinity = typeof v['affinity'] === 'string' ? v['affinity'] : typeof v['hostAffinity'] === 'string' ? `host:${v['hostAffinity']}` : undefined;
-    const allocations = Array.isArray(v['allocations']) ? v['allocations'] : [];
-    const allocated = allocations.filter((x) => x !== null).length;
+    const block = parseBlockValue(v);
+    const allocated = block.allocations.filter((x) => x !== null).length;
     const affinityHost = affinity?.startsWith('host:') ? affinity.slice(5) : undefined;
-    return { ...base, type: 'ipam-block', cidr: keyCidr, ...(affinityHost ? { affinityHost } : {}), allocated };
+    return { ...base, type: 'ipam-block', cidr: keyCidr, ...(affinityHost ? { affinityHost } : {}), allocated, block };
   }
   if (a === 'host' && b && c && familyOf(c) && d === 'block' && e && p.length === 5) {
     return { ...base, type: 'ipam-affinity', host: b, cidr: cidrFromSegment(e, base.origin) };

@@ -9,6 +9,7 @@ import { isConverted, type Report } from '../model/report.js';
 import { objectId, type TargetObject, type TargetVersion } from '../model/target.js';
 import { ownershipAnnotations } from './ownership.js';
 import { kindInfo } from '../destination/etcdv3-layout.js';
+import { IPAM_API_VERSION, isIpamObject } from '../v3/ipam.js';
 
 export interface DesiredObject {
   readonly key: string;
@@ -85,7 +86,7 @@ export function desiredFrom(objects: readonly TargetObject[], report: Report, to
 /**
  * The writes of a calicoctl-form conversion to an etcd v3 datastore: every object (Nodes too: in
  * etcd they are Calico objects, not Kubernetes Nodes), under its Calico v3 resource, with the same
- * ownership annotations as on a cluster.
+ * ownership annotations as on a cluster; Calico IPAM keys as they are.
  */
 export function desiredForEtcd(objects: readonly TargetObject[], report: Report, tool: string): Desired {
   if (report.form !== 'calicoctl') throw new CalicoMigrateError('E_USAGE', `only the calicoctl form can be applied to an etcd v3 datastore (this conversion is the ${report.form} form)`);
@@ -94,6 +95,12 @@ export function desiredForEtcd(objects: readonly TargetObject[], report: Report,
   for (const o of objects) {
     const key = objectId(o);
     const from = origins.get(key) ?? [];
+    if (isIpamObject(o)) {
+      // IPAM keys hold Calico's own JSON, with no room for annotations: the journal alone says what this tool wrote.
+      const resource: ResourceType = { group: IPAM_API_VERSION.split('/')[0] ?? '', version: 'v2', plural: `${o.kind.toLowerCase()}s`, kind: o.kind, namespaced: o.kind === 'BlockAffinity' };
+      out.push({ key, resource, object: { apiVersion: o.apiVersion, kind: o.kind, metadata: { ...o.metadata }, spec: o.spec ?? {} }, origins: from });
+      continue;
+    }
     const k = kindInfo(o.kind);
     const resource: ResourceType = { group: 'projectcalico.org', version: 'v3', plural: k.plural, kind: o.kind, namespaced: k.namespaced };
     const object = owned(o, tool, from);

@@ -31,9 +31,12 @@ export function node(name: string, annotations: Record<string, string>, podCIDR?
 }
 
 /** An etcd IPAM block key with its value: `allocations` as Calico IPAM stores them (null = free). */
-export function block(cidr: string, host: string, allocations: (number | null)[]): Record<string, string> {
+export function block(cidr: string, host: string, allocations: (number | null)[], handles: readonly (string | null)[] = []): Record<string, string> {
+  // One attribute per index an allocation uses, each with its handle (none unless given).
+  const count = Math.max(handles.length, ...allocations.map((a) => (a === null ? 0 : a + 1)));
+  const attributes = Array.from({ length: count }, (_, i) => ({ handle_id: handles[i] ?? null, secondary: null }));
   return {
-    [`/calico/ipam/v2/assignment/ipv4/block/${cidr.replace('/', '-')}`]: JSON.stringify({ cidr, affinity: `host:${host}`, strictAffinity: false, allocations, unallocated: [], attributes: [] }),
+    [`/calico/ipam/v2/assignment/ipv4/block/${cidr.replace('/', '-')}`]: JSON.stringify({ cidr, affinity: `host:${host}`, strictAffinity: false, allocations, unallocated: [], attributes }),
   };
 }
 

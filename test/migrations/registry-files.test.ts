@@ -12,7 +12,7 @@ const STEP_FILE = /^(\d{4}-[a-z0-9-]+)\.ts$/;
 const ALLOWED_IMPORTS = [
   /^\.\/[a-z0-9-]+\.js$/,
   /^\.\.\/shared\/[a-z0-9-]+\.js$/,
-  /^\.\.\/\.\.\/src\/(model\/[a-z0-9-]+|names|net|util|selector|migrate\/step|v3\/felix-config)\.js$/,
+  /^\.\.\/\.\.\/src\/(model\/[a-z0-9-]+|names|net|util|selector|migrate\/step|v3\/felix-config|v3\/ipam)\.js$/,
 ];
 const FORBIDDEN = [/\bDate\b/, /Math\.random/, /process\./, /\basync\b/, /\bawait\b/, /\brequire\(/, /\bfetch\(/];
 

@@ -12,7 +12,8 @@ import { step as profiles } from '../../migrations/v3.0/0072-profiles.js';
 import { step as workloadEndpoints } from '../../migrations/v3.0/0074-workload-endpoints.js';
 import { step as ipam } from '../../migrations/v3.0/0080-calico-ipam.js';
 import { step as other } from '../../migrations/v3.0/0090-runtime-and-other-data.js';
-import { OUTPUT_FORMS } from '../../src/model/target.js';
+import { objectId, OUTPUT_FORMS } from '../../src/model/target.js';
+import { ipamKeyOf, ipamValueOf } from '../../src/v3/ipam.js';
 import { block, parseFlat, parseObjects, runStep, tpr } from '../_helpers/items.js';
 
 const V3 = 'projectcalico.org/v3';
@@ -380,7 +381,8 @@ test('0074-workload-endpoints: crd form: k8s endpoints are skipped as derived fr
 // ---------------------------------------------------------------------------------------------
 // 0080-calico-ipam
 
-for (const form of OUTPUT_FORMS) {
+{
+  const form = 'crd';
   test(`0080-calico-ipam: ${form} form: every IPAM record is skipped, and allocated blocks are one blocker naming blocks, nodes and pools`, (t) => {
     const out = runStep(ipam, parseFlat({
       '/calico/v1/ipam/v4/pool/10.0.0.0-16': '{"cidr":"10.0.0.0/16"}',
@@ -404,6 +406,76 @@ for (const form of OUTPUT_FORMS) {
     t.deepEqual(out.issues.map((i) => [i.severity, i.code]), [['warning', 'calico-ipam-unused']]);
   });
 }
+
+const HANDLE = 'k8s-pod-network.abc';
+
+test('0080-calico-ipam: calicoctl form: blocks, handles and affinities are copied under their v3 keys, host names normalised as the Nodes are', (t) => {
+  const parsed = parseFlat({
+    '/calico/v1/ipam/v4/pool/10.0.0.0-16': '{"cidr":"10.0.0.0/16"}',
+    ...block('10.0.1.0/26', 'Node_1.example', [0, 0, null], [HANDLE]),
+    [`/calico/ipam/v2/handle/${HANDLE}`]: '{"block":{"10.0.1.0/26":2}}',
+    '/calico/ipam/v2/host/Node_1.example/ipv4/block/10.0.1.0-26': '',
+    '/calico/ipam/v2/config': '{"strict_affinity":false,"auto_allocate_blocks":true}',
+  });
+  const out = runStep(ipam, parsed, 'calicoctl');
+  t.deepEqual(out.objects.map((o) => [objectId(o.object), ipamKeyOf(o.object), ipamValueOf(o.object)]), [
+    ['IPAMBlock/10.0.1.0-26', '/calico/ipam/v2/assignment/ipv4/block/10.0.1.0-26', JSON.stringify({ cidr: '10.0.1.0/26', affinity: 'host:node-1.example', strictAffinity: false, allocations: [0, 0, null], unallocated: [], attributes: [{ handle_id: HANDLE, secondary: null }] })],
+    [`IPAMHandle/${HANDLE}`, `/calico/ipam/v2/handle/${HANDLE}`, '{"block":{"10.0.1.0/26":2}}'],
+    ['BlockAffinity/node-1.example/10.0.1.0-26', '/calico/ipam/v2/host/node-1.example/ipv4/block/10.0.1.0-26', '{"state":"confirmed"}'],
+  ]);
+  t.deepEqual(out.outcomes.map((o) => [o.origin, o.disposition, o.code]), [
+    ['/calico/ipam/v2/assignment/ipv4/block/10.0.1.0-26', 'converted', undefined],
+    [`/calico/ipam/v2/handle/${HANDLE}`, 'converted', undefined],
+    ['/calico/ipam/v2/host/Node_1.example/ipv4/block/10.0.1.0-26', 'converted', undefined],
+    ['/calico/ipam/v2/config', 'skipped', 'ipam-config-not-copied'],
+  ]);
+  t.deepEqual(out.issues, [], 'consistent data with default IPAM configuration raises nothing');
+});
+
+test('0080-calico-ipam: calicoctl form: the legacy hostAffinity becomes affinity, and IPv6 blocks go under ipv6', (t) => {
+  const cidr = 'fd00:1::/122';
+  const out = runStep(ipam, parseFlat({
+    '/calico/v1/ipam/v6/pool/fd00:1::-64': '{"cidr":"fd00:1::/64"}',
+    '/calico/ipam/v2/assignment/ipv6/block/fd00:1::-122': JSON.stringify({ cidr, hostAffinity: 'host-a', strictAffinity: false, allocations: [null], unallocated: [0], attributes: [] }),
+  }), 'calicoctl');
+  const o = out.objects[0]?.object;
+  t.truthy(o);
+  if (!o) return;
+  t.is(ipamKeyOf(o), '/calico/ipam/v2/assignment/ipv6/block/fd00:1::-122');
+  t.deepEqual(JSON.parse(ipamValueOf(o)), { cidr, affinity: 'host:host-a', strictAffinity: false, allocations: [null], unallocated: [0], attributes: [] });
+});
+
+test('0080-calico-ipam: calicoctl form: inconsistencies are warnings naming the block, handle or node, and everything is still copied', (t) => {
+  const out = runStep(ipam, parseFlat({
+    '/calico/v1/ipam/v4/pool/10.0.0.0-16': '{"cidr":"10.0.0.0/16"}',
+    // An allocation whose handle is gone, in a block outside every pool.
+    ...block('172.16.0.0/26', 'node-1', [0, null], ['k8s-pod-network.gone']),
+    ...block('10.0.1.0/26', 'node-2', [0, 0], [HANDLE]),
+    // Counts 3 where the block holds 2, and names a block that does not exist.
+    [`/calico/ipam/v2/handle/${HANDLE}`]: '{"block":{"10.0.1.0/26":3,"10.0.9.0/26":1}}',
+    // An affinity to a node its block is not affine to.
+    '/calico/ipam/v2/host/node-3/ipv4/block/10.0.1.0-26': '{}',
+    '/calico/ipam/v2/config': '{"strict_affinity":true,"auto_allocate_blocks":true}',
+  }), 'calicoctl');
+  t.is(out.objects.length, 4);
+  t.deepEqual(out.outcomes.map((o) => o.disposition), ['converted', 'converted', 'converted', 'converted', 'skipped']);
+  t.deepEqual(out.issues.map((i) => [i.severity, i.code, i.origin]), [
+    ['warning', 'ipam-handle-missing', '/calico/ipam/v2/assignment/ipv4/block/172.16.0.0-26'],
+    ['warning', 'ipam-block-outside-pools', '/calico/ipam/v2/assignment/ipv4/block/172.16.0.0-26'],
+    ['warning', 'ipam-handle-count', `/calico/ipam/v2/handle/${HANDLE}`],
+    ['warning', 'ipam-handle-dangling', `/calico/ipam/v2/handle/${HANDLE}`],
+    ['warning', 'ipam-affinity-mismatch', '/calico/ipam/v2/host/node-3/ipv4/block/10.0.1.0-26'],
+    ['warning', 'ipam-config-not-copied', '/calico/ipam/v2/config'],
+  ]);
+  t.regex(out.issues[0]?.message ?? '', /handle\(s\) k8s-pod-network\.gone, which do not exist/);
+  t.regex(out.issues[2]?.message ?? '', /counts 3 address\(es\) in block 10\.0\.1\.0\/26, which holds 2 for it/);
+  t.regex(out.issues[4]?.message ?? '', /the block is affine to node-2/);
+});
+
+test('0080-calico-ipam: an allocation pointing past the block attributes is an error naming the key', (t) => {
+  const parsed = parseFlat({ '/calico/ipam/v2/assignment/ipv4/block/10.0.1.0-26': JSON.stringify({ cidr: '10.0.1.0/26', affinity: 'host:n', allocations: [3], unallocated: [], attributes: [] }) });
+  t.deepEqual(parsed.failures.map((f) => [f.origin, f.message]), [['/calico/ipam/v2/assignment/ipv4/block/10.0.1.0-26', 'IPAM block allocation 0 is 3, not null or the index of one of its 0 attribute(s)']]);
+});
 
 // ---------------------------------------------------------------------------------------------
 // 0090-runtime-and-other-data

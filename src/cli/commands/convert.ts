@@ -6,6 +6,7 @@ import type { InputFormat } from '../../input/dump.js';
 import type { OutputForm, TargetVersion } from '../../model/target.js';
 import { serialize, serializeCalicoctl, toList, type OutputFormat } from '../../output/serialize.js';
 import { isNodePatch, nodePatchScript } from '../../output/node-patches.js';
+import { ipamKeyLines, isIpamObject } from '../../v3/ipam.js';
 import { renderSummary } from '../../report/render.js';
 import { readDumps, resolvePath, writeFileAtomic, writeOutDir, type CliIo } from '../io.js';
 import { readSource } from '../source.js';
@@ -23,10 +24,14 @@ export interface ConvertOptions {
   readonly report?: string;
   /** Where the Node annotation patches go, as a kubectl script (in --out-dir: node-patches.sh there). */
   readonly nodePatches?: string;
+  /** Where the Calico IPAM keys of the calicoctl form go (in --out-dir: IPAM_FILE there). */
+  readonly ipamOut?: string;
 }
 
 /** The script file --out-dir holds beside the objects; kubectl apply -f DIR reads only .yaml/.yml/.json. */
 export const NODE_PATCH_FILE = 'node-patches.sh';
+/** The IPAM keys file --out-dir holds in the calicoctl form; neither kubectl nor calicoctl reads .jsonl. */
+export const IPAM_FILE = 'calico-ipam-keys.jsonl';
 
 /** File name of one object in --out-dir: apply position, kind and name. */
 function objectFileName(index: number, kind: string, name: string, format: OutputFormat): string {
@@ -45,14 +50,18 @@ export async function runConvert(opts: ConvertOptions, io: CliIo): Promise<numbe
   const result = convertDumps(dumps, opts.to, opts.form, live ?? {});
 
   let written: string;
-  const objects = result.objects.filter((o) => !isNodePatch(o));
+  const objects = result.objects.filter((o) => !isNodePatch(o) && !isIpamObject(o));
   const patches = result.objects.filter(isNodePatch);
+  const ipam = result.objects.filter(isIpamObject);
   const script = patches.length > 0 ? nodePatchScript(patches, opts.to) : undefined;
+  if (opts.ipamOut && opts.form !== 'calicoctl') throw new CalicoMigrateError('E_USAGE', '--ipam-out is for the calicoctl form (the etcd v3 datastore); the Kubernetes datastore takes no Calico IPAM data');
   if (opts.outDir) {
     const dir = resolvePath(io.cwd, opts.outDir);
     const files = objects.map((o, i) => ({ name: objectFileName(i, o.kind, o.metadata.name, opts.output), text: serialize(o, opts.output) }));
-    await writeOutDir(dir, script ? [...files, { name: NODE_PATCH_FILE, text: script }] : files);
-    written = `${objects.length} objects written to ${opts.outDir}/ (one file each${script ? `; ${patches.length} Node annotation patch(es) as kubectl commands in ${NODE_PATCH_FILE}` : ''})`;
+    if (script) files.push({ name: NODE_PATCH_FILE, text: script });
+    if (ipam.length > 0) files.push({ name: IPAM_FILE, text: ipamKeyLines(ipam) });
+    await writeOutDir(dir, files);
+    written = `${objects.length} objects written to ${opts.outDir}/ (one file each${script ? `; ${patches.length} Node annotation patch(es) as kubectl commands in ${NODE_PATCH_FILE}` : ''}${ipam.length > 0 ? `; ${ipam.length} Calico IPAM keys in ${IPAM_FILE}` : ''})`;
   } else if (opts.form === 'calicoctl') {
     io.stdout.write(serializeCalicoctl(objects, opts.output));
     written = `${objects.length} objects written to stdout as ${opts.output === 'json' ? 'a JSON array' : 'YAML documents'} for calicoctl create -f`;
@@ -66,6 +75,13 @@ export async function runConvert(opts: ConvertOptions, io: CliIo): Promise<numbe
     written += `; ${patches.length} Node annotation patch(es) as kubectl commands in ${opts.nodePatches}`;
   } else if (script && !opts.outDir) {
     written += `; ${patches.length} Node annotation patch(es) are not in the List (applied as objects they could create Nodes): write them with --node-patches FILE, or let calico-migrate apply patch the Nodes`;
+  }
+  if (opts.ipamOut) {
+    // Always written, even empty, as the Node patches are.
+    await writeFileAtomic(resolvePath(io.cwd, opts.ipamOut), ipamKeyLines(ipam));
+    written += `; ${ipam.length} Calico IPAM keys in ${opts.ipamOut}`;
+  } else if (ipam.length > 0 && !opts.outDir) {
+    written += `; ${ipam.length} Calico IPAM keys (blocks, handles, affinities) are not calicoctl resources and are not on stdout: calico-migrate apply --target-datastore-type etcdv3 writes them, or --ipam-out FILE saves them`;
   }
   if (opts.report) {
     await writeFileAtomic(resolvePath(io.cwd, opts.report), serialize(result.report, 'json'));
