@@ -61,6 +61,7 @@ export { permissionsFor } from './apply/permissions.js';
 export { renderRbac, rbacYaml } from './apply/rbac.js';
 export { checkAccess } from './apply/access-check.js';
 export { nodePatchScript } from './output/node-patches.js';
+export { ipamKeyLines, ipamKeyOf, ipamValueOf, isIpamObject, IPAM_API_VERSION } from './v3/ipam.js';
 export type { Report, RecordOutcome, Issue, Rename, Disposition, Severity } from './model/report.js';
 export type { TargetObject, TargetVersion, OutputForm } from './model/target.js';
 export type { V1Item, V1Snapshot } from './model/v1.js';

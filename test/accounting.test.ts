@@ -3,6 +3,7 @@
  * "Read" is counted here independently of the tool, straight from the dump files.
  */
 import test from 'ava';
+import { parseIpamStored } from '../src/v3/ipam.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import YAML from 'yaml';
@@ -78,7 +79,16 @@ for (const files of [...SCENARIOS.map((s) => s.files), ...EXTRA_FILES.map((f) =>
 
     // Every written object is fed by at least one converted record, and every target exists.
     const patchPath = join(dir, 'node-patches.sh');
-    const items = convertedItems<{ kind: string; metadata: { name: string; namespace?: string } }>((await runCli(['convert', ...fromFileArgs(files), ...target, '-o', 'json', '--node-patches', patchPath])).stdout);
+    // The calicoctl form's Calico IPAM keys are written apart (calicoctl cannot create them).
+    const ipamPath = join(dir, 'ipam.jsonl');
+    const ipamArgs = target.includes('calicoctl') ? ['--ipam-out', ipamPath] : [];
+    const items = convertedItems<{ kind: string; metadata: { name: string; namespace?: string } }>((await runCli(['convert', ...fromFileArgs(files), ...target, '-o', 'json', '--node-patches', patchPath, ...ipamArgs])).stdout);
+    for (const line of ipamArgs.length > 0 ? (await readFile(ipamPath, 'utf8')).split('\n').filter((l) => l !== '') : []) {
+      const kv = JSON.parse(line) as { key: string; value: string };
+      const o = parseIpamStored(kv.key, kv.value);
+      t.truthy(o, `${kv.key} is an IPAM key`);
+      if (o) items.push(o);
+    }
     const written = new Set(items.map((o) => (o.metadata.namespace ? `${o.kind}/${o.metadata.namespace}/${o.metadata.name}` : `${o.kind}/${o.metadata.name}`)));
     // Node annotation patches are written as `kubectl patch node '<name>' …` commands, not List items.
     const script = await readFile(patchPath, 'utf8').catch(() => '');

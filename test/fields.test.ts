@@ -268,6 +268,12 @@ function carried(origin: string, t: Target): Carry[] | undefined {
   if (/^IpPool\//.test(origin)) return [...pool(t, 'spec.value')];
   if (/^GlobalBgpPeer\//.test(origin)) return [c('spec.asNumber', 'spec.asNumber')];
   if (/^GlobalConfig\//.test(origin)) return v3 ? [c('spec.name', ''), c('spec.value', 'spec.*|metadata.annotations.*')] : [c('spec.name', 'spec.name', true), c('spec.value', 'spec.value', true)];
+  // Calico IPAM (calicoctl form only): the block and handle values are copied, the affinity's host renamed.
+  if (/^\/calico\/ipam\/v2\/assignment\//.test(origin)) {
+    return [c('cidr', 'spec.cidr', true), c('affinity', 'spec.affinity'), c('hostAffinity', 'spec.affinity'), c('strictAffinity', 'spec.strictAffinity', true), c('allocations[]', 'spec.allocations[]', true), c('unallocated[]', 'spec.unallocated[]', true), c('attributes[].handle_id', 'spec.attributes[].handle_id', true), c('attributes[].secondary', 'spec.attributes[].secondary'), c('attributes[].secondary.*', 'spec.attributes[].secondary.{key}', true)];
+  }
+  if (/^\/calico\/ipam\/v2\/handle\//.test(origin)) return [c('block.*', 'spec.block.{key}', true)];
+  if (/^\/calico\/ipam\/v2\/host\//.test(origin)) return [c('state', 'spec.state', true)];
   if (/^GlobalBgpConfig\//.test(origin)) return v3 ? [c('spec.name', ''), c('spec.value', 'spec.*|metadata.annotations.*')] : [c('spec.name', 'spec.name'), c('spec.value', 'spec.value')];
   return undefined;
 }
@@ -355,10 +361,19 @@ for (const scenario of SCENARIOS) {
       const dir = await mkdtemp(join(tmpdir(), 'calico-migrate-fields-'));
       const reportPath = join(dir, 'report.json');
       const patchPath = join(dir, 'node-patches.sh');
-      const run = await runCli(['convert', ...fromFileArgs(scenario.files), ...target.args, '-o', 'json', '--report', reportPath, '--node-patches', patchPath]);
+      const ipamPath = join(dir, 'ipam.jsonl');
+      const ipamArgs = target.name === 'v3.0-calicoctl' ? ['--ipam-out', ipamPath] : [];
+      const run = await runCli(['convert', ...fromFileArgs(scenario.files), ...target.args, '-o', 'json', '--report', reportPath, '--node-patches', patchPath, ...ipamArgs]);
       t.not(run.code, 1, run.stderr);
       const report = JSON.parse(await readFile(reportPath, 'utf8')) as Report;
       const objects = new Map<string, unknown>(convertedItems<ListItem>(run.stdout).map((o) => [idOf(o), o]));
+      // Calico IPAM keys come as `{"key","value"}` lines: the object id from the key, the value as its spec.
+      for (const line of ipamArgs.length > 0 ? (await readFile(ipamPath, 'utf8')).split('\n').filter((l) => l !== '') : []) {
+        const kv = JSON.parse(line) as { key: string; value: string };
+        const m = /^\/calico\/ipam\/v2\/(?:assignment\/ipv[46]\/block\/(?<block>[^/]+)|handle\/(?<handle>[^/]+)|host\/(?<node>[^/]+)\/ipv[46]\/block\/(?<affinity>[^/]+))$/.exec(kv.key)?.groups ?? {};
+        const id = m['block'] ? `IPAMBlock/${m['block']}` : m['handle'] ? `IPAMHandle/${m['handle']}` : `BlockAffinity/${m['node'] ?? ''}/${m['affinity'] ?? ''}`;
+        objects.set(id, { spec: JSON.parse(kv.value) as unknown });
+      }
       // Node annotation patches come as `kubectl patch node '<name>' --type merge -p '<json>'` commands.
       for (const m of (await readFile(patchPath, 'utf8').catch(() => '')).matchAll(/^kubectl patch node '([^']+)' --type merge -p '(.*)'$/gm)) {
         objects.set(`Node/${m[1] ?? ''}`, JSON.parse((m[2] ?? '{}').replace(/'\\''/g, "'")));

@@ -88,7 +88,7 @@ export function copyCalicoIpam(items: readonly IpamItem[], snapshot: V1Snapshot,
         if (!b || b.affinityHost === undefined || normalizeName(b.affinityHost) !== node) {
           out.issue(item, 'warning', 'ipam-affinity-mismatch', `the affinity of ${item.host} to block ${formatCidr(item.cidr)} has no block affine to that node (${b ? (b.affinityHost ? `the block is affine to ${b.affinityHost}` : 'the block has no affinity') : 'no such block'})`, 'Calico v3 may claim the block for the node again or skip it; calicoctl ipam check (Calico v3.8+) reports such affinities');
         }
-        out.converted(item, [out.emit(affinityObject(node, item.cidr), [item])]);
+        out.converted(item, [out.emit(affinityObject(node, item.cidr, item.state), [item])]);
         break;
       }
       case 'ipam-config':

@@ -153,7 +153,7 @@ export type V1Item = ItemBase &
     | { readonly type: 'workload-endpoint'; readonly host: string; readonly orchestrator: string; readonly workload: string; readonly endpoint: string; readonly value: V1WorkloadEndpointValue }
     | { readonly type: 'ipam-block'; readonly cidr: Cidr; readonly affinityHost?: string; readonly allocated: number; readonly block: V1IpamBlock }
     | { readonly type: 'ipam-handle'; readonly handle: string; readonly blocks: Readonly<Record<string, number>>; readonly value: Readonly<Record<string, unknown>> }
-    | { readonly type: 'ipam-affinity'; readonly host: string; readonly cidr: Cidr }
+    | { readonly type: 'ipam-affinity'; readonly host: string; readonly cidr: Cidr; readonly state?: string }
     | { readonly type: 'ipam-config'; readonly value: string }
     | { readonly type: 'custom-bgp-filter'; readonly family: 4 | 6; readonly name: string; readonly value: string }
     | { readonly type: 'status'; readonly host?: string }

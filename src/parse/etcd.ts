@@ -223,7 +223,7 @@ function parseHandleValue(value: string): { blocks: Record<string, number>; valu
   return { blocks, value: v };
 }
 
-function parseIpamKey(base: ItemBase, p: readonly string[], value: string): V1Item | undefined {
+function parseIpamKey(base: ItemBase, p: readonly string[], value: string, note: NoteSink): V1Item | undefined {
   // p: path segments after /calico/ipam/v2
   const [a, b, c, d, e] = p;
   if (a === 'config' && p.length === 1) return { ...base, type: 'ipam-config', value };
@@ -239,7 +239,11 @@ function parseIpamKey(base: ItemBase, p: readonly string[], value: string): V1It
     return { ...base, type: 'ipam-block', cidr: keyCidr, ...(affinityHost ? { affinityHost } : {}), allocated, block };
   }
   if (a === 'host' && b && c && familyOf(c) && d === 'block' && e && p.length === 5) {
-    return { ...base, type: 'ipam-affinity', host: b, cidr: cidrFromSegment(e, base.origin) };
+    // v2.x wrote `{}` (older code an empty value); a state is kept if one is there.
+    const v = value.trim() === '' ? {} : parseJsonObject(value, 'IPAM host affinity value');
+    warnUnknownFields(v, ['state'], '', note);
+    if (v['state'] !== undefined && typeof v['state'] !== 'string') throw new ValueError('IPAM host affinity field "state" is not a string');
+    return { ...base, type: 'ipam-affinity', host: b, cidr: cidrFromSegment(e, base.origin), ...(typeof v['state'] === 'string' ? { state: v['state'] } : {}) };
   }
   return undefined;
 }
@@ -256,7 +260,7 @@ export function parseEtcdRecord(rec: RawEtcdRecord, note: NoteSink): V1Item {
   if (root === 'calico') {
     if (area === 'v1' && ver !== undefined) item = parseV1Key(base, [ver, ...rest], rec.value, note);
     else if (area === 'bgp' && ver === 'v1') item = parseBgpKey(base, rest, rec.value, note);
-    else if (area === 'ipam' && ver === 'v2') item = parseIpamKey(base, rest, rec.value);
+    else if (area === 'ipam' && ver === 'v2') item = parseIpamKey(base, rest, rec.value, note);
     else if (area === 'felix' && ver === 'v1') item = { ...base, type: 'status', ...(rest[0] === 'host' && rest[1] ? { host: rest[1] } : {}) };
     else if (area === 'dhcp' || area === 'openstack') item = { ...base, type: 'openstack-runtime' };
     else if (area === 'resources') item = { ...base, type: 'calico-v3-data' };

@@ -4,6 +4,7 @@
  * stored object back. Calico's own calicoctl reading these keys is in test/real/etcdv3-layout.test.ts.
  */
 import test from 'ava';
+import { objectId } from '../../src/model/target.js';
 import { etcdKeyOf, etcdValueOf, kindPrefix, nameFromStorage, parseStored, storageName } from '../../src/destination/etcdv3-layout.js';
 import type { TargetObject } from '../../src/model/target.js';
 
@@ -55,5 +56,18 @@ test('etcd v3 layout: a stored value that does not fit its key is an error namin
   t.throws(() => parseStored(key, '{"kind":"BGPPeer","metadata":{"name":"p"}}'), { message: `${key}: the value is not a IPPool` });
   t.throws(() => parseStored(key, '{"kind":"IPPool","metadata":{"name":"q"}}'), { message: `${key}: the value names "q", the key "p"` });
   t.throws(() => parseStored('/calico/resources/v3/projectcalico.org/workloadendpoints/only-name', '{}'), { message: /a WorkloadEndpoint key has a namespace and a name/ });
-  t.throws(() => parseStored('/calico/ipam/v2/handle/x', '{}'), { message: /not under \/calico\/resources\/v3\/projectcalico\.org\// });
+  t.throws(() => parseStored('/calico/v1/Ready', 'true'), { message: /not under \/calico\/resources\/v3\/projectcalico\.org\// });
+});
+
+test('etcd v3 layout: Calico IPAM keys read back as the IPAM objects that write them; damaged ones name the key', (t) => {
+  const block = '/calico/ipam/v2/assignment/ipv4/block/10.0.1.0-26';
+  const value = '{"cidr":"10.0.1.0/26","affinity":"host:n1","strictAffinity":false,"allocations":[null],"unallocated":[0],"attributes":[]}';
+  const o = parseStored(block, value).object;
+  t.deepEqual([objectId(o), etcdKeyOf(o), etcdValueOf(o, { uid: 'ignored', creationTimestamp: 'ignored' })], ['IPAMBlock/10.0.1.0-26', block, value]);
+  const affinity = parseStored('/calico/ipam/v2/host/n1/ipv6/block/fd00::-122', '{"state":"confirmed"}').object;
+  t.deepEqual([objectId(affinity), etcdKeyOf(affinity)], ['BlockAffinity/n1/fd00::-122', '/calico/ipam/v2/host/n1/ipv6/block/fd00::-122']);
+  t.deepEqual(parseStored('/calico/ipam/v2/host/n1/ipv4/block/10.0.1.0-26', '').object.spec, {}, 'an empty affinity value (older Calico) has no state');
+  t.throws(() => parseStored('/calico/ipam/v2/config', '{}'), { message: '/calico/ipam/v2/config: not an IPAM block, handle or host affinity' });
+  t.throws(() => parseStored(block, '{"cidr":"10.0.2.0/26"}'), { message: `${block}: the value's cidr "10.0.2.0/26" is not the key's 10.0.1.0/26` });
+  t.throws(() => parseStored('/calico/ipam/v2/assignment/ipv6/block/10.0.1.0-26', value), { message: /is not an ipv6 CIDR written with "-"/ });
 });

@@ -1,8 +1,9 @@
 /**
  * The etcd v3 road through the CLI, against a real etcd: the v2.4 data seeded into its etcd v2 API
  * is the source (as calico-upgrade reads it), and Calico v3's etcd v3 keyspace of the same server
- * the destination. plan writes nothing (exit 2); apply writes every object (exit 0); plan again has
- * nothing to do; status shows the run; rollback restores the v3 keyspace exactly. A live etcd v3
+ * the destination. plan writes nothing (exit 2); apply writes every object and the Calico IPAM keys
+ * (exit 0); plan again has nothing to do; status shows the run; rollback restores the v3 keyspace
+ * exactly. A live etcd v3
  * source in the destination's own keyspace is refused.
  */
 import test from 'ava';
@@ -30,13 +31,11 @@ test.after.always(async () => {
 
 const target = (): string[] => ['--target-datastore-type', 'etcdv3', '--target-etcd-endpoints', etcd?.endpoint ?? ''];
 const source = (): Record<string, string> => ({ DATASTORE_TYPE: 'etcdv2', ETCD_ENDPOINTS: etcd?.endpoint ?? '' });
-/** etcd-typical still uses Calico IPAM, which this road does not copy yet: acknowledged here. */
-const IGNORE_IPAM = ['--ignore-preflight', 'calico-ipam-in-use'];
-
+/** The whole /calico/ prefix of the etcd v3 keyspace: Calico v3's resources and IPAM. */
 async function v3Keyspace(): Promise<Record<string, string>> {
   const client = new Etcd3({ hosts: etcd?.endpoint ?? '' });
   try {
-    return await client.getAll().prefix('/calico/resources/').strings();
+    return await client.getAll().prefix('/calico/').strings();
   } finally {
     client.close();
   }
@@ -44,38 +43,50 @@ async function v3Keyspace(): Promise<Record<string, string>> {
 
 test.serial('etcd v3 road: plan writes nothing; apply writes every converted object; plan again has nothing to do; status and rollback', async (t) => {
   const before = await v3Keyspace();
-  const plan = await runCli(['plan', '--to', 'v3.0', '--form', 'calicoctl', ...target(), ...IGNORE_IPAM, '--out', 'plan.json'], dir, source());
+  const plan = await runCli(['plan', '--to', 'v3.0', '--form', 'calicoctl', ...target(), '--out', 'plan.json'], dir, source());
   t.is(plan.code, 2, plan.stdout + plan.stderr);
-  t.regex(plan.stdout, /create 27, update 0, unchanged 0, conflict 0/);
+  t.regex(plan.stdout, /create 39, update 0, unchanged 0, conflict 0/);
+  t.regex(plan.stdout, /IPAMBlock\/192\.168\.205\.0-26/);
   t.regex(plan.stderr, /destination settings:\n {2}datastoreType=etcdv3 {2}\[flag --target-datastore-type\]\n {2}etcdEndpoints=http:\/\/127\.0\.0\.1:\d+ {2}\[flag --target-etcd-endpoints\]/);
   t.deepEqual(await v3Keyspace(), before, 'plan writes nothing');
 
-  const apply = await runCli(['apply', '--plan', 'plan.json', ...target(), ...IGNORE_IPAM, '--yes', '-o', 'json'], dir, source());
+  const apply = await runCli(['apply', '--plan', 'plan.json', ...target(), '--yes', '-o', 'json'], dir, source());
   t.is(apply.code, 0, apply.stdout + apply.stderr);
   const result = JSON.parse(apply.stdout) as { result: string; summary: Record<string, number>; journal: string; nextSteps: string[] };
   t.is(result.result, 'applied');
-  t.deepEqual(result.summary, { created: 27 });
+  t.deepEqual(result.summary, { created: 39 });
   t.true(result.nextSteps.some((s) => s.includes('DATASTORE_TYPE=etcdv3')));
-  const expected = convertedItems<TargetObject>((await runCli(['convert', '--from-file', V2_DUMP, '--to', 'v3.0', '--form', 'calicoctl', '-o', 'json'])).stdout);
+  const converted = await runCli(['convert', '--from-file', V2_DUMP, '--to', 'v3.0', '--form', 'calicoctl', '-o', 'json', '--ipam-out', 'ipam.jsonl'], dir);
+  const expected = convertedItems<TargetObject>(converted.stdout);
+  t.is(expected.length, 27);
   const stored = await v3Keyspace();
   for (const o of expected) {
     const value = stored[etcdKeyOf(o)];
     t.truthy(value, `${o.kind}/${o.metadata.name} is stored`);
     t.deepEqual((JSON.parse(value ?? '{}') as { spec?: unknown }).spec, o.spec ?? {}, `${o.kind}/${o.metadata.name} spec`);
   }
+  // The IPAM keys, exactly as the offline conversion wrote them: 3 blocks, 6 handles, 3 affinities.
+  const ipam = (await readFile(join(dir, 'ipam.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { key: string; value: string });
+  t.is(ipam.length, 12);
+  for (const { key, value } of ipam) t.is(stored[key], value, key);
+  t.deepEqual(ipam.filter((k) => k.key.includes('/host/')).map((k) => k.key), [
+    '/calico/ipam/v2/host/k8s-master/ipv4/block/192.168.116.0-26',
+    '/calico/ipam/v2/host/k8s-node-1/ipv4/block/192.168.84.0-26',
+    '/calico/ipam/v2/host/k8s-node-2/ipv4/block/192.168.205.0-26',
+  ]);
 
-  const again = await runCli(['plan', '--to', 'v3.0', '--form', 'calicoctl', ...target(), ...IGNORE_IPAM], dir, source());
+  const again = await runCli(['plan', '--to', 'v3.0', '--form', 'calicoctl', ...target()], dir, source());
   t.is(again.code, 0, again.stdout + again.stderr);
-  t.regex(again.stdout, /create 0, update 0, unchanged 27, conflict 0/);
+  t.regex(again.stdout, /create 0, update 0, unchanged 39, conflict 0/);
 
   const status = await runCli(['status', '--journal', result.journal, ...target(), '-o', 'json'], dir, source());
   t.is(status.code, 0, status.stderr);
-  t.like(JSON.parse(status.stdout) as object, { lock: null, status: { lastOutcome: 'applied', planned: 27 } });
+  t.like(JSON.parse(status.stdout) as object, { lock: null, status: { lastOutcome: 'applied', planned: 39 } });
 
   const rollback = await runCli(['rollback', '--journal', result.journal, ...target(), '--yes', '-o', 'json'], dir, source());
   t.is(rollback.code, 0, rollback.stdout + rollback.stderr);
   t.is((JSON.parse(rollback.stdout) as { result: string }).result, 'rolled-back');
-  t.deepEqual(await v3Keyspace(), before, 'the v3 keyspace is exactly as before');
+  t.deepEqual(await v3Keyspace(), before, 'the whole /calico/ v3 keyspace is exactly as before');
 });
 
 test.serial('etcd v3 road: the form must fit the destination, --to v2.5 cannot go to etcd v3, and there is no server-side dry run', async (t) => {
@@ -85,7 +96,7 @@ test.serial('etcd v3 road: the form must fit the destination, --to v2.5 cannot g
   const v25 = await runCli(['plan', '--to', 'v2.5', ...target()], dir, source());
   t.is(v25.code, 1);
   t.regex(v25.stderr, /an etcd v3 datastore is Calico v3's: --to v2\.5 cannot be written there/);
-  const dry = await runCli(['apply', '--to', 'v3.0', ...target(), ...IGNORE_IPAM, '--dry-run', 'server'], dir, source());
+  const dry = await runCli(['apply', '--to', 'v3.0', ...target(), '--dry-run', 'server'], dir, source());
   t.is(dry.code, 1);
   t.regex(dry.stderr, /an etcd v3 datastore has no server-side dry run: use calico-migrate plan/);
 });
@@ -95,10 +106,10 @@ test.serial('etcd v3 road: Calico v3 data this tool did not write already in the
   const key = '/calico/resources/v3/projectcalico.org/ippools/in-use';
   try {
     await client.put(key).value(JSON.stringify({ kind: 'IPPool', apiVersion: 'projectcalico.org/v3', metadata: { name: 'in-use', uid: 'u', creationTimestamp: '2026-01-01T00:00:00Z' }, spec: { cidr: '10.200.0.0/16', ipipMode: 'Never' } }));
-    const blocked = await runCli(['plan', '--to', 'v3.0', '--form', 'calicoctl', ...target(), ...IGNORE_IPAM], dir, source());
+    const blocked = await runCli(['plan', '--to', 'v3.0', '--form', 'calicoctl', ...target()], dir, source());
     t.is(blocked.code, 3, blocked.stdout + blocked.stderr);
     t.regex(blocked.stdout, /error +destination-not-empty: the etcd v3 keyspace already holds 1 Calico v3 object\(s\) this tool did not write \(\/calico\/resources\/v3\/projectcalico\.org\/ippools\/in-use\): it may be a Calico v3 datastore in use/);
-    const overwrite = await runCli(['plan', '--to', 'v3.0', '--form', 'calicoctl', ...target(), ...IGNORE_IPAM, '--overwrite'], dir, source());
+    const overwrite = await runCli(['plan', '--to', 'v3.0', '--form', 'calicoctl', ...target(), '--overwrite'], dir, source());
     t.is(overwrite.code, 2, overwrite.stdout + overwrite.stderr);
     t.regex(overwrite.stdout, /warning +destination-not-empty: .*--overwrite writes beside them/);
   } finally {
@@ -112,7 +123,7 @@ test.serial('etcd v3 road: a kind this tool does not write (a later Calico\'s Ti
   const tier = '/calico/resources/v3/projectcalico.org/tiers/default';
   try {
     await client.put(tier).value(JSON.stringify({ kind: 'Tier', apiVersion: 'projectcalico.org/v3', metadata: { name: 'default' }, spec: { order: 1000000 } }));
-    const blocked = await runCli(['plan', '--to', 'v3.0', '--form', 'calicoctl', ...target(), ...IGNORE_IPAM], dir, source());
+    const blocked = await runCli(['plan', '--to', 'v3.0', '--form', 'calicoctl', ...target()], dir, source());
     t.is(blocked.code, 3, blocked.stdout + blocked.stderr);
     t.regex(blocked.stdout, /error +destination-not-empty: the etcd v3 keyspace already holds 1 Calico v3 object\(s\) this tool did not write \(\/calico\/resources\/v3\/projectcalico\.org\/tiers\/default\)/);
   } finally {
@@ -125,7 +136,7 @@ test.serial('etcd v3 road: a live etcd v3 source in the destination\'s own keysp
   // The v1 keys copied into the v3 keyspace (as `etcdctl migrate` leaves them): the source and the destination share it.
   await loadV3Dump(etcd!, JSON.parse(await readFile(`${REPO_ROOT}/fixtures/sources/etcd-typical/etcd-v3.json`, 'utf8')) as unknown);
   const before = await v3Keyspace();
-  const plan = await runCli(['plan', '--to', 'v3.0', ...target(), ...IGNORE_IPAM], dir, { DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: etcd?.endpoint ?? '' });
+  const plan = await runCli(['plan', '--to', 'v3.0', ...target()], dir, { DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: etcd?.endpoint ?? '' });
   t.is(plan.code, 3, plan.stdout + plan.stderr);
   t.regex(plan.stdout, /error +source-in-destination: the source is the etcd v3 keyspace of http:\/\/127\.0\.0\.1:\d+, which is also the destination/);
   t.deepEqual(await v3Keyspace(), before);

@@ -93,3 +93,32 @@ test.serial('etcd v3 road: what `apply --target-datastore-type etcdv3` writes, c
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test.serial('etcd v3 road: the Calico IPAM that apply copies is what calicoctl ipam show reads: the pool usage, each block, an allocated address in use and a free one not assigned', async (t) => {
+  const peers = builtPeers();
+  const server = etcd!;
+  await wipe(server);
+  const dir = await mkdtemp(join(tmpdir(), 'calico-migrate-ipam-'));
+  try {
+    const file = `${REPO_ROOT}/fixtures/sources/etcd-typical/etcd-v2.json`;
+    const apply = await runCli(['apply', '--to', 'v3.0', '--from-file', file, '--target-datastore-type', 'etcdv3', '--target-etcd-endpoints', server.endpoint, '--yes', '-o', 'json'], dir, {});
+    t.is(apply.code, 0, apply.stdout + apply.stderr);
+    const env = { DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: server.endpoint, HOME: dir };
+    const show = await run(peers.calicoctl, ['ipam', 'show'], env);
+    t.is(show.code, 0, show.stderr);
+    // etcd-typical: one pool, three blocks holding 2 + 5 + 2 addresses.
+    t.regex(show.stdout, /IP Pool\s*\|\s*192\.168\.0\.0\/16\s*\|\s*65536\s*\|\s*9 \(0%\)/, show.stdout);
+    const blocks = await run(peers.calicoctl, ['ipam', 'show', '--show-blocks'], env);
+    t.is(blocks.code, 0, blocks.stderr);
+    for (const [cidr, used] of [['192.168.116.0/26', 2], ['192.168.205.0/26', 5], ['192.168.84.0/26', 2]] as const) {
+      t.regex(blocks.stdout, new RegExp(`Block\\s*\\|\\s*${cidr.replace(/\./g, '\\.')}\\s*\\|\\s*64\\s*\\|\\s*${used} \\(`), `${cidr}: ${blocks.stdout}`);
+    }
+    const ip = await run(peers.calicoctl, ['ipam', 'show', '--ip=192.168.205.4'], env);
+    t.is(ip.code, 0, ip.stderr);
+    t.regex(ip.stdout, /IP 192\.168\.205\.4 is in use/, ip.stdout);
+    const free = await run(peers.calicoctl, ['ipam', 'show', '--ip=192.168.205.5'], env);
+    t.regex(free.stdout, /^192\.168\.205\.5 is not assigned/m, free.stdout);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
