@@ -132,6 +132,28 @@ test.serial('etcd v3 road: a kind this tool does not write (a later Calico\'s Ti
   }
 });
 
+test.serial('etcd v3 road: IPAM keys carry no annotations: one the plan does not write is someone else\'s (blocks), one it writes with other content is a conflict', async (t) => {
+  const client = new Etcd3({ hosts: etcd?.endpoint ?? '' });
+  const foreign = '/calico/ipam/v2/handle/k8s-pod-network.someone-elses';
+  const planned = '/calico/ipam/v2/assignment/ipv4/block/192.168.84.0-26';
+  try {
+    await client.put(foreign).value('{"block":{"10.99.0.0/26":1}}');
+    const blocked = await runCli(['plan', '--to', 'v3.0', '--form', 'calicoctl', ...target()], dir, source());
+    t.is(blocked.code, 3, blocked.stdout + blocked.stderr);
+    t.regex(blocked.stdout, /destination-not-empty: .*\(\/calico\/ipam\/v2\/handle\/k8s-pod-network\.someone-elses\)/);
+    await client.delete().key(foreign);
+    await client.put(planned).value('{"cidr":"192.168.84.0/26","affinity":"host:elsewhere","strictAffinity":false,"allocations":[],"unallocated":[],"attributes":[]}');
+    const conflict = await runCli(['plan', '--to', 'v3.0', '--form', 'calicoctl', ...target()], dir, source());
+    t.is(conflict.code, 3, conflict.stdout + conflict.stderr);
+    t.regex(conflict.stdout, /conflict 1\b/);
+    t.regex(conflict.stdout, /IPAMBlock\/192\.168\.84\.0-26/);
+  } finally {
+    await client.delete().key(foreign);
+    await client.delete().key(planned);
+    client.close();
+  }
+});
+
 test.serial('etcd v3 road: a live etcd v3 source in the destination\'s own keyspace is refused, saying why', async (t) => {
   // The v1 keys copied into the v3 keyspace (as `etcdctl migrate` leaves them): the source and the destination share it.
   await loadV3Dump(etcd!, JSON.parse(await readFile(`${REPO_ROOT}/fixtures/sources/etcd-typical/etcd-v3.json`, 'utf8')) as unknown);
