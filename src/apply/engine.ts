@@ -25,6 +25,8 @@ import { isNodePatch, type Plan, type PlanEntry } from '../plan/types.js';
 import type { Journal, JournalRecord } from './journal.js';
 import { LockHeldError, type LockHandle, type LockInfo } from './lock.js';
 import { rollbackJournal, type RollbackStep } from './rollback.js';
+import { describeResume, restoreFlag } from './cut-over.js';
+import type { ReadyFlag } from '../datastore/ready-flag.js';
 import type { WriteResult } from './write.js';
 
 export interface ApplyEngineOptions {
@@ -55,6 +57,28 @@ export interface ApplyEngineInput {
   readonly options: ApplyEngineOptions;
   /** Whether a process id is alive on this host (a dead holder's lock is taken over). */
   readonly pidAlive?: (pid: number) => boolean;
+  /** A cut-over (src/apply/cut-over.ts): pause the v2.x agents under the lock, then plan again from what is read then. */
+  readonly cutOver?: CutOverInput;
+}
+
+/** What the writes are, planned again after the pause. */
+export interface Replanned {
+  readonly plan: Plan;
+  readonly writes: readonly PlanEntry[];
+  readonly desired: Desired;
+  readonly live: LiveTarget;
+  /** What changed in IPAM and workload endpoints since the plan, one line each. */
+  readonly changes: readonly string[];
+}
+
+export interface CutOverInput {
+  readonly flag: ReadyFlag;
+  /** How long to let Felix notice the pause before reading again. */
+  readonly settleMs: number;
+  /** The pause an earlier run of this journal made and did not give back: a resumed cut-over keeps it. */
+  readonly earlier?: { readonly before: string | null };
+  /** Reads the source and the destination again and plans again; throws when something the plan pins moved. */
+  readonly refresh: () => Promise<Replanned>;
 }
 
 /** One stage: `run` does it and returns the line that says how it went (empty: nothing to add); `progress` reports as it goes. */
@@ -76,6 +100,8 @@ export interface ApplyOutcome {
   readonly message?: string;
   /** Writes a server-side dry run rejected (they block the real apply). */
   readonly rejected: number;
+  /** A cut-over: what changed since the plan (read after the pause), and where the v1 flag was left. */
+  readonly cutOver?: { readonly changes: readonly string[]; readonly flag: string };
 }
 
 export interface ApplyRun {
@@ -124,7 +150,11 @@ function beforeImages(writes: readonly PlanEntry[], live: LiveTarget): KubeObjec
 const idOf = (o: { readonly kind?: string | undefined; readonly metadata: { readonly name: string; readonly namespace?: string | undefined } }) => `${o.kind ?? ''}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 export function startApply(input: ApplyEngineInput): ApplyRun {
-  const { plan, hash, writes, destination, journal, options: o } = input;
+  const { hash, destination, journal, options: o, cutOver } = input;
+  // What is written: the plan's, until a cut-over plans again after its pause.
+  let { plan, writes, desired, live } = input;
+  let pause: { before: string | null } | undefined;
+  let cutOverReport: ApplyOutcome['cutOver'];
   const pidAlive = input.pidAlive ?? defaultPidAlive;
   const dry = o.dryRun ? 'dry run: nothing is written' : undefined;
   let lock: LockHandle | undefined;
@@ -156,12 +186,41 @@ export function startApply(input: ApplyEngineInput): ApplyRun {
     },
   };
 
+  const pauseStage: EngineStage = {
+    title: 'Pause v2 agents',
+    ...(dry ? { skip: dry } : !cutOver ? { skip: 'no cut-over: the v2.x agents keep running' } : {}),
+    run: async (progress) => {
+      if (!cutOver || !journal) return '';
+      const { flag } = cutOver;
+      const now = await flag.read();
+      if (now === 'false') {
+        // Only a pause this journal made is carried on; anyone else's is not this apply's to give back.
+        if (!cutOver.earlier) throw new CalicoMigrateError('E_TARGET_STATE', `${flag.address} is already false: someone else paused the v2.x agents (another upgrade?); this apply does not take over a pause it did not make`);
+        pause = cutOver.earlier;
+      } else {
+        await journal.append({ t: 'pause', flag: flag.address, before: now ?? null });
+        pause = { before: now ?? null };
+        await flag.swap(now, 'false');
+        if (cutOver.settleMs > 0) {
+          progress(`${flag.address} is false; waiting ${cutOver.settleMs / 1000} s for Felix to stop`);
+          await new Promise((r) => setTimeout(r, cutOver.settleMs));
+        }
+      }
+      const again = await cutOver.refresh();
+      ({ plan, writes, desired, live } = again);
+      await journal.append({ t: 'replan', writes: writes.map((w) => ({ key: w.key, action: w.action })), changes: again.changes });
+      cutOverReport = { changes: again.changes, flag: `${flag.address} false` };
+      for (const c of again.changes.slice(0, 20)) progress(c);
+      return `${flag.address} false (was ${pause.before === null ? 'absent' : pause.before}); read again: ${again.changes.length} IPAM/endpoint change(s) since the plan, ${writes.length} write(s)`;
+    },
+  };
+
   const backupStage: EngineStage = {
     title: 'Backup',
     ...(dry ? { skip: dry } : {}),
     run: async () => {
       if (!journal) return '';
-      const images = beforeImages(writes, input.live);
+      const images = beforeImages(writes, live);
       const previous = await previousBackup(input.paths.backup);
       const have = new Set(previous.map(idOf));
       await writeFileAtomic(input.paths.backup, serialize({ apiVersion: 'v1', kind: 'List', items: [...previous, ...images.filter((x) => !have.has(idOf(x)))] }, 'yaml'), 0o600);
@@ -185,7 +244,7 @@ export function startApply(input: ApplyEngineInput): ApplyRun {
       results = await destination.write({
         planHash: hash,
         entries: writes,
-        live: input.live,
+        live,
         overwrite: o.overwrite,
         dryRun: o.dryRun,
         concurrency: o.concurrency,
@@ -207,7 +266,7 @@ export function startApply(input: ApplyEngineInput): ApplyRun {
     title: 'Verify',
     ...(o.dryRun ? { skip: 'dry run: nothing was written' } : {}),
     run: async () => {
-      const found = await destination.verify(input.desired);
+      const found = await destination.verify(desired);
       differences = found;
       await journal?.append({ t: 'verify', ok: found.length === 0, differences: found });
       if (found.length > 0) throw new CalicoMigrateError('E_TARGET_STATE', `read back, ${found.length} object(s) differ from the plan: ${found.slice(0, 3).join('; ')}`);
@@ -227,17 +286,28 @@ export function startApply(input: ApplyEngineInput): ApplyRun {
   };
 
   return {
-    stages: [lockStage, backupStage, schemaStage, writeStage, verifyStage, unlockStage],
+    stages: [lockStage, pauseStage, backupStage, schemaStage, writeStage, verifyStage, unlockStage],
     finish: async (error?: unknown) => {
       try {
         if (error === undefined) {
           await journal?.append({ t: 'end', outcome: 'applied' });
           const rejected = results.filter((r) => r.outcome === 'failed').length;
-          return { verdict: o.dryRun ? 'dry-run' : 'applied', results, rejected, ...(o.dryRun ? {} : { differences: [] }) };
+          return { verdict: o.dryRun ? 'dry-run' : 'applied', results, rejected, ...(o.dryRun ? {} : { differences: [] }), ...(cutOverReport ? { cutOver: cutOverReport } : {}) };
         }
-        const message = error instanceof Error ? error.message.replace(/\s*\n\s*/g, ' ') : String(error);
+        let message = error instanceof Error ? error.message.replace(/\s*\n\s*/g, ' ') : String(error);
+        // A failed cut-over gives the v2.x agents back their datastore (never a flag someone else moved).
+        if (cutOver && pause && journal) {
+          try {
+            const resumed = await restoreFlag(cutOver.flag, pause.before, `the apply failed: ${message}`);
+            await journal.append(resumed);
+            cutOverReport = { changes: cutOverReport?.changes ?? [], flag: describeResume(resumed, pause.before) };
+          } catch (e) {
+            cutOverReport = { changes: cutOverReport?.changes ?? [], flag: `${cutOver.flag.address} could NOT be restored (${e instanceof Error ? e.message : String(e)}): the v2.x agents stay paused; run calico-migrate abort` };
+          }
+          message += `; ${cutOverReport.flag}`;
+        }
         await journal?.append({ t: 'end', outcome: 'failed', message: error instanceof Error ? error.message : String(error) });
-        return { verdict: error instanceof LockHeldError ? 'blocked' : 'failed', results, rejected: 0, message, ...(differences ? { differences } : {}) };
+        return { verdict: error instanceof LockHeldError ? 'blocked' : 'failed', results, rejected: 0, message, ...(differences ? { differences } : {}), ...(cutOverReport ? { cutOver: cutOverReport } : {}) };
       } finally {
         if (lock) {
           lock.stop();

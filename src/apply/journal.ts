@@ -28,7 +28,15 @@ export type JournalRecord =
   | { readonly t: 'verify'; readonly time: string; readonly run: string; readonly ok: boolean; readonly differences: readonly string[] }
   | { readonly t: 'end'; readonly time: string; readonly run: string; readonly outcome: 'applied' | 'failed' | 'interrupted' | 'nothing-to-do'; readonly message?: string }
   | { readonly t: 'rollback'; readonly time: string; readonly run: string; readonly key: string; readonly outcome: 'deleted' | 'restored' | 'already-gone' | 'kept' | 'failed'; readonly detail?: string }
-  | { readonly t: 'rollback-end'; readonly time: string; readonly run: string; readonly outcome: 'rolled-back' | 'incomplete'; readonly message?: string };
+  | { readonly t: 'rollback-end'; readonly time: string; readonly run: string; readonly outcome: 'rolled-back' | 'incomplete'; readonly message?: string }
+  /** The cut-over: the v1 ready flag about to be set to false (`before`: its value, null when absent). */
+  | { readonly t: 'pause'; readonly time: string; readonly run: string; readonly flag: string; readonly before: string | null }
+  /** The v1 ready flag given back (`moved`: someone else had changed it, so it was left as it was). */
+  | { readonly t: 'resume'; readonly time: string; readonly run: string; readonly flag: string; readonly outcome: 'restored' | 'already-restored' | 'moved'; readonly now?: string | null; readonly reason: string }
+  /** The writes planned again after the pause, and what had changed since the plan. */
+  | { readonly t: 'replan'; readonly time: string; readonly run: string; readonly writes: readonly { readonly key: string; readonly action: PlanAction }[]; readonly changes: readonly string[] }
+  /** `complete`: ClusterInformation datastoreReady set to true; calico/node v3 owns the datastore. */
+  | { readonly t: 'cut-over-complete'; readonly time: string; readonly run: string };
 
 /** A record before its time and run are stamped. */
 export type JournalEntry = JournalRecord extends infer R ? (R extends JournalRecord ? Omit<R, 'time' | 'run'> : never) : never;

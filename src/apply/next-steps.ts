@@ -30,3 +30,16 @@ export function etcdNextSteps(endpoints: string, journal: string | undefined): s
     ...(journal ? [`to undo this apply: calico-migrate rollback --journal ${journal} --target-datastore-type etcdv3 --target-etcd-endpoints ${endpoints}`] : []),
   ];
 }
+
+/**
+ * What to do after a cut-over apply: the v2.x agents are paused and the v3 datastore waits for
+ * `complete`; the order matters, and each way back is named.
+ */
+export function cutOverNextSteps(endpoints: string, target: string, journal: string | undefined): string[] {
+  return [
+    `now, while the v2.x agents are paused (keep the window short; pods started meanwhile get no policy): roll out calico/node v3 with DATASTORE_TYPE=etcdv3 and ETCD_ENDPOINTS=${endpoints}; its Felix waits, because ClusterInformation default says datastoreReady: false`,
+    `when every node runs calico/node v3: calico-migrate complete ${target} (sets datastoreReady: true; calico/node v3 then owns Nodes, IPAM and ClusterInformation, and a rollback would delete live IPAM)`,
+    'then roll out calico/kube-controllers v3 and calicoctl v3, and check with calicoctl get and calicoctl ipam show',
+    `if the rollout goes wrong before complete: roll calico/node back to v2.x, then calico-migrate abort${journal ? ` --journal ${journal}` : ''} (gives the v2.x agents their datastore back; the v3 data stays), and calico-migrate rollback${journal ? ` --journal ${journal}` : ''} ${target} to remove the v3 data`,
+  ];
+}

@@ -25,6 +25,8 @@ export interface ApplyReport {
   verify?: { ok: boolean; differences: string[] };
   nextSteps?: string[];
   message?: string;
+  /** A cut-over: what changed in IPAM and endpoints since the plan (read after the pause), and the v1 flag. */
+  cutOver?: { changes: string[]; flag: string };
 }
 
 export interface RenderedReport {
@@ -81,8 +83,8 @@ export function afterWriting(plan: Plan, ref: PlanRef, outcome: ApplyOutcome, ru
   const info = planInfo(plan, ref);
   const state = run.journal ? { journal: run.journal, ...(run.backup ? { backup: run.backup } : {}) } : {};
   if (outcome.verdict === 'blocked' || outcome.verdict === 'failed') {
-    const report: ApplyReport = { result: outcome.verdict, exitCode: outcome.verdict === 'blocked' ? EXIT.blocked : EXIT.error, plan: info, ...state, entries: results, summary: tally(results), ...(outcome.differences ? { verify: { ok: outcome.differences.length === 0, differences: [...outcome.differences] } } : {}), ...(outcome.message ? { message: outcome.message } : {}) };
-    return { report, lines: [...planLines(plan, ref), '', ...results.filter((r) => r.outcome === 'failed').map((r) => `  failed     ${r.key}: ${r.error ?? ''}`), ...(run.journal ? [`journal: ${run.journal} (apply again to resume, or calico-migrate rollback --journal ${run.journal})`] : [])] };
+    const report: ApplyReport = { result: outcome.verdict, exitCode: outcome.verdict === 'blocked' ? EXIT.blocked : EXIT.error, plan: info, ...state, entries: results, summary: tally(results), ...(outcome.differences ? { verify: { ok: outcome.differences.length === 0, differences: [...outcome.differences] } } : {}), ...(outcome.message ? { message: outcome.message } : {}), ...cutOverOf(outcome) };
+    return { report, lines: [...planLines(plan, ref), '', ...results.filter((r) => r.outcome === 'failed').map((r) => `  failed     ${r.key}: ${r.error ?? ''}`), ...cutOverLines(outcome), ...(run.journal ? [`journal: ${run.journal} (apply again to resume, or calico-migrate rollback --journal ${run.journal})`] : [])] };
   }
   const rejected = outcome.rejected;
   const report: ApplyReport = {
@@ -95,6 +97,7 @@ export function afterWriting(plan: Plan, ref: PlanRef, outcome: ApplyOutcome, ru
     findings: plan.findings,
     ...(run.dryRun ? {} : { verify: { ok: true, differences: [] } }),
     nextSteps: [...run.nextSteps],
+    ...cutOverOf(outcome),
     ...(run.dryRun ? { message: rejected > 0 ? `the server's dry run rejected ${rejected} write(s); nothing was written` : 'every write was sent with dryRun=All; nothing was written' } : {}),
   };
   const steps = run.nextSteps;
@@ -104,7 +107,19 @@ export function afterWriting(plan: Plan, ref: PlanRef, outcome: ApplyOutcome, ru
       ...renderPlanHeader({ ...plan, hash: ref.hash }),
       '',
       ...results.map((r) => `  ${r.outcome.padEnd(13)} ${r.key}${r.error ? `: ${r.error}` : ''}`),
+      ...cutOverLines(outcome),
       ...(steps.length > 0 ? ['', 'next steps:', ...steps.map((s, i) => `  ${i + 1}. ${s}`)] : []),
     ],
   };
+}
+
+function cutOverOf(outcome: ApplyOutcome): Pick<ApplyReport, 'cutOver'> {
+  return outcome.cutOver ? { cutOver: { changes: [...outcome.cutOver.changes], flag: outcome.cutOver.flag } } : {};
+}
+
+/** The cut-over's lines: the v1 flag, and what changed since the plan in IPAM and endpoints. */
+function cutOverLines(outcome: ApplyOutcome): string[] {
+  const c = outcome.cutOver;
+  if (!c) return [];
+  return ['', `cut-over: ${c.flag}`, c.changes.length === 0 ? '  IPAM and workload endpoints unchanged since the plan' : `  read again after the pause, ${c.changes.length} IPAM/endpoint change(s) since the plan (written as they are now):`, ...c.changes.slice(0, 50).map((l) => `    ${l}`), ...(c.changes.length > 50 ? [`    … and ${c.changes.length - 50} more (all in the journal)`] : [])];
 }

@@ -4,6 +4,7 @@
  */
 import type { JournalRecord } from './journal.js';
 import { writtenKeys } from './rollback.js';
+import { completedIn, pauseOf } from './cut-over.js';
 
 export interface JournalStatus {
   readonly planHash?: string;
@@ -25,12 +26,16 @@ export interface JournalStatus {
   /** Writes a rollback would undo now. */
   readonly undoable: number;
   readonly forcedUnlocks: number;
+  /** A cut-over's journal: the pause (and whether it was given back), and whether `complete` ran. */
+  readonly cutOver?: { readonly flag: string; readonly before: string | null; readonly paused: boolean; readonly completed: boolean };
 }
 
 export function journalStatus(records: readonly JournalRecord[]): JournalStatus {
   const begins = records.filter((r): r is Extract<JournalRecord, { t: 'begin' }> => r.t === 'begin');
   const last = begins[begins.length - 1];
-  const planned = new Set(last?.writes.map((w) => w.key) ?? []);
+  // A cut-over plans again after its pause: the writes of the last plan are the ones to do.
+  const lastWrites = [...records].reverse().find((r): r is Extract<JournalRecord, { t: 'begin' | 'replan' }> => r.t === 'begin' || r.t === 'replan');
+  const planned = new Set(lastWrites?.writes.map((w) => w.key) ?? []);
   const done = new Set<string>();
   const failed = new Set<string>();
   for (const r of records) {
@@ -56,7 +61,16 @@ export function journalStatus(records: readonly JournalRecord[]): JournalStatus 
     remaining: [...planned].filter((k) => !done.has(k)).sort(),
     undoable: writtenKeys(records).length,
     forcedUnlocks: records.filter((r) => r.t === 'force-unlock').length,
+    ...cutOverOf(records),
   };
+}
+
+function cutOverOf(records: readonly JournalRecord[]): Pick<JournalStatus, 'cutOver'> {
+  const pauses = records.filter((r): r is Extract<JournalRecord, { t: 'pause' }> => r.t === 'pause');
+  const first = pauses[0];
+  if (!first) return {};
+  const open = pauseOf(records);
+  return { cutOver: { flag: first.flag, before: first.before, paused: open !== undefined, completed: completedIn(records) } };
 }
 
 /** The next thing to do, in words. */
@@ -69,6 +83,7 @@ export function whatIsLeft(s: JournalStatus, journalPath: string): string {
     case 'rollback-incomplete':
       return `the rollback left objects in place (changed since the apply); see the journal, then rerun rollback (with --force to undo them anyway)`;
     case 'applied':
+      if (s.cutOver?.paused && !s.cutOver.completed && s.remaining.length === 0) return `the v3 data is written and the v2.x agents are paused: roll out calico/node v3, then calico-migrate complete (or calico-migrate abort --journal ${journalPath} to give the v2.x agents their datastore back)`;
       return s.remaining.length === 0 ? 'every planned write is done and verified; go on with the next steps (RBAC, then the calico/node rollout)' : `${s.remaining.length} planned write(s) are not done; apply the plan again`;
     case 'failed':
     case 'interrupted':

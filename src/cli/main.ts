@@ -16,6 +16,7 @@ import { runExport } from './commands/export.js';
 import { runApply } from './commands/apply.js';
 import { runPlan } from './commands/plan.js';
 import { runRbac } from './commands/rbac.js';
+import { runAbort, runComplete } from './commands/cut-over.js';
 import { runRollback } from './commands/rollback.js';
 import { runStatus } from './commands/status.js';
 import type { Mode, PermissionSource } from '../apply/permissions.js';
@@ -130,8 +131,9 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .option('--diff-context <lines>', 'lines of context in diffs', positiveInt('--diff-context'), 3)
     .option('--overwrite', 'plan to overwrite objects this tool did not write (they are backed up first)', false)
     .option('--ignore-preflight <codes>', 'preflight findings to report without blocking (repeatable, comma-separated)', collectList)
-    .action(async (o: { fromFile?: string[]; inputFormat?: InputFormat; to: TargetVersion; form?: OutputForm; out?: string; output: 'text' | 'json'; diffContext: number; overwrite: boolean; ignorePreflight?: string[] } & Record<string, unknown>) => {
-      setExit(await runPlan({ fromFile: o.fromFile ?? [], ...(o.inputFormat ? { inputFormat: o.inputFormat } : {}), source: o, destination: o, to: o.to, ...(o.form ? { form: o.form } : {}), ...(o.out ? { out: o.out } : {}), output: o.output, diffContext: o.diffContext, overwrite: o.overwrite, ignorePreflight: o.ignorePreflight ?? [] }, io));
+    .option('--cut-over', 'etcd v3 destination: plan a cut-over (apply pauses the v2.x agents and writes ClusterInformation datastoreReady false)', false)
+    .action(async (o: { fromFile?: string[]; inputFormat?: InputFormat; to: TargetVersion; form?: OutputForm; out?: string; output: 'text' | 'json'; diffContext: number; overwrite: boolean; ignorePreflight?: string[]; cutOver: boolean } & Record<string, unknown>) => {
+      setExit(await runPlan({ fromFile: o.fromFile ?? [], ...(o.inputFormat ? { inputFormat: o.inputFormat } : {}), source: o, destination: o, to: o.to, ...(o.form ? { form: o.form } : {}), ...(o.out ? { out: o.out } : {}), output: o.output, diffContext: o.diffContext, overwrite: o.overwrite, ignorePreflight: o.ignorePreflight ?? [], cutOver: o.cutOver }, io));
     });
   addSourceOptions(planCmd);
   addDestinationOptions(planCmd);
@@ -146,10 +148,12 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .option('--concurrency <n>', 'writes in flight at once within one kind', positiveInt('--concurrency'), 4)
     .addOption(new Option('-o, --output <format>', 'text, or json (only the result on stdout)').choices(['text', 'json']).default('text'))
     .option('--ignore-preflight <codes>', 'preflight findings to report without blocking (repeatable, comma-separated)', collectList)
-    .option('--diff-context <lines>', 'lines of context in diffs', positiveInt('--diff-context'), 3);
+    .option('--diff-context <lines>', 'lines of context in diffs', positiveInt('--diff-context'), 3)
+    .option('--cut-over', 'etcd v3 destination: pause the v2.x agents (/calico/v1/Ready=false) while writing, with ClusterInformation datastoreReady false until `complete` (implied by a plan made with it)', false)
+    .option('--pause-settle <seconds>', 'with --cut-over: seconds to let Felix notice the pause before reading IPAM and endpoints again', positiveInt('--pause-settle'), 15);
   addJournalOptions(addLockOptions(applyCmd), 'next to the plan, or in --state-dir');
   applyCmd
-    .action(async (o: { plan?: string; fromFile?: string[]; inputFormat?: InputFormat; to?: TargetVersion; yes: boolean; dryRun?: string; overwrite: boolean; concurrency: number; output: 'text' | 'json'; journal?: string; stateDir: string; lockWait: number; lockTtl: number; forceUnlock: boolean; ignorePreflight?: string[]; diffContext: number } & Record<string, unknown>) => {
+    .action(async (o: { plan?: string; fromFile?: string[]; inputFormat?: InputFormat; to?: TargetVersion; yes: boolean; dryRun?: string; overwrite: boolean; concurrency: number; output: 'text' | 'json'; journal?: string; stateDir: string; lockWait: number; lockTtl: number; forceUnlock: boolean; ignorePreflight?: string[]; diffContext: number; cutOver: boolean; pauseSettle: number } & Record<string, unknown>) => {
       setExit(
         await runApply(
           {
@@ -171,6 +175,8 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
             ignorePreflight: o.ignorePreflight ?? [],
             diffContext: o.diffContext,
             destination: o,
+            cutOver: o.cutOver,
+            pauseSettleSeconds: o.pauseSettle,
           },
           io,
         ),
@@ -198,6 +204,22 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     });
   addSourceOptions(rollbackCmd);
   addDestinationOptions(rollbackCmd);
+
+  type CutOverFlags = { journal?: string; stateDir: string; output: 'text' | 'json'; lockWait: number; lockTtl: number; force: boolean } & Record<string, unknown>;
+  const cutOverOptions = (o: CutOverFlags) => ({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, output: o.output, source: o, destination: o, lockWaitSeconds: o.lockWait, lockTtlSeconds: Math.max(5, o.lockTtl), force: o.force });
+  const completeCmd = addJournalOptions(addLockOptions(cmd.command('complete')), 'the newest in --state-dir')
+    .description('end a cut-over (apply --cut-over) once calico/node v3 is rolled out: set ClusterInformation datastoreReady true; calico/node v3 owns Nodes, IPAM and ClusterInformation from then on')
+    .option('--force', 'complete even if the journal has planned writes left', false)
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (o: CutOverFlags) => setExit(await runComplete(cutOverOptions(o), io)));
+  addDestinationOptions(completeCmd);
+  const abortCmd = addJournalOptions(addLockOptions(cmd.command('abort')), 'the newest in --state-dir')
+    .description('call off a cut-over before complete: give the v1 ready flag back (the v2.x agents resume); the v3 data stays (rollback removes it)')
+    .option('--force', 'abort even after complete, or with the source settings naming another etcd', false)
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (o: CutOverFlags) => setExit(await runAbort(cutOverOptions(o), io)));
+  addSourceOptions(abortCmd);
+  addDestinationOptions(abortCmd);
 
   const rbacCmd = cmd
     .command('rbac')

@@ -22,13 +22,18 @@ import type { Finding, Plan, PlanEntry } from '../plan/types.js';
 import { runPreflight, type PreflightFacts } from '../apply/preflight.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { datastorePreflight, withIgnored } from '../apply/preflight.js';
-import { etcdNextSteps, nextSteps } from '../apply/next-steps.js';
+import { cutOverNextSteps, etcdNextSteps, nextSteps } from '../apply/next-steps.js';
 import { EtcdV3Destination } from '../destination/etcdv3.js';
 import { kubernetesDestination } from '../destination/kubernetes.js';
 import type { Destination } from '../destination/types.js';
 import { desiredForEtcd } from '../plan/desired.js';
 import type { OutputForm } from '../model/target.js';
 import { describeDestination, resolveDestination } from './destination.js';
+import { cutOverState, HANDED_OVER_KINDS, isHandedOverKey, pauseFindings, pendingClusterInformation, pinnedPart, volatileChanges, type CutOverState } from '../apply/cut-over.js';
+import type { Replanned } from '../apply/engine.js';
+import { openReadyFlag, type ReadyFlag } from '../datastore/ready-flag.js';
+import { writesOf } from '../plan/build.js';
+import { whatMoved } from '../plan/file.js';
 import { readDumps, type CliIo } from './io.js';
 import { readSource, resolveSource } from './source.js';
 
@@ -44,6 +49,8 @@ export interface MigrationOptions {
   readonly ignorePreflight: readonly string[];
   /** Destination flags (`--target-datastore-type`, …); absent: the source settings' Kubernetes cluster. */
   readonly destination?: Readonly<Record<string, unknown>>;
+  /** A cut-over (etcd v3 destination, live etcd source): pause the v2.x agents while writing (src/apply/cut-over.ts). */
+  readonly cutOver?: boolean;
 }
 
 /** Findings the plan itself raises: conflicts (unless overwriting) and Calico hosts without a Node. */
@@ -93,6 +100,10 @@ export class Migration {
   /** The etcd cluster id of an etcd v3 destination. */
   etcdId?: string;
   destinationResolved?: ResolvedSettings;
+  /** The source's v1 ready flag, for a cut-over. */
+  readyFlag?: ReadyFlag;
+  /** Where a cut-over stands in the destination (etcd v3), from its ClusterInformation. */
+  cutOverState: CutOverState = 'none';
 
   constructor(options: MigrationOptions, io: CliIo) {
     this.options = options;
@@ -126,6 +137,7 @@ export class Migration {
 
   /** What the operator does next after an apply that wrote (and the journal that can undo it). */
   nextSteps(journal: string | undefined): string[] {
+    if (this.etcd && this.options.cutOver) return cutOverNextSteps(this.etcd.address, `--target-datastore-type etcdv3 --target-etcd-endpoints ${this.etcd.address}`, journal);
     if (this.etcd) return etcdNextSteps(this.etcd.address, journal);
     return nextSteps(this.options.to, this.dumps?.some((d) => d.format === 'kubernetes') ?? false, journal);
   }
@@ -133,6 +145,7 @@ export class Migration {
   /** Closes what connect opened (the etcd client keeps the process alive otherwise). */
   close(): void {
     this.etcd?.close();
+    this.readyFlag?.close();
   }
 
   /**
@@ -148,8 +161,13 @@ export class Migration {
       this.io.stderr.write(describeDestination(destination));
       this.etcd = await EtcdV3Destination.open(destination.settings);
       this.etcdId = await this.etcd.identity();
-      return `etcd v3 datastore ${this.etcd.address} (cluster ${this.etcdId})`;
+      if (this.options.cutOver) {
+        if (this.options.fromFile.length > 0) throw new CalicoMigrateError('E_USAGE', '--cut-over pauses the v2.x agents through the live etcd they run on: read the source from it (DATASTORE_TYPE=etcdv2 and ETCD_ENDPOINTS), not from dump files');
+        this.readyFlag = await openReadyFlag(this.resolved.settings);
+      }
+      return `etcd v3 datastore ${this.etcd.address} (cluster ${this.etcdId})${this.readyFlag ? `; v1 ready flag ${this.readyFlag.address}` : ''}`;
     }
+    if (this.options.cutOver) throw new CalicoMigrateError('E_USAGE', '--cut-over is for the etcd v3 destination (--target-datastore-type etcdv3): the Kubernetes datastore has no v1 ready flag to pause');
     this.resolved = await resolveSource(this.options.source, this.io);
     this.client = KubeClient.fromSettings(this.resolved.settings, this.io.env ?? process.env);
     this.version = await this.client.version();
@@ -170,7 +188,8 @@ export class Migration {
     const dumps = this.need(this.dumps, 'source');
     this.conversion = convertDumps(dumps, this.options.to, this.form(), this.live ?? {});
     const tool = `${TOOL_NAME} ${TOOL_VERSION}`;
-    this.desired = this.etcd ? desiredForEtcd(this.conversion.objects, this.conversion.report, tool) : desiredFrom(this.conversion.objects, this.conversion.report, this.options.to, tool);
+    const objects = this.options.cutOver ? [pendingClusterInformation(), ...this.conversion.objects] : this.conversion.objects;
+    this.desired = this.etcd ? desiredForEtcd(objects, this.conversion.report, tool) : desiredFrom(this.conversion.objects, this.conversion.report, this.options.to, tool);
     const s = this.conversion.report.summary;
     return `${s.records} records: ${s.converted + s.convertedWithLoss} converted, ${s.skipped} skipped, ${s.errors} errors → ${this.desired.objects.length} objects, ${this.desired.nodePatches.length} Node patches`;
   }
@@ -239,7 +258,10 @@ export class Migration {
     if (this.etcd) {
       const { live, foreign } = await this.etcd.readAll(this.need(this.desired, 'conversion'));
       this.target = live;
-      this.destinationFindings = withIgnored(this.foreignFindings(foreign), this.options.ignorePreflight);
+      this.cutOverState = cutOverState(await this.etcd.readClusterInformation());
+      // Once the cut-over is complete, what calico/node v3 adds (new blocks, Nodes) is its own, not someone else's data.
+      const others = this.cutOverState === 'complete' ? foreign.filter((k) => !isHandedOverKey(k)) : foreign;
+      this.destinationFindings = withIgnored([...this.foreignFindings(others), ...(await this.cutOverFindings())], this.options.ignorePreflight);
       return `${live.objects.size} Calico v3 objects read`;
     }
     try {
@@ -253,12 +275,27 @@ export class Migration {
     return `${this.target.objects.size} Calico objects and ${this.target.nodes.size} Nodes read`;
   }
 
+  /** What a cut-over (or its completion) means for this plan. */
+  private async cutOverFindings(): Promise<Finding[]> {
+    const out: Finding[] = [];
+    if (this.cutOverState === 'complete') {
+      out.push({ severity: 'info', code: 'handed-over', message: 'the cut-over is complete (ClusterInformation default datastoreReady: true): ClusterInformation, Nodes and Calico IPAM are calico/node v3\'s now; they are not compared or written' });
+      if (this.options.cutOver) out.push({ severity: 'error', code: 'cut-over-complete', message: 'the cut-over was completed: calico/node v3 owns this datastore, and pausing the v2.x agents again would do nothing but harm', hint: 'apply without --cut-over to write what is left; IPAM, Nodes and ClusterInformation stay calico/node v3\'s' });
+    }
+    if (!this.options.cutOver || !this.readyFlag) return out;
+    out.push(...pauseFindings());
+    const now = await this.readyFlag.read();
+    if (now === 'false') out.push({ severity: 'warning', code: 'v1-already-paused', message: `${this.readyFlag.address} is already false: the v2.x agents are paused, by an earlier cut-over of this tool (apply resumes it) or by someone else (apply refuses to take over their pause)` });
+    return out;
+  }
+
   /** Plans against the live target; `overwrite` turns conflicts into overwrites (a warning, not a blocker). */
   async makePlan(): Promise<Plan> {
     const conversion = this.need(this.conversion, 'conversion');
     const dumps = this.need(this.dumps, 'source');
     // Planned against a target that could not be read, every object would look absent: no entries then.
-    this.entries = this.targetRefusal ? [] : buildEntries(this.need(this.desired, 'conversion'), this.need(this.target, 'target'));
+    const entries = this.targetRefusal ? [] : buildEntries(this.need(this.desired, 'conversion'), this.need(this.target, 'target'));
+    this.entries = this.cutOverState === 'complete' ? entries.filter((e) => !HANDED_OVER_KINDS.has(e.kind)) : entries;
     const findings = [...(this.preflight?.findings ?? []), ...this.destinationFindings, ...(this.targetRefusal ? [this.targetRefusal] : []), ...planFindings(this.entries, this.options.overwrite)];
     const report = conversion.report;
     const cluster = this.etcd
@@ -280,9 +317,28 @@ export class Migration {
         records: recordDigests(dumps, report),
       },
       cluster,
+      ...(this.options.cutOver ? { cutOver: true as const } : {}),
       entries: this.entries,
       findings,
     });
     return this.plan;
+  }
+
+  /**
+   * A cut-over's second look, after the pause: source and destination read and planned again. What
+   * the plan pins (everything but IPAM and workload endpoints) must not have moved since `first`;
+   * what did move in IPAM and endpoints is listed and written as it is now.
+   */
+  async replan(first: Plan): Promise<Replanned> {
+    await this.readSource();
+    this.convert();
+    await this.runPreflight();
+    await this.readTarget();
+    const fresh = await this.makePlan();
+    const moved = whatMoved(pinnedPart(first), pinnedPart(fresh));
+    if (moved.length > 0) throw new CalicoMigrateError('E_TARGET_STATE', `what the plan pins moved before the pause took hold, so nothing was written: ${moved.slice(0, 5).join('; ')}${moved.length > 5 ? '; …' : ''}`);
+    const blocking = fresh.findings.filter((f) => f.severity === 'error');
+    if (blocking.length > 0) throw new CalicoMigrateError('E_TARGET_STATE', `read again after the pause, the migration is blocked: ${blocking.slice(0, 3).map((f) => f.message).join('; ')}`);
+    return { plan: fresh, writes: writesOf(fresh.entries, this.options.overwrite), desired: this.need(this.desired, 'conversion'), live: this.need(this.target, 'target'), changes: volatileChanges(first, fresh) };
   }
 }

@@ -6,7 +6,7 @@
  */
 import { CalicoMigrateError } from '../errors.js';
 import { decodeDump, isRecord, type DecodedDump } from '../input/dump.js';
-import { httpGet, TransportError, type HttpAnswer } from './http.js';
+import { httpGet, TransportError, type HttpAnswer, type TlsFiles } from './http.js';
 import type { DatastoreSettings } from './settings.js';
 import { readSettingFile } from './tls-files.js';
 
@@ -44,13 +44,18 @@ function answerError(endpoint: string, a: HttpAnswer): CalicoMigrateError {
   return new CalicoMigrateError('E_SOURCE_PROTOCOL', `${endpoint} answered HTTP ${a.status} to GET /v2/keys/calico: ${a.body.trim().slice(0, 200)}`);
 }
 
-export async function readEtcdV2(settings: DatastoreSettings, options: { timeoutMs?: number } = {}): Promise<LiveDump> {
+/** The TLS files and basic auth the settings give for the etcd v2 keys API. */
+export async function etcdV2Access(settings: DatastoreSettings): Promise<{ tls: TlsFiles; auth?: { user: string; password: string } }> {
   const tls = {
     ...(await maybe('ca', readSettingFile('etcdCACertFile', settings.etcdCACertFile))),
     ...(await maybe('cert', readSettingFile('etcdCertFile', settings.etcdCertFile))),
     ...(await maybe('key', readSettingFile('etcdKeyFile', settings.etcdKeyFile))),
   };
-  const auth = settings.etcdUsername !== undefined ? { user: settings.etcdUsername, password: settings.etcdPassword ?? '' } : undefined;
+  return { tls, ...(settings.etcdUsername !== undefined ? { auth: { user: settings.etcdUsername, password: settings.etcdPassword ?? '' } } : {}) };
+}
+
+export async function readEtcdV2(settings: DatastoreSettings, options: { timeoutMs?: number } = {}): Promise<LiveDump> {
+  const { tls, auth } = await etcdV2Access(settings);
   const failures: string[] = [];
   let tlsFailure = false;
   for (const endpoint of settings.etcdEndpoints) {

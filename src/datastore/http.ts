@@ -39,15 +39,31 @@ function classify(e: NodeJS.ErrnoException): TransportError {
   return new TransportError('unreachable', detail);
 }
 
-export function httpGet(url: string, options: { tls?: TlsFiles; auth?: { user: string; password: string }; timeoutMs?: number } = {}): Promise<HttpAnswer> {
+export interface HttpOptions {
+  readonly tls?: TlsFiles;
+  readonly auth?: { user: string; password: string };
+  readonly timeoutMs?: number;
+}
+
+export function httpGet(url: string, options: HttpOptions = {}): Promise<HttpAnswer> {
+  return httpRequest('GET', url, options);
+}
+
+/** One request; `form` is sent as application/x-www-form-urlencoded (the etcd v2 keys API's writes). */
+export function httpRequest(method: 'GET' | 'PUT' | 'DELETE', url: string, options: HttpOptions & { form?: Readonly<Record<string, string>> } = {}): Promise<HttpAnswer> {
   const u = new URL(url);
   const lib = u.protocol === 'https:' ? https : http;
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.auth) headers['authorization'] = `Basic ${Buffer.from(`${options.auth.user}:${options.auth.password}`).toString('base64')}`;
+  const payload = options.form ? new URLSearchParams(options.form).toString() : undefined;
+  if (payload !== undefined) {
+    headers['content-type'] = 'application/x-www-form-urlencoded';
+    headers['content-length'] = String(Buffer.byteLength(payload));
+  }
   return new Promise((resolve, reject) => {
     const req = lib.request(
       u,
-      { method: 'GET', headers, timeout: options.timeoutMs ?? 10_000, ...(u.protocol === 'https:' ? { ca: options.tls?.ca, cert: options.tls?.cert, key: options.tls?.key } : {}) },
+      { method, headers, timeout: options.timeoutMs ?? 10_000, ...(u.protocol === 'https:' ? { ca: options.tls?.ca, cert: options.tls?.cert, key: options.tls?.key } : {}) },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
@@ -62,6 +78,6 @@ export function httpGet(url: string, options: { tls?: TlsFiles; auth?: { user: s
     req.on('timeout', () => req.destroy(new TransportError('timeout', `no answer within ${limit} ms`)));
     req.on('error', (e: NodeJS.ErrnoException) => reject(e instanceof TransportError ? e : classify(e)));
     req.on('close', () => clearTimeout(overall));
-    req.end();
+    req.end(payload);
   });
 }

@@ -148,6 +148,22 @@ export class EtcdV3Destination implements Destination {
     return { live: { objects, nodes: new Map(), unserved: new Set(), specSchemas: new Map() }, foreign };
   }
 
+  /** ClusterInformation `default`, which says where a cut-over stands (src/apply/cut-over.ts). */
+  async readClusterInformation(): Promise<KubeObject | undefined> {
+    const kv = (await this.etcd.get(etcdKeyOf({ apiVersion: 'projectcalico.org/v3', kind: 'ClusterInformation', metadata: { name: 'default' } })).exec()).kvs[0];
+    return kv ? toLive(kv) : undefined;
+  }
+
+  /**
+   * Sets ClusterInformation `default` ready (`complete`), only while it is what was read (its
+   * revision): the same object, datastoreReady true, the plan annotation of `planHash`.
+   */
+  async setDatastoreReady(info: KubeObject, planHash: string): Promise<void> {
+    const o = asTarget({ ...info, spec: { ...((info['spec'] as Record<string, unknown> | undefined) ?? {}), datastoreReady: true } }, planHash);
+    const stamp = { uid: info.metadata.uid ?? this.uid(), creationTimestamp: typeof info.metadata['creationTimestamp'] === 'string' ? info.metadata['creationTimestamp'] : seconds(this.now()) };
+    await this.conditionalPut(etcdKeyOf(o), etcdValueOf(o, stamp), info.metadata.resourceVersion ?? '');
+  }
+
   /** Every stored object of the kinds the plan writes, by plan key. */
   async readLive(desired: Desired): Promise<LiveTarget> {
     return (await this.readAll(desired)).live;

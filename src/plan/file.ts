@@ -79,6 +79,7 @@ function targetMoved(old: PlanEntry, fresh: PlanEntry | undefined): string | und
 export function whatMoved(old: Plan, fresh: Plan): string[] {
   const moved: string[] = [];
   if (old.tool.version !== fresh.tool.version) moved.push(`the plan was made by ${old.tool.name} ${old.tool.version}; this is ${fresh.tool.version}`);
+  if ((old.cutOver ?? false) !== (fresh.cutOver ?? false)) moved.push(old.cutOver ? 'the plan is for a cut-over (--cut-over); this apply is not' : 'this apply is a cut-over (--cut-over); the plan was made without it: plan again with --cut-over');
   if (old.target !== fresh.target || old.form !== fresh.form) moved.push(`the plan is for --to ${old.target} (${old.form} form), not ${fresh.target} (${fresh.form})`);
   if (!sameJson(old.steps, fresh.steps)) moved.push('the migration steps differ from the plan\'s');
   if (!sameCluster(old.cluster, fresh.cluster)) moved.push(`the plan was made against another cluster (${old.cluster.server}${old.cluster.id ? `, kube-system uid ${old.cluster.id}` : ''}), not ${fresh.cluster.server}${fresh.cluster.id ? ` (kube-system uid ${fresh.cluster.id})` : ''}`);

@@ -96,6 +96,8 @@ export interface Plan {
    * reached by (a workstation's URL, or the service address inside the cluster); `server` when unknown.
    */
   readonly cluster: { readonly server: string; readonly gitVersion: string; readonly id?: string };
+  /** Planned for a cut-over (`--cut-over`, etcd v3 destination): the apply pauses the v2.x agents. */
+  readonly cutOver?: true;
   readonly entries: readonly PlanEntry[];
   readonly findings: readonly Finding[];
   readonly summary: PlanSummary;

@@ -11,7 +11,8 @@ import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { startApply, type ApplyOutcome, type EngineStage } from '../../apply/engine.js';
-import { Journal } from '../../apply/journal.js';
+import { pauseOf, pinnedPart } from '../../apply/cut-over.js';
+import { Journal, readJournal } from '../../apply/journal.js';
 import { afterWriting, beforeWriting, cancelled, planLines, type RenderedReport } from '../../apply/report.js';
 import { statePaths, unfinishedJournal } from '../../apply/state-files.js';
 import { CalicoMigrateError } from '../../errors.js';
@@ -49,6 +50,10 @@ export interface ApplyOptions {
   readonly diffContext: number;
   /** Destination flags (`--target-datastore-type`, …). */
   readonly destination?: Readonly<Record<string, unknown>>;
+  /** Pause the v2.x agents while writing (etcd v3 destination); a saved plan made with --cut-over implies it. */
+  readonly cutOver?: boolean;
+  /** Seconds to let Felix notice the pause before reading again. */
+  readonly pauseSettleSeconds?: number;
 }
 
 function emit(r: RenderedReport, opts: ApplyOptions, io: CliIo): number {
@@ -65,7 +70,8 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
   if (!to) throw new CalicoMigrateError('E_USAGE', 'give --to v2.5|v3.0, or --plan PLAN.json');
   // A plan made from dumps is applied from the same dumps (paths as given to plan), unless others are named.
   const fromFile = opts.fromFile.length === 0 && pinned?.source.type === 'files' ? pinned.source.files.map((f) => f.path) : opts.fromFile;
-  const m = new Migration({ fromFile, ...(opts.inputFormat ? { inputFormat: opts.inputFormat } : {}), source: opts.source, to, mode: opts.dryRun ? 'dry-run' : 'apply', overwrite: opts.overwrite, ignorePreflight: opts.ignorePreflight, ...(opts.destination ? { destination: opts.destination } : {}) }, io);
+  const cutOver = opts.cutOver === true || pinned?.cutOver === true;
+  const m = new Migration({ fromFile, ...(opts.inputFormat ? { inputFormat: opts.inputFormat } : {}), source: opts.source, to, mode: opts.dryRun ? 'dry-run' : 'apply', overwrite: opts.overwrite, ignorePreflight: opts.ignorePreflight, ...(opts.destination ? { destination: opts.destination } : {}), cutOver }, io);
   try {
     return await applyWith(m, opts, io, pinned, to);
   } finally {
@@ -85,7 +91,8 @@ async function applyWith(m: Migration, opts: ApplyOptions, io: CliIo, pinned: Pl
     stage('Read target', () => m.readTarget()),
     stage('Plan', async () => {
       const fresh = await m.makePlan();
-      if (pinned) moved = whatMoved(pinned, fresh);
+      // A cut-over pins IPAM and endpoints only after its pause (the engine reads them again then).
+      if (pinned) moved = m.options.cutOver ? whatMoved(pinnedPart(pinned), pinnedPart(fresh)) : whatMoved(pinned, fresh);
       return `${fresh.summary.create} create, ${fresh.summary.update} update, ${fresh.summary.unchanged} unchanged, ${fresh.summary.conflict} conflict${moved.length > 0 ? `; the plan is stale (${moved.length} change(s))` : ''}`;
     }),
   ].map(listrTask), mode, io, {});
@@ -110,6 +117,8 @@ async function applyWith(m: Migration, opts: ApplyOptions, io: CliIo, pinned: Pl
   const resumed = opts.dryRun ? undefined : await unfinishedJournal(state, plan.cluster, to);
   const paths = statePaths(resumed ? { ...state, journal: resumed } : state, ref.hash);
   if (!opts.dryRun) await mkdir(dirname(paths.journal), { recursive: true });
+  // A resumed cut-over carries on with the pause its earlier run made (and never with anyone else's).
+  const earlier = resumed ? pauseOf(await readJournal(resumed)) : undefined;
   const journal = opts.dryRun ? undefined : await Journal.open(paths.journal, `${hostname()}/${process.pid}/${Date.now().toString(36)}`);
   const run = startApply({
     plan,
@@ -121,6 +130,7 @@ async function applyWith(m: Migration, opts: ApplyOptions, io: CliIo, pinned: Pl
     live,
     destination: m.destination(),
     ...(journal ? { journal } : {}),
+    ...(m.readyFlag ? { cutOver: { flag: m.readyFlag, settleMs: (opts.pauseSettleSeconds ?? 15) * 1000, ...(earlier ? { earlier } : {}), refresh: () => m.replan(pinned ?? plan) } } : {}),
     options: { to, dryRun: opts.dryRun, overwrite: opts.overwrite, concurrency: opts.concurrency, lockTtlSeconds: opts.lockTtlSeconds, lockWaitSeconds: opts.lockWaitSeconds, forceUnlock: opts.forceUnlock },
   });
   let outcome: ApplyOutcome;

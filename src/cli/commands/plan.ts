@@ -30,6 +30,8 @@ export interface PlanOptions {
   readonly form?: OutputForm;
   /** Destination flags (`--target-datastore-type`, …). */
   readonly destination?: Readonly<Record<string, unknown>>;
+  /** Plan a cut-over (etcd v3 destination): the apply pauses the v2.x agents. */
+  readonly cutOver?: boolean;
 }
 
 export type PlanVerdict = 'nothing-to-do' | 'changes-pending' | 'blocked';

@@ -26,6 +26,8 @@ import { resolveDestination } from '../destination.js';
 import { EtcdV3Destination } from '../../destination/etcdv3.js';
 import type { Destination } from '../../destination/types.js';
 import { findJournal } from '../../apply/state-files.js';
+import { cutOverState } from '../../apply/cut-over.js';
+import { giveBackPause } from './cut-over.js';
 
 export interface RollbackCliOptions {
   readonly journal?: string;
@@ -73,18 +75,25 @@ export async function runRollback(opts: RollbackCliOptions, io: CliIo): Promise<
       throw new CalicoMigrateError('E_USAGE', `${path} records an apply to ${recorded.server}${recorded.id ? ` (${opened.idName} ${recorded.id})` : ''}, but the settings point at ${here.server}${here.id ? ` (${opened.idName} ${here.id})` : ''}; ${opened.fix}`);
     }
     await opened.check?.();
-    return await undo(opts, io, path, records, opened.destination);
+    const refusal = await opened.refusal?.();
+    if (refusal) throw new CalicoMigrateError('E_USAGE', refusal);
+    const code = await undo(opts, io, path, records, opened.destination);
+    const resumed = await giveBackPause(records, path, opts.source, io);
+    if (resumed) io.stderr.write(`${resumed.line}\n`);
+    return resumed && !resumed.ok && code === EXIT.ok ? EXIT.blocked : code;
   } finally {
     opened.close();
   }
 }
 
 /** The destination the settings name, its identity, and (on a cluster) the permission check a rollback needs. */
-async function openDestination(opts: RollbackCliOptions, io: CliIo, target: TargetVersion): Promise<{ destination: Destination; id: string | undefined; idName: string; fix: string; check?: () => Promise<void>; close: () => void }> {
+async function openDestination(opts: RollbackCliOptions, io: CliIo, target: TargetVersion): Promise<{ destination: Destination; id: string | undefined; idName: string; fix: string; check?: () => Promise<void>; refusal?: () => Promise<string | undefined>; close: () => void }> {
   const settings = await resolveDestination(opts.destination ?? {}, io);
   if (settings.settings.datastoreType === 'etcdv3') {
     const etcd = await EtcdV3Destination.open(settings.settings);
-    return { destination: etcd, id: await etcd.identity(), idName: 'etcd cluster id', fix: 'point --target-etcd-endpoints at the etcd the apply wrote to', close: () => etcd.close() };
+    // After `complete`, calico/node v3 allocates from the IPAM this rollback would delete.
+    const refusal = async () => (!opts.force && cutOverState(await etcd.readClusterInformation()) === 'complete' ? 'the cut-over was completed: calico/node v3 owns this datastore, and a rollback would delete live IPAM (blocks, handles, affinities) that running pods hold addresses from, so Calico could hand the same addresses out twice. Roll calico/node back to v2.x and run calico-migrate abort first; then rollback --force if you must' : undefined);
+    return { destination: etcd, id: await etcd.identity(), idName: 'etcd cluster id', fix: 'point --target-etcd-endpoints at the etcd the apply wrote to', refusal, close: () => etcd.close() };
   }
   const resolved = await resolveSource(opts.source, io);
   const client = KubeClient.fromSettings(resolved.settings, io.env ?? process.env);

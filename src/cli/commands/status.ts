@@ -14,6 +14,7 @@ import { resolveSource } from '../source.js';
 import { resolveDestination } from '../destination.js';
 import { EtcdV3Destination } from '../../destination/etcdv3.js';
 import { findJournal } from '../../apply/state-files.js';
+import { cutOverState, type CutOverState } from '../../apply/cut-over.js';
 
 export interface StatusOptions {
   readonly journal?: string;
@@ -24,6 +25,13 @@ export interface StatusOptions {
   readonly destination?: Readonly<Record<string, unknown>>;
 }
 
+const DATASTORE_STATE: Readonly<Record<CutOverState, string>> = {
+  none: 'no ClusterInformation',
+  pending: 'ClusterInformation datastoreReady false: calico/node v3 waits for calico-migrate complete',
+  complete: 'ClusterInformation datastoreReady true: calico/node v3 owns Nodes, IPAM and ClusterInformation',
+  foreign: 'ClusterInformation not written by this tool',
+};
+
 function describeLock(l: LockInfo | undefined, error: string | undefined): string {
   if (error) return `lock:     cannot be read (${error})`;
   if (!l) return 'lock:     free';
@@ -33,12 +41,14 @@ function describeLock(l: LockInfo | undefined, error: string | undefined): strin
 export async function runStatus(opts: StatusOptions, io: CliIo): Promise<number> {
   let lock: LockInfo | undefined;
   let lockError: string | undefined;
+  let cutOver: CutOverState | undefined;
   try {
     const destination = await resolveDestination(opts.destination ?? {}, io);
     if (destination.settings.datastoreType === 'etcdv3') {
       const etcd = await EtcdV3Destination.open(destination.settings);
       try {
         lock = await etcd.readLock();
+        cutOver = cutOverState(await etcd.readClusterInformation());
       } finally {
         etcd.close();
       }
@@ -54,7 +64,7 @@ export async function runStatus(opts: StatusOptions, io: CliIo): Promise<number>
   const journal: JournalStatus | undefined = path ? journalStatus(await readJournal(path)) : undefined;
   const left = journal && path ? whatIsLeft(journal, path) : 'no journal found: nothing has been applied from here (give --journal or --state-dir)';
   if (opts.output === 'json') {
-    io.stdout.write(serialize({ lock: lock ?? null, ...(lockError ? { lockError } : {}), journal: path ?? null, status: journal ?? null, next: left }, 'json'));
+    io.stdout.write(serialize({ lock: lock ?? null, ...(lockError ? { lockError } : {}), ...(cutOver ? { datastore: cutOver } : {}), journal: path ?? null, status: journal ?? null, next: left }, 'json'));
     return EXIT.ok;
   }
   const lines = [describeLock(lock, lockError)];
@@ -64,7 +74,10 @@ export async function runStatus(opts: StatusOptions, io: CliIo): Promise<number>
     lines.push(`runs:     ${journal.runs}; last: ${journal.lastOutcome}${journal.lastTime ? ` at ${journal.lastTime}` : ''}${journal.lastMessage ? ` (${journal.lastMessage})` : ''}`);
     lines.push(`writes:   ${journal.done.length} of ${journal.planned} done, ${journal.failed.length} failed, ${journal.remaining.length} left; ${journal.undoable} a rollback would undo${journal.forcedUnlocks > 0 ? `; the lock was forced ${journal.forcedUnlocks} time(s)` : ''}`);
     for (const k of journal.failed.slice(0, 10)) lines.push(`  failed: ${k}`);
+    const c = journal.cutOver;
+    if (c) lines.push(`cut-over: ${c.completed ? 'complete' : c.paused ? `v2.x agents paused (${c.flag} false; it was ${c.before ?? 'absent'})` : `pause given back (${c.flag})`}`);
   }
+  if (cutOver && cutOver !== 'none') lines.push(`v3 datastore: ${DATASTORE_STATE[cutOver]}`);
   lines.push(`next:     ${left}`);
   io.stdout.write(`${lines.join('\n')}\n`);
   return EXIT.ok;

@@ -1,0 +1,130 @@
+/**
+ * `calico-migrate complete` and `calico-migrate abort`: the two ends of a cut-over
+ * (src/apply/cut-over.ts). `complete`, run once calico/node v3 is rolled out, sets ClusterInformation
+ * `datastoreReady: true` under the migration lock; calico/node v3 owns the datastore from then on.
+ * `abort` gives the v1 ready flag back to what it was before the pause (only while it is still the
+ * pause's `false`) and leaves the v3 data, which `rollback` removes.
+ * Exit codes: 0 done (or already done), 1 error, 3 refused or left as someone else set it.
+ */
+import { hostname } from 'node:os';
+import { completedIn, cutOverState, describeResume, pauseOf, restoreFlag } from '../../apply/cut-over.js';
+import { Journal, readJournal, type JournalRecord } from '../../apply/journal.js';
+import { journalStatus } from '../../apply/status.js';
+import { findJournal } from '../../apply/state-files.js';
+import { openReadyFlag } from '../../datastore/ready-flag.js';
+import { EtcdV3Destination } from '../../destination/etcdv3.js';
+import { CalicoMigrateError, EXIT } from '../../errors.js';
+import { PLAN_ANNOTATION } from '../../plan/ownership.js';
+import { serialize } from '../../output/serialize.js';
+import { resolveDestination } from '../destination.js';
+import type { CliIo } from '../io.js';
+import { resolveSource } from '../source.js';
+
+export interface CutOverCliOptions {
+  readonly journal?: string;
+  readonly stateDir: string;
+  readonly output: 'text' | 'json';
+  readonly source: Readonly<Record<string, unknown>>;
+  readonly destination: Readonly<Record<string, unknown>>;
+  readonly lockWaitSeconds: number;
+  readonly lockTtlSeconds: number;
+  readonly force: boolean;
+}
+
+function emit(io: CliIo, opts: CutOverCliOptions, result: string, exitCode: number, lines: readonly string[], extra: Record<string, unknown> = {}): number {
+  if (opts.output === 'json') io.stdout.write(serialize({ result, exitCode, ...extra, messages: lines }, 'json'));
+  else io.stdout.write(`${[...lines, `result: ${result} (exit ${exitCode})`].join('\n')}\n`);
+  return exitCode;
+}
+
+async function journalOf(opts: CutOverCliOptions, io: CliIo): Promise<{ path: string; records: JournalRecord[] } | undefined> {
+  const path = await findJournal(opts.journal, opts.stateDir, io.cwd);
+  return path ? { path, records: await readJournal(path) } : undefined;
+}
+
+async function openEtcd(opts: CutOverCliOptions, io: CliIo, command: string): Promise<EtcdV3Destination> {
+  const settings = await resolveDestination(opts.destination, io);
+  if (settings.settings.datastoreType !== 'etcdv3') throw new CalicoMigrateError('E_USAGE', `${command} is for a cut-over to an etcd v3 datastore: give --target-datastore-type etcdv3 and --target-etcd-endpoints`);
+  return EtcdV3Destination.open(settings.settings);
+}
+
+export async function runComplete(opts: CutOverCliOptions, io: CliIo): Promise<number> {
+  const found = await journalOf(opts, io);
+  if (found) {
+    const left = journalStatus(found.records).remaining.length;
+    if (left > 0 && !opts.force) return emit(io, opts, 'refused', EXIT.blocked, [`${found.path}: ${left} planned write(s) are not done; apply again to finish them before completing (or --force)`]);
+  }
+  const etcd = await openEtcd(opts, io, 'complete');
+  try {
+    const lock = await etcd.acquireLock({ holder: `${hostname()}/${process.pid}`, reason: 'complete the cut-over', ttlSeconds: opts.lockTtlSeconds, waitMs: opts.lockWaitSeconds * 1000 });
+    try {
+      const info = await etcd.readClusterInformation();
+      const state = cutOverState(info);
+      if (state === 'complete') return emit(io, opts, 'already-complete', EXIT.ok, ['ClusterInformation default already says datastoreReady: true']);
+      if (state === 'none' || !info) return emit(io, opts, 'refused', EXIT.blocked, [`no cut-over to complete in ${etcd.address}: ClusterInformation default is absent (apply --cut-over writes it)`]);
+      if (state === 'foreign') return emit(io, opts, 'refused', EXIT.blocked, [`ClusterInformation default in ${etcd.address} was not written by calico-migrate; this is not its cut-over to complete`]);
+      await etcd.setDatastoreReady(info, info.metadata.annotations?.[PLAN_ANNOTATION] ?? '');
+      if (found) {
+        const journal = await Journal.open(found.path, `${hostname()}/${process.pid}/${Date.now().toString(36)}`);
+        await journal.append({ t: 'cut-over-complete' });
+        await journal.close();
+      }
+      return emit(io, opts, 'complete', EXIT.ok, [
+        `ClusterInformation default in ${etcd.address}: datastoreReady true; calico/node v3 starts Felix`,
+        'calico/node v3 owns ClusterInformation, Nodes and Calico IPAM from now on: plan reports them as handed over, and rollback refuses (it would delete live IPAM) unless --force',
+        'the v1 ready flag stays false: the v2.x datastore is no longer in use; keep it (or a dump of it) until the cluster has run on v3 for a while',
+      ]);
+    } finally {
+      await lock.release().catch(() => undefined);
+    }
+  } finally {
+    etcd.close();
+  }
+}
+
+export async function runAbort(opts: CutOverCliOptions, io: CliIo): Promise<number> {
+  const found = await journalOf(opts, io);
+  if (!found) throw new CalicoMigrateError('E_USAGE', `no journal found in ${opts.stateDir}; give --journal FILE (the apply printed its path): it holds what the v1 flag was before the pause`);
+  const pause = pauseOf(found.records);
+  if (!pause) return emit(io, opts, 'nothing-to-do', EXIT.ok, [`${found.path} holds no pause that was not given back`]);
+  if (completedIn(found.records) && !opts.force) {
+    return emit(io, opts, 'refused', EXIT.blocked, ['the cut-over was completed: calico/node v3 runs on the v3 datastore; resuming the v2.x agents beside it would run two control planes over one network. Roll calico/node back to v2.x first, then abort with --force']);
+  }
+  const resolved = await resolveSource(opts.source, io);
+  const flag = await openReadyFlag(resolved.settings);
+  try {
+    if (flag.address !== pause.flag && !opts.force) return emit(io, opts, 'refused', EXIT.blocked, [`the journal paused ${pause.flag}, but the source settings name ${flag.address}; point DATASTORE_TYPE and ETCD_ENDPOINTS at the same etcd (or --force)`]);
+    const r = await restoreFlag(flag, pause.before, 'abort');
+    const journal = await Journal.open(found.path, `${hostname()}/${process.pid}/${Date.now().toString(36)}`);
+    await journal.append(r);
+    await journal.close();
+    const lines = [describeResume(r, pause.before), 'the v3 data stays where the apply wrote it; calico-migrate rollback removes it'];
+    return emit(io, opts, r.outcome === 'moved' ? 'left-as-is' : 'aborted', r.outcome === 'moved' ? EXIT.blocked : EXIT.ok, lines, { flag: r });
+  } finally {
+    flag.close();
+  }
+}
+
+/**
+ * After a rollback of a cut-over: the v1 flag given back (the v2.x agents resume), through the
+ * source settings; one line saying what happened, or what to do when it could not be done.
+ */
+export async function giveBackPause(records: readonly JournalRecord[], path: string, source: Readonly<Record<string, unknown>>, io: CliIo): Promise<{ line: string; ok: boolean } | undefined> {
+  const pause = pauseOf(records);
+  if (!pause) return undefined;
+  try {
+    const flag = await openReadyFlag((await resolveSource(source, io)).settings);
+    try {
+      if (flag.address !== pause.flag) return { line: `the journal paused ${pause.flag}, but the source settings name ${flag.address}: the flag was not touched; run calico-migrate abort --journal ${path} with the source settings of that etcd`, ok: false };
+      const r = await restoreFlag(flag, pause.before, 'rollback');
+      const journal = await Journal.open(path, `${hostname()}/${process.pid}/${Date.now().toString(36)}`);
+      await journal.append(r);
+      await journal.close();
+      return { line: describeResume(r, pause.before), ok: r.outcome !== 'moved' };
+    } finally {
+      flag.close();
+    }
+  } catch (e) {
+    return { line: `${pause.flag} is still false (${e instanceof Error ? e.message : String(e)}): run calico-migrate abort --journal ${path} with the source settings (DATASTORE_TYPE, ETCD_ENDPOINTS) to give the v2.x agents their datastore back`, ok: false };
+  }
+}
