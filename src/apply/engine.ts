@@ -188,7 +188,7 @@ export function startApply(input: ApplyEngineInput): ApplyRun {
 
   const pauseStage: EngineStage = {
     title: 'Pause v2 agents',
-    ...(dry ? { skip: dry } : !cutOver ? { skip: 'no cut-over: the v2.x agents keep running' } : {}),
+    ...(dry ? { skip: dry } : {}),
     run: async (progress) => {
       if (!cutOver || !journal) return '';
       const { flag } = cutOver;
@@ -286,7 +286,7 @@ export function startApply(input: ApplyEngineInput): ApplyRun {
   };
 
   return {
-    stages: [lockStage, pauseStage, backupStage, schemaStage, writeStage, verifyStage, unlockStage],
+    stages: [lockStage, ...(cutOver ? [pauseStage] : []), backupStage, schemaStage, writeStage, verifyStage, unlockStage],
     finish: async (error?: unknown) => {
       try {
         if (error === undefined) {

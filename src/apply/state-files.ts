@@ -55,12 +55,13 @@ export function statePaths(o: StateOptions, hash: string): StatePaths {
 /**
  * Without --plan or --journal: the journal of an earlier apply to the same cluster and target that
  * did not finish (failed or interrupted), so that running the same command again resumes it in
- * the same journal and one rollback undoes every run.
+ * the same journal and one rollback undoes every run. A cut-over that paused the v2.x agents and
+ * wrote nothing yet is unfinished too: its pause is carried on, never mistaken for someone else's.
  */
 export async function unfinishedJournal(o: StateOptions, cluster: Plan['cluster'], to: TargetVersion): Promise<string | undefined> {
   if (o.plan || o.journal) return undefined;
   const path = await findJournal(undefined, o.stateDir, o.cwd);
   if (!path) return undefined;
   const s = journalStatus(await readJournal(path));
-  return (s.lastOutcome === 'failed' || s.lastOutcome === 'interrupted') && sameCluster({ server: s.server ?? '', id: s.cluster }, cluster) && s.target === to && s.undoable > 0 ? path : undefined;
+  return (s.lastOutcome === 'failed' || s.lastOutcome === 'interrupted') && sameCluster({ server: s.server ?? '', id: s.cluster }, cluster) && s.target === to && (s.undoable > 0 || s.cutOver?.paused === true) ? path : undefined;
 }

@@ -7,6 +7,7 @@
  * leaves the v3 data; rollback removes it and gives the flag back.
  */
 import test from 'ava';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -207,4 +208,35 @@ test.serial('cut-over: refused from dump files, and for a Kubernetes destination
   const kube = await runCli(['plan', '--to', 'v3.0', '--from-file', V2_DUMP, '--cut-over'], dir, { KUBECONFIG: '/nonexistent' });
   t.is(kube.code, 1);
   t.regex(kube.stderr, /--cut-over is for the etcd v3 destination/);
+});
+
+test.serial('cut-over: the executable killed (SIGKILL) while the agents are paused; status says so; the same apply again carries on with its own pause and converges; rollback gives the flag back', async (t) => {
+  await reset();
+  const before = await v3();
+  const env = { ...source(), PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, NO_COLOR: '1' };
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/calico-migrate.js'), 'apply', '--to', 'v3.0', ...target(), '--cut-over', '--pause-settle', '30', '--yes'], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  try {
+    for (let i = 0; i < 400 && (await v1Ready()) !== 'false'; i++) await new Promise((r) => setTimeout(r, 50));
+  } finally {
+    child.kill('SIGKILL');
+  }
+  t.is(await exited, 'SIGKILL', output);
+  t.is(await v1Ready(), 'false', 'the killed run left the agents paused');
+  t.deepEqual(await v3(), before, 'nothing was written before the kill');
+
+  const status = await runCli(['status', ...target(), '-o', 'json'], dir, source());
+  t.like(JSON.parse(status.stdout) as object, { status: { lastOutcome: 'interrupted', cutOver: { paused: true, before: 'true' } } });
+
+  const again = await apply('--cut-over', '--pause-settle', '0');
+  t.is(again.code, 0, again.stdout + again.stderr);
+  t.deepEqual((JSON.parse(again.stdout) as { summary: Record<string, number> }).summary, { created: 40 });
+  t.is(await v1Ready(), 'false');
+  const rolled = await runCli(['rollback', ...target(), '--yes'], dir, source());
+  t.is(rolled.code, 0, rolled.stdout + rolled.stderr);
+  t.is(await v1Ready(), 'true', 'the pause the killed run made is given back');
+  t.deepEqual(await v3(), before);
 });
