@@ -154,6 +154,34 @@ test.serial('etcd v3 road: IPAM keys carry no annotations: one the plan does not
   }
 });
 
+test.serial('etcd v3 road: the destination can be a second etcd: the source stays untouched, plan again has nothing to do, rollback empties the second keyspace', async (t) => {
+  const second = await startEtcd({ enableV2: false });
+  try {
+    const other = ['--target-datastore-type', 'etcdv3', '--target-etcd-endpoints', second.endpoint];
+    const sourceBefore = await v3Keyspace();
+    const applied = await runCli(['apply', '--to', 'v3.0', ...other, '--yes', '-o', 'json'], dir, source());
+    t.is(applied.code, 0, applied.stdout + applied.stderr);
+    const result = JSON.parse(applied.stdout) as { summary: Record<string, number>; journal: string };
+    t.deepEqual(result.summary, { created: 39 });
+    const client = new Etcd3({ hosts: second.endpoint });
+    try {
+      const stored = await client.getAll().prefix('/calico/').strings();
+      t.is(Object.keys(stored).filter((k) => k.startsWith('/calico/ipam/v2/')).length, 12, 'the IPAM keys are in the second etcd');
+      t.is(Object.keys(stored).length, 39);
+      t.deepEqual(await v3Keyspace(), sourceBefore, 'the source etcd\'s v3 keyspace is not written');
+      const again = await runCli(['plan', '--to', 'v3.0', '--form', 'calicoctl', ...other], dir, source());
+      t.is(again.code, 0, again.stdout + again.stderr);
+      const rolled = await runCli(['rollback', '--journal', result.journal, ...other, '--yes'], dir, source());
+      t.is(rolled.code, 0, rolled.stdout + rolled.stderr);
+      t.deepEqual(await client.getAll().prefix('/calico/').strings(), {});
+    } finally {
+      client.close();
+    }
+  } finally {
+    await second.stop();
+  }
+});
+
 test.serial('etcd v3 road: a live etcd v3 source in the destination\'s own keyspace is refused, saying why', async (t) => {
   // The v1 keys copied into the v3 keyspace (as `etcdctl migrate` leaves them): the source and the destination share it.
   await loadV3Dump(etcd!, JSON.parse(await readFile(`${REPO_ROOT}/fixtures/sources/etcd-typical/etcd-v3.json`, 'utf8')) as unknown);

@@ -4,7 +4,8 @@
  * src/destination/etcdv3-layout.ts straight into a real etcd v3 keyspace (as calico-upgrade wrote
  * them, through the backend), comes back from `calicoctl get` equal to the converted objects, the
  * policies under their plain names. And the keys are the ones calicoctl itself uses: an object it
- * creates lands on the key the layout computes.
+ * creates lands on the key the layout computes. The Calico IPAM the copy writes reads back through
+ * `calicoctl ipam show`.
  */
 import test from 'ava';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -36,16 +37,31 @@ async function keysUnder(server: EtcdServer, prefix: string): Promise<string[]> 
 }
 
 for (const scenario of SCENARIOS) {
-  test.serial(`etcd v3 layout: calicoctl reads back every object of ${scenario.name} written with the layout`, async (t) => {
+  test.serial(`etcd v3 layout: calicoctl reads back every object of ${scenario.name} written with the layout, and calicoctl ipam show every IPAM block it copies`, async (t) => {
     const peers = builtPeers();
     const server = etcd!;
     await wipe(server);
-    const objects = convertedItems<TargetObject>((await runCli(['convert', ...fromFileArgs(scenario.files), '--to', 'v3.0', '--form', 'calicoctl', '-o', 'json'])).stdout);
+    const dir = await mkdtemp(join(tmpdir(), 'calico-migrate-layout-'));
+    const ipamFile = join(dir, 'ipam.jsonl');
+    const objects = convertedItems<TargetObject>((await runCli(['convert', ...fromFileArgs(scenario.files), '--to', 'v3.0', '--form', 'calicoctl', '-o', 'json', '--ipam-out', ipamFile])).stdout);
     const kvs = new Map(objects.map((o, i) => [etcdKeyOf(o), etcdValueOf(o, { uid: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, creationTimestamp: '2026-12-05T00:00:00Z' })]));
     t.is(kvs.size, objects.length, 'one key per object');
+    // The fixture's Calico IPAM, as the copy writes it.
+    const ipam = (await readFile(ipamFile, 'utf8')).split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { key: string; value: string });
+    await rm(dir, { recursive: true, force: true });
+    for (const { key, value } of ipam) kvs.set(key, value);
     await loadV3Kvs(server, kvs);
     const env = { DATASTORE_TYPE: 'etcdv3', ETCD_ENDPOINTS: server.endpoint, HOME: tmpdir() };
     await assertCalicoctlReads(t, peers.calicoctl, env, objects as unknown as Obj[], scenario.name);
+    const blocks = ipam.flatMap(({ key, value }) => (key.includes('/assignment/') ? [JSON.parse(value) as { cidr: string; allocations: (number | null)[] }] : []));
+    if (blocks.length > 0) {
+      const shown = await run(peers.calicoctl, ['ipam', 'show', '--show-blocks'], env);
+      t.is(shown.code, 0, shown.stderr);
+      for (const b of blocks) {
+        const used = b.allocations.filter((a) => a !== null).length;
+        t.regex(shown.stdout, new RegExp(`Block\\s*\\|\\s*${b.cidr.replace(/[.]/g, '\\.')}\\s*\\|\\s*\\d+\\s*\\|\\s*${used} \\(`), `${scenario.name}: block ${b.cidr} with ${used} in use: ${shown.stdout}`);
+      }
+    }
   });
 }
 
