@@ -14,7 +14,8 @@ function plural(n: number, word: string, pluralWord: string): string {
   return `${n} ${n === 1 ? word : pluralWord}`;
 }
 
-function within(block: Cidr, pool: Cidr): boolean {
+/** The block lies inside the pool. */
+export function within(block: Cidr, pool: Cidr): boolean {
   return block.ip.family === pool.ip.family && block.prefix >= pool.prefix && formatCidr(maskCidr({ ip: block.ip, prefix: pool.prefix })) === formatCidr(maskCidr(pool));
 }
 

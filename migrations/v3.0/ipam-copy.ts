@@ -11,13 +11,9 @@
 import type { ItemOf, OutputBuilder } from '../../src/migrate/step.js';
 import type { V1Snapshot } from '../../src/model/v1.js';
 import { normalizeName } from '../../src/names.js';
-import { formatCidr, maskCidr, type Cidr } from '../../src/net.js';
+import { formatCidr, type Cidr } from '../../src/net.js';
 import { affinityObject, blockObject, handleObject } from '../../src/v3/ipam.js';
-import type { IpamItem } from '../shared/calico-ipam.js';
-
-function within(block: Cidr, pool: Cidr): boolean {
-  return block.ip.family === pool.ip.family && block.prefix >= pool.prefix && formatCidr(maskCidr({ ip: block.ip, prefix: pool.prefix })) === formatCidr(maskCidr(pool));
-}
+import { within, type IpamItem } from '../shared/calico-ipam.js';
 
 function list(names: readonly string[], max = 5): string {
   return names.length <= max ? names.join(', ') : `${names.slice(0, max).join(', ')} and ${names.length - max} more`;

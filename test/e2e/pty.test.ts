@@ -4,14 +4,17 @@
  * confirmation prompt is asked), the test answers the prompt with the keys a person would press,
  * and the objects must then be on the cluster. Nothing is mocked: the terminal, the prompt and the
  * CLI are the real ones; the cluster is the Kubernetes API test server emulating 1.7.16 with the
- * kdd-typical ThirdPartyResources.
+ * kdd-typical ThirdPartyResources; and a cut-over to an etcd v3 datastore on a real etcd.
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { access, constants } from 'node:fs/promises';
+import { access, constants, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { Etcd3 } from 'etcd3';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../_helpers/cli.js';
 import { KDD_FILES, startCluster, writes } from '../_helpers/cluster.js';
+import { etcdRequest, startEtcd } from '../_helpers/etcd.js';
 
 const SCRIPT = '/usr/bin/script';
 const V25_KINDS = ['GlobalFelixConfig', 'GlobalBGPConfig', 'IPPool', 'BGPPeer', 'GlobalNetworkPolicy'] as const;
@@ -87,5 +90,49 @@ test.serial('pty: the interactive apply in a real terminal (util-linux script): 
     t.is(posts.filter((q) => q.status === 201).length, 14);
   } finally {
     await c.stop();
+  }
+});
+
+test.serial('pty: the interactive cut-over to an etcd v3 datastore: nothing is paused or written before the answer; Apply pauses the v2.x agents, writes and verifies', async (t) => {
+  const etcd = await startEtcd({ seedV2: JSON.parse(await readFile(join(REPO_ROOT, 'fixtures/sources/etcd-typical/etcd-v2.json'), 'utf8')) as unknown });
+  const dir = await mkdtemp(join(tmpdir(), 'calico-migrate-pty-etcd-'));
+  const client = new Etcd3({ hosts: etcd.endpoint });
+  const ready = async () => (JSON.parse((await etcdRequest(etcd, '/v2/keys/calico/v1/Ready')).body) as { node?: { value?: string } }).node?.value;
+  try {
+    const command = `stty cols 120 rows 40; exec ${quote(process.execPath)} ${quote(join(REPO_ROOT, 'bin/calico-migrate.js'))} apply --to v3.0 --target-datastore-type etcdv3 --target-etcd-endpoints ${quote(etcd.endpoint)} --cut-over --pause-settle 0`;
+    const env = { DATASTORE_TYPE: 'etcdv2', ETCD_ENDPOINTS: etcd.endpoint, PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: dir, TERM: 'xterm-256color', PAGER: '', NO_COLOR: '1' };
+    const child = spawn(SCRIPT, ['-qfec', command, '/dev/null'], { cwd: dir, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let screen = '';
+    child.stdout.on('data', (d: Buffer) => (screen += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (screen += d.toString()));
+    let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve((exit = { code, signal }))));
+    try {
+      const deadline = Date.now() + 40_000;
+      while (!/Apply 40 change\(s\) to http:\/\/127\.0\.0\.1:\d+\?/.test(plain(screen))) {
+        if (exit || Date.now() > deadline) throw new Error(`no prompt (${JSON.stringify(exit)}): ${plain(screen).slice(-1500)}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      t.is(await ready(), 'true', 'nothing is paused before the answer');
+      t.deepEqual(await client.getAll().prefix('/calico/').keys(), [], 'nothing is written before the answer');
+      t.regex(plain(screen), /pause-partial-on-v2\.4/, 'what the pause does not freeze is said before the question');
+      child.stdin.write('\u001b[A\u001b[A\r');
+      const timeout = setTimeout(() => child.kill('SIGKILL'), 45_000);
+      const ended = await exited.finally(() => clearTimeout(timeout));
+      t.deepEqual(ended, { code: 0, signal: null }, plain(screen).slice(-2000));
+    } finally {
+      if (!exit) child.kill('SIGKILL');
+      child.stdin.end();
+    }
+    const shown = plain(screen);
+    t.regex(shown, /Pause v2 agents: etcd v2 http:\/\/127\.0\.0\.1:\d+ \/calico\/v1\/Ready false \(was true\)/);
+    t.regex(shown, /Verify: all 40 objects read back as planned/);
+    t.regex(shown, /result: applied \(exit 0\)/);
+    t.is(await ready(), 'false');
+    t.is((await client.getAll().prefix('/calico/').keys()).length, 40);
+  } finally {
+    client.close();
+    await etcd.stop();
+    await rm(dir, { recursive: true, force: true });
   }
 });
