@@ -205,8 +205,8 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
   addSourceOptions(rollbackCmd);
   addDestinationOptions(rollbackCmd);
 
-  type CutOverFlags = { journal?: string; stateDir: string; output: 'text' | 'json'; lockWait: number; lockTtl: number; force: boolean } & Record<string, unknown>;
-  const cutOverOptions = (o: CutOverFlags) => ({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, output: o.output, source: o, destination: o, lockWaitSeconds: o.lockWait, lockTtlSeconds: Math.max(5, o.lockTtl), force: o.force });
+  type CutOverFlags = { journal?: string; stateDir: string; output: 'text' | 'json'; lockWait: number; lockTtl: number; forceUnlock: boolean; force: boolean } & Record<string, unknown>;
+  const cutOverOptions = (o: CutOverFlags) => ({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, output: o.output, source: o, destination: o, lockWaitSeconds: o.lockWait, lockTtlSeconds: Math.max(5, o.lockTtl), forceUnlock: o.forceUnlock, force: o.force });
   const completeCmd = addJournalOptions(addLockOptions(cmd.command('complete')), 'the newest in --state-dir')
     .description('end a cut-over (apply --cut-over) once calico/node v3 is rolled out: set ClusterInformation datastoreReady true; calico/node v3 owns Nodes, IPAM and ClusterInformation from then on')
     .option('--force', 'complete even if the journal has planned writes left', false)

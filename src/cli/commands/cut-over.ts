@@ -8,7 +8,7 @@
  */
 import { hostname } from 'node:os';
 import { completedIn, cutOverState, describeResume, pauseOf, restoreFlag } from '../../apply/cut-over.js';
-import { Journal, readJournal, type JournalRecord } from '../../apply/journal.js';
+import { Journal, readJournal, type JournalEntry, type JournalRecord } from '../../apply/journal.js';
 import { journalStatus } from '../../apply/status.js';
 import { findJournal } from '../../apply/state-files.js';
 import { openReadyFlag } from '../../datastore/ready-flag.js';
@@ -28,6 +28,7 @@ export interface CutOverCliOptions {
   readonly destination: Readonly<Record<string, unknown>>;
   readonly lockWaitSeconds: number;
   readonly lockTtlSeconds: number;
+  readonly forceUnlock: boolean;
   readonly force: boolean;
 }
 
@@ -48,6 +49,17 @@ async function openEtcd(opts: CutOverCliOptions, io: CliIo, command: string): Pr
   return EtcdV3Destination.open(settings.settings);
 }
 
+/** Runs `body` under the migration lock of the etcd v3 destination, so that no apply or rollback runs meanwhile. */
+async function underLock<T>(etcd: EtcdV3Destination, opts: CutOverCliOptions, reason: string, body: () => Promise<T>): Promise<T> {
+  if (opts.forceUnlock) await etcd.forceUnlock();
+  const lock = await etcd.acquireLock({ holder: `${hostname()}/${process.pid}`, reason, ttlSeconds: opts.lockTtlSeconds, waitMs: opts.lockWaitSeconds * 1000 });
+  try {
+    return await body();
+  } finally {
+    await lock.release().catch(() => undefined);
+  }
+}
+
 export async function runComplete(opts: CutOverCliOptions, io: CliIo): Promise<number> {
   const found = await journalOf(opts, io);
   if (found) {
@@ -56,29 +68,31 @@ export async function runComplete(opts: CutOverCliOptions, io: CliIo): Promise<n
   }
   const etcd = await openEtcd(opts, io, 'complete');
   try {
-    const lock = await etcd.acquireLock({ holder: `${hostname()}/${process.pid}`, reason: 'complete the cut-over', ttlSeconds: opts.lockTtlSeconds, waitMs: opts.lockWaitSeconds * 1000 });
-    try {
+    return await underLock(etcd, opts, 'complete the cut-over', async () => {
       const info = await etcd.readClusterInformation();
       const state = cutOverState(info);
       if (state === 'complete') return emit(io, opts, 'already-complete', EXIT.ok, ['ClusterInformation default already says datastoreReady: true']);
       if (state === 'none' || !info) return emit(io, opts, 'refused', EXIT.blocked, [`no cut-over to complete in ${etcd.address}: ClusterInformation default is absent (apply --cut-over writes it)`]);
       if (state === 'foreign') return emit(io, opts, 'refused', EXIT.blocked, [`ClusterInformation default in ${etcd.address} was not written by calico-migrate; this is not its cut-over to complete`]);
       await etcd.setDatastoreReady(info, info.metadata.annotations?.[PLAN_ANNOTATION] ?? '');
-      if (found) {
-        const journal = await Journal.open(found.path, `${hostname()}/${process.pid}/${Date.now().toString(36)}`);
-        await journal.append({ t: 'cut-over-complete' });
-        await journal.close();
-      }
+      if (found) await appendTo(found.path, { t: 'cut-over-complete' });
       return emit(io, opts, 'complete', EXIT.ok, [
         `ClusterInformation default in ${etcd.address}: datastoreReady true; calico/node v3 starts Felix`,
         'calico/node v3 owns ClusterInformation, Nodes and Calico IPAM from now on: plan reports them as handed over, and rollback refuses (it would delete live IPAM) unless --force',
         'the v1 ready flag stays false: the v2.x datastore is no longer in use; keep it (or a dump of it) until the cluster has run on v3 for a while',
       ]);
-    } finally {
-      await lock.release().catch(() => undefined);
-    }
+    });
   } finally {
     etcd.close();
+  }
+}
+
+async function appendTo(path: string, entry: JournalEntry): Promise<void> {
+  const journal = await Journal.open(path, `${hostname()}/${process.pid}/${Date.now().toString(36)}`);
+  try {
+    await journal.append(entry);
+  } finally {
+    await journal.close();
   }
 }
 
@@ -90,18 +104,23 @@ export async function runAbort(opts: CutOverCliOptions, io: CliIo): Promise<numb
   if (completedIn(found.records) && !opts.force) {
     return emit(io, opts, 'refused', EXIT.blocked, ['the cut-over was completed: calico/node v3 runs on the v3 datastore; resuming the v2.x agents beside it would run two control planes over one network. Roll calico/node back to v2.x first, then abort with --force']);
   }
-  const resolved = await resolveSource(opts.source, io);
-  const flag = await openReadyFlag(resolved.settings);
+  const etcd = await openEtcd(opts, io, 'abort');
   try {
-    if (flag.address !== pause.flag && !opts.force) return emit(io, opts, 'refused', EXIT.blocked, [`the journal paused ${pause.flag}, but the source settings name ${flag.address}; point DATASTORE_TYPE and ETCD_ENDPOINTS at the same etcd (or --force)`]);
-    const r = await restoreFlag(flag, pause.before, 'abort');
-    const journal = await Journal.open(found.path, `${hostname()}/${process.pid}/${Date.now().toString(36)}`);
-    await journal.append(r);
-    await journal.close();
-    const lines = [describeResume(r, pause.before), 'the v3 data stays where the apply wrote it; calico-migrate rollback removes it'];
-    return emit(io, opts, r.outcome === 'moved' ? 'left-as-is' : 'aborted', r.outcome === 'moved' ? EXIT.blocked : EXIT.ok, lines, { flag: r });
+    // Under the destination's lock: never while an apply of the cut-over is writing.
+    return await underLock(etcd, opts, 'abort the cut-over', async () => {
+      const flag = await openReadyFlag((await resolveSource(opts.source, io)).settings);
+      try {
+        if (flag.address !== pause.flag && !opts.force) return emit(io, opts, 'refused', EXIT.blocked, [`the journal paused ${pause.flag}, but the source settings name ${flag.address}; point DATASTORE_TYPE and ETCD_ENDPOINTS at the same etcd (or --force)`]);
+        const r = await restoreFlag(flag, pause.before, 'abort');
+        await appendTo(found.path, r);
+        const lines = [describeResume(r, pause.before), 'the v3 data stays where the apply wrote it; calico-migrate rollback removes it'];
+        return emit(io, opts, r.outcome === 'moved' ? 'left-as-is' : 'aborted', r.outcome === 'moved' ? EXIT.blocked : EXIT.ok, lines, { flag: r });
+      } finally {
+        flag.close();
+      }
+    });
   } finally {
-    flag.close();
+    etcd.close();
   }
 }
 
@@ -117,9 +136,7 @@ export async function giveBackPause(records: readonly JournalRecord[], path: str
     try {
       if (flag.address !== pause.flag) return { line: `the journal paused ${pause.flag}, but the source settings name ${flag.address}: the flag was not touched; run calico-migrate abort --journal ${path} with the source settings of that etcd`, ok: false };
       const r = await restoreFlag(flag, pause.before, 'rollback');
-      const journal = await Journal.open(path, `${hostname()}/${process.pid}/${Date.now().toString(36)}`);
-      await journal.append(r);
-      await journal.close();
+      await appendTo(path, r);
       return { line: describeResume(r, pause.before), ok: r.outcome !== 'moved' };
     } finally {
       flag.close();
