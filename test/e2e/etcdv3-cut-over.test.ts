@@ -240,3 +240,31 @@ test.serial('cut-over: the executable killed (SIGKILL) while the agents are paus
   t.is(await v1Ready(), 'true', 'the pause the killed run made is given back');
   t.deepEqual(await v3(), before);
 });
+
+test.serial('cut-over: a write that fails mid-apply (a block too large for an etcd request) ends the apply failed with the flag given back; rollback undoes the writes made', async (t) => {
+  await reset();
+  const before = await v3();
+  const running = apply('--cut-over', '--pause-settle', '2');
+  for (let i = 0; i < 100 && (await v1Ready()) !== 'false'; i++) await new Promise((r) => setTimeout(r, 50));
+  // A block allocated during the pause whose value exceeds etcd's 1.5 MiB request limit: the v3 put of it fails.
+  const huge = { cidr: '192.168.9.0/26', affinity: 'host:k8s-node-1', strictAffinity: false, allocations: [0], unallocated: [], attributes: [{ handle_id: 'k8s-pod-network.huge', secondary: { note: 'x'.repeat(2_000_000) } }] };
+  await putV2(etcd!, '/calico/ipam/v2/assignment/ipv4/block/192.168.9.0-26', JSON.stringify(huge));
+  await putV2(etcd!, '/calico/ipam/v2/handle/k8s-pod-network.huge', '{"block":{"192.168.9.0/26":1}}');
+  try {
+    const r = await running;
+    t.is(r.code, 1, r.stdout + r.stderr);
+    const out = JSON.parse(r.stdout) as { result: string; message: string; summary: Record<string, number>; cutOver: { flag: string; changes: string[] }; journal: string };
+    t.is(out.result, 'failed');
+    t.regex(out.message, /1 write\(s\) failed: IPAMBlock\/192\.168\.9\.0-26: .*too large/);
+    t.true((out.summary['created'] ?? 0) > 30, 'the writes before it were made');
+    t.regex(out.cutOver.flag, /restored to "true": the v2\.x agents resume/);
+    t.true(out.cutOver.changes.includes('added    /calico/ipam/v2/assignment/ipv4/block/192.168.9.0-26'));
+    t.is(await v1Ready(), 'true', 'the v2.x agents have their datastore back');
+    const rolled = await runCli(['rollback', '--journal', out.journal, ...target(), '--yes'], dir, source());
+    t.is(rolled.code, 0, rolled.stdout + rolled.stderr);
+    t.deepEqual(await v3(), before);
+  } finally {
+    await etcdRequest(etcd!, '/v2/keys/calico/ipam/v2/assignment/ipv4/block/192.168.9.0-26', { method: 'DELETE' });
+    await etcdRequest(etcd!, '/v2/keys/calico/ipam/v2/handle/k8s-pod-network.huge', { method: 'DELETE' });
+  }
+});
