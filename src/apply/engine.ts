@@ -27,6 +27,7 @@ import { LockHeldError, type LockHandle, type LockInfo } from './lock.js';
 import { rollbackJournal, type RollbackStep } from './rollback.js';
 import { describeResume, restoreFlag } from './cut-over.js';
 import type { ReadyFlag } from '../datastore/ready-flag.js';
+import type { StateStore } from '../state/types.js';
 import type { WriteResult } from './write.js';
 
 export interface ApplyEngineOptions {
@@ -59,6 +60,8 @@ export interface ApplyEngineInput {
   readonly pidAlive?: (pid: number) => boolean;
   /** A cut-over (src/apply/cut-over.ts): pause the v2.x agents under the lock, then plan again from what is read then. */
   readonly cutOver?: CutOverInput;
+  /** Keeps the plan and the backup in a state store in the target (run `runId`) instead of the files of `paths`. */
+  readonly state?: { readonly store: StateStore; readonly runId: string };
 }
 
 /** What the writes are, planned again after the pause. */
@@ -135,6 +138,11 @@ async function previousBackup(path: string): Promise<KubeObject[]> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
+  return listItems(text);
+}
+
+/** The items of a backup List (YAML). */
+function listItems(text: string): KubeObject[] {
   const doc: unknown = YAML.parse(text);
   return isRecord(doc) && Array.isArray(doc['items']) ? (doc['items'] as KubeObject[]) : [];
 }
@@ -167,7 +175,8 @@ export function startApply(input: ApplyEngineInput): ApplyRun {
     ...(dry ? { skip: dry } : {}),
     run: async () => {
       if (!journal) return '';
-      if (!input.planFile) await writeFileAtomic(input.paths.plan, serialize(plan, 'json'), 0o600);
+      if (input.state) await input.state.store.savePlan(input.state.runId, hash, serialize(plan, 'json'));
+      else if (!input.planFile) await writeFileAtomic(input.paths.plan, serialize(plan, 'json'), 0o600);
       // The run's intent first, so that status can say what was planned however the run ends.
       await journal.append({ t: 'begin', planHash: hash, planFile: input.planFile ?? input.paths.plan, target: o.to, server: plan.cluster.server, ...(plan.cluster.id ? { cluster: plan.cluster.id } : {}), overwrite: o.overwrite, writes: writes.map((w) => ({ key: w.key, action: w.action })), backupFile: input.paths.backup });
       if (o.forceUnlock) await journal.append({ t: 'force-unlock', removed: (await destination.forceUnlock()) ?? null, automatic: false });
@@ -221,6 +230,14 @@ export function startApply(input: ApplyEngineInput): ApplyRun {
     run: async () => {
       if (!journal) return '';
       const images = beforeImages(writes, live);
+      if (input.state) {
+        // Kept in the target: a new part with what earlier parts of this run do not hold (the first image of each is the one to keep).
+        const { store, runId } = input.state;
+        const have = new Set((await store.loadBackup(runId)).flatMap(listItems).map(idOf));
+        const fresh = images.filter((x) => !have.has(idOf(x)));
+        if (fresh.length > 0) await store.addBackup(runId, hash, serialize({ apiVersion: 'v1', kind: 'List', items: fresh }, 'yaml'));
+        return `${images.length} object(s) to be changed saved in ${store.describe(runId)}`;
+      }
       const previous = await previousBackup(input.paths.backup);
       const have = new Set(previous.map(idOf));
       await writeFileAtomic(input.paths.backup, serialize({ apiVersion: 'v1', kind: 'List', items: [...previous, ...images.filter((x) => !have.has(idOf(x)))] }, 'yaml'), 0o600);

@@ -5,10 +5,11 @@
  * `rollback` undoes exactly what the journal records: it restores the before-image of everything it
  * overwrote and deletes everything it created. A torn last line (a crash mid-append) is ignored.
  */
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import type { KubeObject, ResourceType } from '../datastore/kube-client.js';
 import { CalicoMigrateError } from '../errors.js';
 import { isRecord } from '../input/dump.js';
+import type { StateStore } from '../state/types.js';
 import type { PlanAction } from '../plan/types.js';
 import type { LockInfo } from './lock.js';
 
@@ -41,17 +42,31 @@ export type JournalRecord =
 /** A record before its time and run are stamped. */
 export type JournalEntry = JournalRecord extends infer R ? (R extends JournalRecord ? Omit<R, 'time' | 'run'> : never) : never;
 
-/** An open journal. Every append is on disk (fdatasync) before it returns. */
+/** Where an open journal's records go: a local file, or a state store in the target. */
+interface JournalSink {
+  write(lines: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * An open journal. Every append is durable before it returns: on disk (fdatasync) for a local
+ * file; in a state store, as a new chunk. Appends that arrive while a chunk is being stored go
+ * together into the next one (group commit), so concurrent writers share the round trips and an
+ * intent is still stored before its write.
+ */
 export class Journal {
+  /** Where it is, for people: the file's path, or the store's description. */
   readonly path: string;
   readonly run: string;
-  private readonly handle: FileHandle;
+  private readonly sink: JournalSink;
   private readonly now: () => Date;
+  private pending: string[] = [];
+  private flushing: Promise<void> | undefined;
 
-  private constructor(path: string, run: string, handle: FileHandle, now: () => Date) {
+  private constructor(path: string, run: string, sink: JournalSink, now: () => Date) {
     this.path = path;
     this.run = run;
-    this.handle = handle;
+    this.sink = sink;
     this.now = now;
   }
 
@@ -70,25 +85,72 @@ export class Journal {
           await handle.datasync();
         }
       }
-      return new Journal(path, run, handle, now);
+      const sink: JournalSink = {
+        write: async (lines) => {
+          await handle.write(lines.join(''));
+          await handle.datasync();
+        },
+        close: () => handle.close(),
+      };
+      return new Journal(path, run, sink, now);
     } catch (e) {
       throw new CalicoMigrateError('E_OUTPUT_WRITE', `${path}: cannot open the journal (${(e as Error).message})`, { cause: e });
     }
   }
 
+  /** A journal kept in a state store in the target, as chunks of the run `runId`. */
+  static remote(store: StateStore, runId: string, planHash: string, run: string, now: () => Date = () => new Date()): Journal {
+    return new Journal(store.describe(runId), run, { write: (lines) => store.appendJournal(runId, planHash, lines), close: async () => undefined }, now);
+  }
+
   async append(entry: JournalEntry): Promise<void> {
     const record = { ...entry, time: this.now().toISOString(), run: this.run };
+    this.pending.push(`${JSON.stringify(record)}\n`);
     try {
-      await this.handle.write(`${JSON.stringify(record)}\n`);
-      await this.handle.datasync();
+      await this.flush();
     } catch (e) {
       throw new CalicoMigrateError('E_OUTPUT_WRITE', `${this.path}: cannot write the journal (${(e as Error).message}); stopping before the next write`, { cause: e });
     }
   }
 
-  async close(): Promise<void> {
-    await this.handle.close();
+  /** Stores what is pending; one store at a time, each taking everything that waits. */
+  private flush(): Promise<void> {
+    this.flushing ??= (async () => {
+      try {
+        while (this.pending.length > 0) await this.sink.write(this.pending.splice(0));
+      } finally {
+        this.flushing = undefined;
+      }
+    })();
+    return this.flushing;
   }
+
+  async close(): Promise<void> {
+    await this.flushing?.catch(() => undefined);
+    await this.sink.close();
+  }
+}
+
+/** Parses journal lines; a torn final line (a crash during an append) is ignored, any other bad line is an error. */
+export function parseJournal(lines: readonly string[], where: string): JournalRecord[] {
+  const records: JournalRecord[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === '') return;
+    try {
+      const v: unknown = JSON.parse(line);
+      if (!isRecord(v) || typeof v['t'] !== 'string') throw new Error('not a journal record');
+      records.push(v as unknown as JournalRecord);
+    } catch (e) {
+      const last = lines.slice(i + 1).every((l) => l.trim() === '');
+      if (!last) throw new CalicoMigrateError('E_INPUT_FORMAT', `${where}: line ${i + 1} is not a journal record (${(e as Error).message})`);
+    }
+  });
+  return records;
+}
+
+/** A run's journal kept in a state store. */
+export async function readStoredJournal(store: StateStore, runId: string): Promise<JournalRecord[]> {
+  return parseJournal(await store.readJournalLines(runId), store.describe(runId));
 }
 
 /** Reads a journal; a torn final line (a crash during an append) is ignored, any other bad line is an error. */
@@ -99,18 +161,5 @@ export async function readJournal(path: string): Promise<JournalRecord[]> {
   } catch (e) {
     throw new CalicoMigrateError('E_INPUT_READ', `${path}: cannot read the journal (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, { cause: e });
   }
-  const lines = text.split('\n');
-  const records: JournalRecord[] = [];
-  lines.forEach((line, i) => {
-    if (line.trim() === '') return;
-    try {
-      const v: unknown = JSON.parse(line);
-      if (!isRecord(v) || typeof v['t'] !== 'string') throw new Error('not a journal record');
-      records.push(v as unknown as JournalRecord);
-    } catch (e) {
-      const last = lines.slice(i + 1).every((l) => l.trim() === '');
-      if (!last) throw new CalicoMigrateError('E_INPUT_FORMAT', `${path}: line ${i + 1} is not a journal record (${(e as Error).message})`);
-    }
-  });
-  return records;
+  return parseJournal(text.split('\n'), path);
 }

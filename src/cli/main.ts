@@ -17,6 +17,7 @@ import { runApply } from './commands/apply.js';
 import { runPlan } from './commands/plan.js';
 import { runRbac } from './commands/rbac.js';
 import { runAbort, runComplete } from './commands/cut-over.js';
+import { runForget } from './commands/forget.js';
 import { runRollback } from './commands/rollback.js';
 import { runStatus } from './commands/status.js';
 import type { Mode, PermissionSource } from '../apply/permissions.js';
@@ -49,7 +50,15 @@ function addDumpOptions(cmd: Command): Command {
 
 /** `--journal` and `--state-dir`, for the commands that read or write a journal. */
 function addJournalOptions(cmd: Command, what: string): Command {
-  return cmd.option('--journal <file>', `journal file (default: ${what})`).option('--state-dir <dir>', 'where applies keep their plans, journals and backups', '.');
+  return cmd
+    .option('--journal <file>', `journal file (default: ${what})`)
+    .option('--state-dir <dir>', 'where applies keep their plans, journals and backups', '.')
+    .addOption(new Option('--state <where>', 'local: plan, journal and backup as files in --state-dir; target: in the target (Secrets in namespace calico-migrate, or etcd keys under /calico-migrate/state/), where any machine finds them').choices(['local', 'target']).default('local'));
+}
+
+/** `--run`: which run kept in the target a command works on. */
+function addRunOption(cmd: Command): Command {
+  return cmd.option('--run <id>', 'with --state target: the run (12 hex digits, as status --all lists them); default: the unfinished one, or else the latest');
 }
 
 /** The migration lock's options, for the commands that take it. */
@@ -153,7 +162,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .option('--pause-settle <seconds>', 'with --cut-over: seconds to let Felix notice the pause before reading IPAM and endpoints again', positiveInt('--pause-settle'), 15);
   addJournalOptions(addLockOptions(applyCmd), 'next to the plan, or in --state-dir');
   applyCmd
-    .action(async (o: { plan?: string; fromFile?: string[]; inputFormat?: InputFormat; to?: TargetVersion; yes: boolean; dryRun?: string; overwrite: boolean; concurrency: number; output: 'text' | 'json'; journal?: string; stateDir: string; lockWait: number; lockTtl: number; forceUnlock: boolean; ignorePreflight?: string[]; diffContext: number; cutOver: boolean; pauseSettle: number } & Record<string, unknown>) => {
+    .action(async (o: { plan?: string; fromFile?: string[]; inputFormat?: InputFormat; to?: TargetVersion; yes: boolean; dryRun?: string; overwrite: boolean; concurrency: number; output: 'text' | 'json'; journal?: string; stateDir: string; lockWait: number; lockTtl: number; forceUnlock: boolean; ignorePreflight?: string[]; diffContext: number; cutOver: boolean; pauseSettle: number; state: 'local' | 'target' } & Record<string, unknown>) => {
       setExit(
         await runApply(
           {
@@ -177,6 +186,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
             destination: o,
             cutOver: o.cutOver,
             pauseSettleSeconds: o.pauseSettle,
+            state: o.state,
           },
           io,
         ),
@@ -185,41 +195,51 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
   addSourceOptions(applyCmd);
   addDestinationOptions(applyCmd);
 
-  const statusCmd = addJournalOptions(cmd.command('status'), 'the newest in --state-dir')
+  const statusCmd = addRunOption(addJournalOptions(cmd.command('status'), 'the newest in --state-dir'))
     .description('show the migration lock (and whether it is stale), the last apply in the journal, and what is left to do')
+    .option('--all', 'with --state target: list every run whose state is kept', false)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (o: { journal?: string; stateDir: string; output: 'text' | 'json' } & Record<string, unknown>) => {
-      setExit(await runStatus({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, output: o.output, source: o, destination: o }, io));
+    .action(async (o: { journal?: string; stateDir: string; output: 'text' | 'json'; state: 'local' | 'target'; run?: string; all: boolean } & Record<string, unknown>) => {
+      setExit(await runStatus({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, output: o.output, source: o, destination: o, state: o.state, ...(o.run ? { run: o.run } : {}), all: o.all }, io));
     });
   addSourceOptions(statusCmd);
   addDestinationOptions(statusCmd);
 
-  const rollbackCmd = addJournalOptions(addLockOptions(cmd.command('rollback')), 'the newest in --state-dir')
+  const rollbackCmd = addRunOption(addJournalOptions(addLockOptions(cmd.command('rollback')), 'the newest in --state-dir'))
     .description('undo the applies a journal recorded: restore what they overwrote, delete what they created, nothing else (exit 0 done, 3 some objects kept)')
     .option('-y, --yes', 'do not ask for confirmation', false)
     .option('--force', 'also undo objects changed after the apply wrote them', false)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (o: { journal?: string; stateDir: string; yes: boolean; force: boolean; forceUnlock: boolean; lockWait: number; lockTtl: number; output: 'text' | 'json' } & Record<string, unknown>) => {
-      setExit(await runRollback({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, yes: o.yes, force: o.force, forceUnlock: o.forceUnlock, lockWaitSeconds: o.lockWait, lockTtlSeconds: Math.max(5, o.lockTtl), output: o.output, source: o, destination: o }, io));
+    .action(async (o: { journal?: string; stateDir: string; yes: boolean; force: boolean; forceUnlock: boolean; lockWait: number; lockTtl: number; output: 'text' | 'json'; state: 'local' | 'target'; run?: string } & Record<string, unknown>) => {
+      setExit(await runRollback({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, yes: o.yes, force: o.force, forceUnlock: o.forceUnlock, lockWaitSeconds: o.lockWait, lockTtlSeconds: Math.max(5, o.lockTtl), output: o.output, source: o, destination: o, state: o.state, ...(o.run ? { run: o.run } : {}) }, io));
     });
   addSourceOptions(rollbackCmd);
   addDestinationOptions(rollbackCmd);
 
-  type CutOverFlags = { journal?: string; stateDir: string; output: 'text' | 'json'; lockWait: number; lockTtl: number; forceUnlock: boolean; force: boolean } & Record<string, unknown>;
-  const cutOverOptions = (o: CutOverFlags) => ({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, output: o.output, source: o, destination: o, lockWaitSeconds: o.lockWait, lockTtlSeconds: Math.max(5, o.lockTtl), forceUnlock: o.forceUnlock, force: o.force });
-  const completeCmd = addJournalOptions(addLockOptions(cmd.command('complete')), 'the newest in --state-dir')
+  type CutOverFlags = { journal?: string; stateDir: string; output: 'text' | 'json'; lockWait: number; lockTtl: number; forceUnlock: boolean; force: boolean; state: 'local' | 'target'; run?: string } & Record<string, unknown>;
+  const cutOverOptions = (o: CutOverFlags) => ({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, output: o.output, source: o, destination: o, lockWaitSeconds: o.lockWait, lockTtlSeconds: Math.max(5, o.lockTtl), forceUnlock: o.forceUnlock, force: o.force, state: o.state, ...(o.run ? { run: o.run } : {}) });
+  const completeCmd = addRunOption(addJournalOptions(addLockOptions(cmd.command('complete')), 'the newest in --state-dir'))
     .description('end a cut-over (apply --cut-over) once calico/node v3 is rolled out: set ClusterInformation datastoreReady true; calico/node v3 owns Nodes, IPAM and ClusterInformation from then on')
     .option('--force', 'complete even if the journal has planned writes left', false)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (o: CutOverFlags) => setExit(await runComplete(cutOverOptions(o), io)));
   addDestinationOptions(completeCmd);
-  const abortCmd = addJournalOptions(addLockOptions(cmd.command('abort')), 'the newest in --state-dir')
+  const abortCmd = addRunOption(addJournalOptions(addLockOptions(cmd.command('abort')), 'the newest in --state-dir'))
     .description('call off a cut-over before complete: give the v1 ready flag back (the v2.x agents resume); the v3 data stays (rollback removes it)')
     .option('--force', 'abort even after complete, or with the source settings naming another etcd', false)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (o: CutOverFlags) => setExit(await runAbort(cutOverOptions(o), io)));
   addSourceOptions(abortCmd);
   addDestinationOptions(abortCmd);
+
+  const forgetCmd = cmd
+    .command('forget <run>')
+    .description('remove the state (journal, plan, backup) of one run kept in the target: a finished or rolled-back one, or an unfinished one with --force')
+    .option('--force', 'also an unfinished run (it can then no longer be resumed or undone)', false)
+    .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .action(async (run: string, o: { force: boolean; output: 'text' | 'json' } & Record<string, unknown>) => setExit(await runForget({ run, force: o.force, output: o.output, source: o, destination: o }, io)));
+  addSourceOptions(forgetCmd);
+  addDestinationOptions(forgetCmd);
 
   const rbacCmd = cmd
     .command('rbac')

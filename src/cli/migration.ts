@@ -33,6 +33,8 @@ import { cutOverState, HANDED_OVER_KINDS, isHandedOverKey, pauseFindings, pendin
 import type { Replanned } from '../apply/engine.js';
 import { openReadyFlag, type ReadyFlag } from '../datastore/ready-flag.js';
 import { writesOf } from '../plan/build.js';
+import { KubernetesStateStore } from '../state/kubernetes-store.js';
+import type { StateStore } from '../state/types.js';
 import { whatMoved } from '../plan/file.js';
 import { readDumps, type CliIo } from './io.js';
 import { readSource, resolveSource } from './source.js';
@@ -125,6 +127,12 @@ export class Migration {
     if (this.etcd) return this.etcd;
     const client = this.need(this.client, 'client');
     return kubernetesDestination(client, client.server, this.options.to);
+  }
+
+  /** The state store in the destination (src/state/): Secrets on a cluster, keys in an etcd v3 datastore. */
+  stateStore(): StateStore {
+    if (this.etcd) return this.etcd.stateStore();
+    return new KubernetesStateStore(this.need(this.client, 'client'));
   }
 
   /** Why `--dry-run=server` cannot be done here, if it cannot: no dry run in etcd, or a server older than 1.13. */

@@ -236,6 +236,7 @@ export class KubeClient {
     let raw: unknown;
     if (t.group === '' && t.plural === 'nodes') raw = JSON.parse(JSON.stringify(await this.core.listNode(common)));
     else if (t.group === '' && t.plural === 'configmaps' && opts.namespace) raw = JSON.parse(JSON.stringify(await this.core.listNamespacedConfigMap({ namespace: opts.namespace, ...common })));
+    else if (t.group === '' && t.plural === 'secrets' && opts.namespace) raw = JSON.parse(JSON.stringify(await this.core.listNamespacedSecret({ namespace: opts.namespace, ...common })));
     else if (t.group === '') throw new Error(`listing core ${t.plural} is not supported`);
     else if (t.namespaced && opts.namespace) raw = await this.custom.listNamespacedCustomObject({ group: t.group, version: t.version, namespace: opts.namespace, plural: t.plural, ...common });
     else raw = await this.custom.listClusterCustomObject({ group: t.group, version: t.version, plural: t.plural, ...common });
@@ -250,6 +251,8 @@ export class KubeClient {
     const common = { ...(opts.dryRun ? { dryRun: 'All' } : {}), fieldManager: this.fieldManager };
     const out: unknown = await this.call('create', describe(t, body.metadata.name, namespace), () => {
       if (t.group === '' && t.plural === 'configmaps' && namespace) return this.core.createNamespacedConfigMap({ namespace, body: body as never, ...common });
+      if (t.group === '' && t.plural === 'secrets' && namespace) return this.core.createNamespacedSecret({ namespace, body: body as never, ...common });
+      if (t.group === '' && t.plural === 'namespaces') return this.core.createNamespace({ body: body as never, ...common });
       if (t.group === '') throw new Error(`creating core ${t.plural} is not supported`);
       return t.namespaced && namespace
         ? this.custom.createNamespacedCustomObject({ group: t.group, version: t.version, namespace, plural: t.plural, body, ...common })
@@ -298,6 +301,7 @@ export class KubeClient {
     const common = { ...(opts.dryRun ? { dryRun: 'All' } : {}), ...(body ? { body } : {}) };
     await this.call('delete', describe(t, name, ns), () => {
       if (t.group === '' && t.plural === 'configmaps' && ns) return this.core.deleteNamespacedConfigMap({ name, namespace: ns, ...common });
+      if (t.group === '' && t.plural === 'secrets' && ns) return this.core.deleteNamespacedSecret({ name, namespace: ns, ...common });
       if (t.group === '') throw new Error(`deleting core ${t.plural} is not supported`);
       return t.namespaced && ns
         ? this.custom.deleteNamespacedCustomObject({ group: t.group, version: t.version, namespace: ns, plural: t.plural, name, ...common })
@@ -324,6 +328,7 @@ export class KubeClient {
     if (t.plural === 'nodes') return this.core.readNode({ name });
     if (t.plural === 'configmaps' && namespace) return this.core.readNamespacedConfigMap({ name, namespace });
     if (t.plural === 'namespaces') return this.core.readNamespace({ name });
+    if (t.plural === 'secrets' && namespace) return this.core.readNamespacedSecret({ name, namespace });
     throw new Error(`reading core ${t.plural} is not supported`);
   }
 }

@@ -26,6 +26,7 @@ import type { PlanEntry } from '../plan/types.js';
 import { apiVersionOfKind, DATASTORE_PREFIXES, etcdKeyOf, etcdValueOf, kindPrefix, parseStored } from './etcdv3-layout.js';
 import { IPAM_PREFIX, isIpamObject } from '../v3/ipam.js';
 import type { Destination, LockRequest } from './types.js';
+import { EtcdStateStore } from '../state/etcd-store.js';
 
 /** A write whose compare failed: the key changed since it was planned. */
 export class EtcdCompareFailed extends Error {
@@ -106,6 +107,11 @@ export class EtcdV3Destination implements Destination {
 
   close(): void {
     this.etcd.close();
+  }
+
+  /** The run state kept in this etcd, under the tool's own prefix (src/state/etcd-store.ts). */
+  stateStore(): EtcdStateStore {
+    return new EtcdStateStore(this.etcd, this.address);
   }
 
   /** The etcd cluster's id: what a plan and a journal are pinned to, whatever endpoint reaches it. */

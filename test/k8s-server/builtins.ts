@@ -1,4 +1,4 @@
-/** Built-in resources: ConfigMaps, Nodes, Namespaces, Leases, DaemonSets, Ingresses, CRDs, ThirdPartyResources, SelfSubjectAccessReviews. */
+/** Built-in resources: ConfigMaps, Secrets, Nodes, Namespaces, Leases, DaemonSets, Ingresses, CRDs, ThirdPartyResources, SelfSubjectAccessReviews. */
 import { crdResourceDefs } from './crd.js';
 import { deepEqual, ensureObj, goQuote, isObj, nowSeconds, objAt, orderKeys, strAt, type Obj } from './json.js';
 import { baseDef, type Features, type HookContext, type ResourceDef } from './resources.js';
@@ -138,6 +138,57 @@ function configMapDef(): ResourceDef {
   });
 }
 
+/**
+ * Secret decode, as the real API server does it: `data` values are base64 strings (anything else is
+ * a 400 at decode), and the write-only `stringData` is merged into `data`, overriding it.
+ */
+function decodeSecret(obj: Obj): Obj {
+  const data = obj.data;
+  if (data !== undefined && data !== null) {
+    if (!isObj(data)) throw badRequest('Secret in version "v1" cannot be handled as a Secret: json: cannot unmarshal into Go struct field Secret.data of type map[string][]uint8');
+    for (const [k, v] of Object.entries(data)) {
+      if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0) throw badRequest(`Secret in version "v1" cannot be handled as a Secret: illegal base64 data in Secret.data[${JSON.stringify(k)}]`);
+    }
+  }
+  const stringData = obj.stringData;
+  if (stringData === undefined || stringData === null) return obj;
+  if (!isObj(stringData) || Object.values(stringData).some((v) => typeof v !== 'string')) throw badRequest('Secret in version "v1" cannot be handled as a Secret: json: cannot unmarshal into Go struct field Secret.stringData of type string');
+  const merged: Obj = { ...(isObj(data) ? data : {}) };
+  for (const [k, v] of Object.entries(stringData)) merged[k] = Buffer.from(v as string, 'utf8').toString('base64');
+  const { stringData: _dropped, ...rest } = obj;
+  return { ...rest, data: merged };
+}
+
+/** `ValidateSecret`: keys as for ConfigMaps, the whole data at most 1 MiB, `immutable` kept. */
+function validateSecret(obj: Obj, old: Obj | undefined): FieldError[] {
+  const errors: FieldError[] = [];
+  const data = isObj(obj.data) ? obj.data : {};
+  let total = 0;
+  for (const [k, v] of Object.entries(data)) {
+    if (!/^[-._a-zA-Z0-9]+$/.test(k) || k.length > 253) errors.push({ type: 'Invalid', field: `data[${k}]`, value: k, detail: "a valid config key must consist of alphanumeric characters, '-', '_' or '.'" });
+    total += Buffer.from(String(v), 'base64').length;
+  }
+  if (total > 1024 * 1024) errors.push({ type: 'TooLong', field: 'data', detail: `may not be more than ${1024 * 1024} bytes` });
+  if (old?.immutable === true && (obj.immutable !== true || !deepEqual(old.data ?? null, obj.data ?? null))) errors.push({ type: 'Forbidden', field: 'data', detail: 'field is immutable when `immutable` is set' });
+  return errors;
+}
+
+/** Secrets: `type` defaults to Opaque; stored data is base64; unconditional PUT allowed. */
+function secretDef(): ResourceDef {
+  return baseDef({
+    group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true, origin: 'builtin',
+    topLevel: ['apiVersion', 'kind', 'metadata', 'immutable', 'data', 'stringData', 'type'],
+    topOrder: ['kind', 'apiVersion', 'metadata', 'immutable', 'data', 'type'],
+    hooks: {
+      decode: decodeSecret,
+      validate: validateSecret,
+      prepareCreate: (obj) => {
+        if (obj.type === undefined || obj.type === '') obj.type = 'Opaque';
+      },
+    },
+  });
+}
+
 const MICRO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}(Z|[+-]\d\d:\d\d)$/;
 
 /** Leases: MicroTime fields must have exactly six fractional digits (else 400 at decode). */
@@ -201,6 +252,7 @@ export function ssarDef(): ResourceDef {
 export function builtinDefs(features: Features): ResourceDef[] {
   return [
     configMapDef(),
+    secretDef(),
     nodeDef(features),
     namespaceDef(features),
     ...extensionsDefs(features),

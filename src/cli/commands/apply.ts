@@ -7,14 +7,11 @@
  * an interrupted apply converges to the plan, and `rollback` undoes it.
  * Exit codes: 0 applied (or nothing to do), 1 error, 3 blocked (preflight, conflicts, stale plan, lock).
  */
-import { mkdir } from 'node:fs/promises';
-import { hostname } from 'node:os';
-import { dirname } from 'node:path';
 import { startApply, type ApplyOutcome, type EngineStage } from '../../apply/engine.js';
-import { pauseOf, pinnedPart } from '../../apply/cut-over.js';
-import { Journal, readJournal } from '../../apply/journal.js';
+import { pinnedPart } from '../../apply/cut-over.js';
 import { afterWriting, beforeWriting, cancelled, planLines, type RenderedReport } from '../../apply/report.js';
-import { statePaths, unfinishedJournal } from '../../apply/state-files.js';
+import { statePaths } from '../../apply/state-files.js';
+import { openApplyState, type StateChoice } from '../run-state.js';
 import { CalicoMigrateError } from '../../errors.js';
 import type { InputFormat } from '../../input/dump.js';
 import type { TargetVersion } from '../../model/target.js';
@@ -54,6 +51,8 @@ export interface ApplyOptions {
   readonly cutOver?: boolean;
   /** Seconds to let Felix notice the pause before reading again. */
   readonly pauseSettleSeconds?: number;
+  /** Where the run's state is kept: local files, or the target (Secrets, or etcd keys). */
+  readonly state?: StateChoice;
 }
 
 function emit(r: RenderedReport, opts: ApplyOptions, io: CliIo): number {
@@ -113,13 +112,9 @@ async function applyWith(m: Migration, opts: ApplyOptions, io: CliIo, pinned: Pl
     if (!go) return emit(cancelled(plan, ref), opts, io);
   }
 
-  const state = { cwd: io.cwd, stateDir: opts.stateDir, ...(opts.plan ? { plan: opts.plan } : {}), ...(opts.journal ? { journal: opts.journal } : {}) };
-  const resumed = opts.dryRun ? undefined : await unfinishedJournal(state, plan.cluster, to);
-  const paths = statePaths(resumed ? { ...state, journal: resumed } : state, ref.hash);
-  if (!opts.dryRun) await mkdir(dirname(paths.journal), { recursive: true });
-  // A resumed cut-over carries on with the pause its earlier run made (and never with anyone else's).
-  const earlier = resumed ? pauseOf(await readJournal(resumed)) : undefined;
-  const journal = opts.dryRun ? undefined : await Journal.open(paths.journal, `${hostname()}/${process.pid}/${Date.now().toString(36)}`);
+  const state = opts.dryRun ? undefined : await openApplyState({ choice: opts.state ?? 'local', ...(opts.state === 'target' ? { store: m.stateStore() } : {}), cwd: io.cwd, stateDir: opts.stateDir, ...(opts.plan ? { plan: opts.plan } : {}), ...(opts.journal ? { journal: opts.journal } : {}) }, plan, ref.hash, to);
+  const { journal, earlier } = state ?? {};
+  const paths = state?.paths ?? statePaths({ cwd: io.cwd, stateDir: opts.stateDir }, ref.hash);
   const run = startApply({
     plan,
     hash: ref.hash,
@@ -130,6 +125,7 @@ async function applyWith(m: Migration, opts: ApplyOptions, io: CliIo, pinned: Pl
     live,
     destination: m.destination(),
     ...(journal ? { journal } : {}),
+    ...(state?.store ? { state: state.store } : {}),
     ...(m.readyFlag ? { cutOver: { flag: m.readyFlag, settleMs: (opts.pauseSettleSeconds ?? 15) * 1000, ...(earlier ? { earlier } : {}), refresh: () => m.replan(pinned ?? plan) } } : {}),
     options: { to, dryRun: opts.dryRun, overwrite: opts.overwrite, concurrency: opts.concurrency, lockTtlSeconds: opts.lockTtlSeconds, lockWaitSeconds: opts.lockWaitSeconds, forceUnlock: opts.forceUnlock },
   });
@@ -141,5 +137,7 @@ async function applyWith(m: Migration, opts: ApplyOptions, io: CliIo, pinned: Pl
     outcome = await run.finish(e);
   }
   const wrote = outcome.verdict === 'applied';
-  return emit(afterWriting(plan, ref, outcome, { dryRun: opts.dryRun, ...(journal ? { journal: journal.path, backup: paths.backup } : {}), nextSteps: wrote ? m.nextSteps(journal?.path) : [] }), opts, io);
+  const kept = state?.store;
+  const steps = !wrote ? [] : kept ? [...m.nextSteps(undefined), `the run's state (journal, plan, backup) is kept in ${kept.store.describe(kept.runId)} until forgotten: from any machine, calico-migrate status --state target shows it, rollback --state target undoes it, forget ${kept.runId} --state target removes it`] : m.nextSteps(journal?.path);
+  return emit(afterWriting(plan, ref, outcome, { dryRun: opts.dryRun, ...(journal ? { journal: journal.path, backup: kept ? kept.store.describe(kept.runId) : paths.backup } : {}), nextSteps: steps }), opts, io);
 }

@@ -8,9 +8,10 @@
  */
 import { hostname } from 'node:os';
 import { completedIn, cutOverState, describeResume, pauseOf, restoreFlag } from '../../apply/cut-over.js';
-import { Journal, readJournal, type JournalEntry, type JournalRecord } from '../../apply/journal.js';
+import { appendTo } from '../pause.js';
 import { journalStatus } from '../../apply/status.js';
-import { findJournal } from '../../apply/state-files.js';
+import { findRun, withStore, type FoundRun, type StateChoice } from '../run-state.js';
+import type { StateStore } from '../../state/types.js';
 import { openReadyFlag } from '../../datastore/ready-flag.js';
 import { EtcdV3Destination } from '../../destination/etcdv3.js';
 import { CalicoMigrateError, EXIT } from '../../errors.js';
@@ -30,6 +31,8 @@ export interface CutOverCliOptions {
   readonly lockTtlSeconds: number;
   readonly forceUnlock: boolean;
   readonly force: boolean;
+  readonly state?: StateChoice;
+  readonly run?: string;
 }
 
 function emit(io: CliIo, opts: CutOverCliOptions, result: string, exitCode: number, lines: readonly string[], extra: Record<string, unknown> = {}): number {
@@ -38,9 +41,9 @@ function emit(io: CliIo, opts: CutOverCliOptions, result: string, exitCode: numb
   return exitCode;
 }
 
-async function journalOf(opts: CutOverCliOptions, io: CliIo): Promise<{ path: string; records: JournalRecord[] } | undefined> {
-  const path = await findJournal(opts.journal, opts.stateDir, io.cwd);
-  return path ? { path, records: await readJournal(path) } : undefined;
+/** The run a cut-over command works on (`--journal`, or `--state target` and `--run`). */
+function findFor(opts: CutOverCliOptions, io: CliIo, store: StateStore | undefined): Promise<FoundRun | undefined> {
+  return findRun({ choice: opts.state ?? 'local', ...(store ? { store } : {}), ...(opts.run ? { run: opts.run } : {}), ...(opts.journal ? { journal: opts.journal } : {}), stateDir: opts.stateDir, cwd: io.cwd });
 }
 
 async function openEtcd(opts: CutOverCliOptions, io: CliIo, command: string): Promise<EtcdV3Destination> {
@@ -61,10 +64,13 @@ async function underLock<T>(etcd: EtcdV3Destination, opts: CutOverCliOptions, re
 }
 
 export async function runComplete(opts: CutOverCliOptions, io: CliIo): Promise<number> {
-  const found = await journalOf(opts, io);
+  return withStore(opts.state, opts.source, opts.destination, io, async (store) => complete(opts, io, await findFor(opts, io, store)));
+}
+
+async function complete(opts: CutOverCliOptions, io: CliIo, found: FoundRun | undefined): Promise<number> {
   if (found) {
     const left = journalStatus(found.records).remaining.length;
-    if (left > 0 && !opts.force) return emit(io, opts, 'refused', EXIT.blocked, [`${found.path}: ${left} planned write(s) are not done; apply again to finish them before completing (or --force)`]);
+    if (left > 0 && !opts.force) return emit(io, opts, 'refused', EXIT.blocked, [`${found.location}: ${left} planned write(s) are not done; apply again to finish them before completing (or --force)`]);
   }
   const etcd = await openEtcd(opts, io, 'complete');
   try {
@@ -75,7 +81,7 @@ export async function runComplete(opts: CutOverCliOptions, io: CliIo): Promise<n
       if (state === 'none' || !info) return emit(io, opts, 'refused', EXIT.blocked, [`no cut-over to complete in ${etcd.address}: ClusterInformation default is absent (apply --cut-over writes it)`]);
       if (state === 'foreign') return emit(io, opts, 'refused', EXIT.blocked, [`ClusterInformation default in ${etcd.address} was not written by calico-migrate; this is not its cut-over to complete`]);
       await etcd.setDatastoreReady(info, info.metadata.annotations?.[PLAN_ANNOTATION] ?? '');
-      if (found) await appendTo(found.path, { t: 'cut-over-complete' });
+      if (found) await appendTo(found, { t: 'cut-over-complete' });
       return emit(io, opts, 'complete', EXIT.ok, [
         `ClusterInformation default in ${etcd.address}: datastoreReady true; calico/node v3 starts Felix`,
         'calico/node v3 owns ClusterInformation, Nodes and Calico IPAM from now on: plan reports them as handed over, and rollback refuses (it would delete live IPAM) unless --force',
@@ -87,20 +93,15 @@ export async function runComplete(opts: CutOverCliOptions, io: CliIo): Promise<n
   }
 }
 
-async function appendTo(path: string, entry: JournalEntry): Promise<void> {
-  const journal = await Journal.open(path, `${hostname()}/${process.pid}/${Date.now().toString(36)}`);
-  try {
-    await journal.append(entry);
-  } finally {
-    await journal.close();
-  }
-}
 
 export async function runAbort(opts: CutOverCliOptions, io: CliIo): Promise<number> {
-  const found = await journalOf(opts, io);
-  if (!found) throw new CalicoMigrateError('E_USAGE', `no journal found in ${opts.stateDir}; give --journal FILE (the apply printed its path): it holds what the v1 flag was before the pause`);
+  return withStore(opts.state, opts.source, opts.destination, io, async (store) => abort(opts, io, await findFor(opts, io, store)));
+}
+
+async function abort(opts: CutOverCliOptions, io: CliIo, found: FoundRun | undefined): Promise<number> {
+  if (!found) throw new CalicoMigrateError('E_USAGE', `no journal found in ${opts.stateDir}; give --journal FILE (the apply printed its path), or --state target: it holds what the v1 flag was before the pause`);
   const pause = pauseOf(found.records);
-  if (!pause) return emit(io, opts, 'nothing-to-do', EXIT.ok, [`${found.path} holds no pause that was not given back`]);
+  if (!pause) return emit(io, opts, 'nothing-to-do', EXIT.ok, [`${found.location} holds no pause that was not given back`]);
   if (completedIn(found.records) && !opts.force) {
     return emit(io, opts, 'refused', EXIT.blocked, ['the cut-over was completed: calico/node v3 runs on the v3 datastore; resuming the v2.x agents beside it would run two control planes over one network. Roll calico/node back to v2.x first, then abort with --force']);
   }
@@ -112,7 +113,7 @@ export async function runAbort(opts: CutOverCliOptions, io: CliIo): Promise<numb
       try {
         if (flag.address !== pause.flag && !opts.force) return emit(io, opts, 'refused', EXIT.blocked, [`the journal paused ${pause.flag}, but the source settings name ${flag.address}; point DATASTORE_TYPE and ETCD_ENDPOINTS at the same etcd (or --force)`]);
         const r = await restoreFlag(flag, pause.before, 'abort');
-        await appendTo(found.path, r);
+        await appendTo(found, r);
         const lines = [describeResume(r, pause.before), 'the v3 data stays where the apply wrote it; calico-migrate rollback removes it'];
         return emit(io, opts, r.outcome === 'moved' ? 'left-as-is' : 'aborted', r.outcome === 'moved' ? EXIT.blocked : EXIT.ok, lines, { flag: r });
       } finally {
@@ -121,27 +122,5 @@ export async function runAbort(opts: CutOverCliOptions, io: CliIo): Promise<numb
     });
   } finally {
     etcd.close();
-  }
-}
-
-/**
- * After a rollback of a cut-over: the v1 flag given back (the v2.x agents resume), through the
- * source settings; one line saying what happened, or what to do when it could not be done.
- */
-export async function giveBackPause(records: readonly JournalRecord[], path: string, source: Readonly<Record<string, unknown>>, io: CliIo): Promise<{ line: string; ok: boolean } | undefined> {
-  const pause = pauseOf(records);
-  if (!pause) return undefined;
-  try {
-    const flag = await openReadyFlag((await resolveSource(source, io)).settings);
-    try {
-      if (flag.address !== pause.flag) return { line: `the journal paused ${pause.flag}, but the source settings name ${flag.address}: the flag was not touched; run calico-migrate abort --journal ${path} with the source settings of that etcd`, ok: false };
-      const r = await restoreFlag(flag, pause.before, 'rollback');
-      await appendTo(path, r);
-      return { line: describeResume(r, pause.before), ok: r.outcome !== 'moved' };
-    } finally {
-      flag.close();
-    }
-  } catch (e) {
-    return { line: `${pause.flag} is still false (${e instanceof Error ? e.message : String(e)}): run calico-migrate abort --journal ${path} with the source settings (DATASTORE_TYPE, ETCD_ENDPOINTS) to give the v2.x agents their datastore back`, ok: false };
   }
 }

@@ -4,9 +4,7 @@
  * It takes the migration lock like apply, asks first on a terminal, and needs --yes without one.
  * Exit codes: 0 rolled back, 3 some objects kept (changed since) or failed, 1 error.
  */
-import { hostname } from 'node:os';
 import { checkAccess, describeRefusals } from '../../apply/access-check.js';
-import { Journal, readJournal } from '../../apply/journal.js';
 import { rollbackUnderLock } from '../../apply/engine.js';
 import { lockTarget } from '../../apply/lock.js';
 import { permissionsFor } from '../../apply/permissions.js';
@@ -25,9 +23,10 @@ import { resolveSource } from '../source.js';
 import { resolveDestination } from '../destination.js';
 import { EtcdV3Destination } from '../../destination/etcdv3.js';
 import type { Destination } from '../../destination/types.js';
-import { findJournal } from '../../apply/state-files.js';
+import { findRun, withStore, type FoundRun, type StateChoice } from '../run-state.js';
+import type { StateStore } from '../../state/types.js';
 import { cutOverState } from '../../apply/cut-over.js';
-import { giveBackPause } from './cut-over.js';
+import { giveBackPause } from '../pause.js';
 
 export interface RollbackCliOptions {
   readonly journal?: string;
@@ -41,12 +40,19 @@ export interface RollbackCliOptions {
   readonly source: Readonly<Record<string, unknown>>;
   /** Destination flags (`--target-datastore-type`, …): where the apply wrote. */
   readonly destination?: Readonly<Record<string, unknown>>;
+  /** Local journal files, or the runs kept in the target (`run` picks one of those). */
+  readonly state?: StateChoice; readonly run?: string;
 }
 
+/** The state's connection stays open while the rollback appends to the run's journal. */
 export async function runRollback(opts: RollbackCliOptions, io: CliIo): Promise<number> {
-  const path = await findJournal(opts.journal, opts.stateDir, io.cwd);
-  if (!path) throw new CalicoMigrateError('E_USAGE', `no journal found in ${opts.stateDir}; give --journal FILE (the apply printed its path)`);
-  const records = await readJournal(path);
+  return withStore(opts.state, opts.source, opts.destination ?? {}, io, (store) => rollbackRun(opts, io, store));
+}
+
+async function rollbackRun(opts: RollbackCliOptions, io: CliIo, store: StateStore | undefined): Promise<number> {
+  const found = await findRun({ choice: opts.state ?? 'local', ...(store ? { store } : {}), ...(opts.run ? { run: opts.run } : {}), ...(opts.journal ? { journal: opts.journal } : {}), stateDir: opts.stateDir, cwd: io.cwd });
+  if (!found) throw new CalicoMigrateError('E_USAGE', store ? `no run is kept in ${store.describe()}` : `no journal found in ${opts.stateDir}; give --journal FILE (the apply printed its path), or --state target`);
+  const { records, location: path } = found;
   const todo = writtenKeys(records);
   const undoneCrds = new Set(records.flatMap((r) => (r.t === 'rollback' && (r.outcome === 'deleted' || r.outcome === 'already-gone') ? [r.key] : [])));
   const crds = records.filter((r) => r.t === 'crd-created' && !undoneCrds.has(`CustomResourceDefinition/${r.name}`)).length;
@@ -77,8 +83,8 @@ export async function runRollback(opts: RollbackCliOptions, io: CliIo): Promise<
     await opened.check?.();
     const refusal = await opened.refusal?.();
     if (refusal) throw new CalicoMigrateError('E_USAGE', refusal);
-    const code = await undo(opts, io, path, records, opened.destination);
-    const resumed = await giveBackPause(records, path, opts.source, io);
+    const code = await undo(opts, io, found, opened.destination);
+    const resumed = await giveBackPause(records, found, opts.source, io);
     if (resumed) io.stderr.write(`${resumed.line}\n`);
     return resumed && !resumed.ok && code === EXIT.ok ? EXIT.blocked : code;
   } finally {
@@ -112,8 +118,9 @@ async function openDestination(opts: RollbackCliOptions, io: CliIo, target: Targ
   };
 }
 
-async function undo(opts: RollbackCliOptions, io: CliIo, path: string, records: Awaited<ReturnType<typeof readJournal>>, destination: Destination): Promise<number> {
-  const journal = await Journal.open(path, `${hostname()}/${process.pid}/${Date.now().toString(36)}`);
+async function undo(opts: RollbackCliOptions, io: CliIo, found: FoundRun, destination: Destination): Promise<number> {
+  const { records, location: path } = found;
+  const journal = await found.open();
   const steps = await rollbackUnderLock({
     destination,
     records,

@@ -2,7 +2,8 @@
  * `calico-migrate status`: who holds the migration lock (and whether it is stale), how the last
  * apply recorded in the journal ended, and what is left to do.
  */
-import { readJournal } from '../../apply/journal.js';
+import { readStoredJournal } from '../../apply/journal.js';
+import { findRun, openStore, type StateChoice } from '../run-state.js';
 import type { LockInfo } from '../../apply/lock.js';
 import { journalStatus, whatIsLeft, type JournalStatus } from '../../apply/status.js';
 import { KubeClient } from '../../datastore/kube-client.js';
@@ -13,7 +14,6 @@ import type { CliIo } from '../io.js';
 import { resolveSource } from '../source.js';
 import { resolveDestination } from '../destination.js';
 import { EtcdV3Destination } from '../../destination/etcdv3.js';
-import { findJournal } from '../../apply/state-files.js';
 import { cutOverState, type CutOverState } from '../../apply/cut-over.js';
 
 export interface StatusOptions {
@@ -23,6 +23,12 @@ export interface StatusOptions {
   readonly source: Readonly<Record<string, unknown>>;
   /** Destination flags (`--target-datastore-type`, …): whose lock to show. */
   readonly destination?: Readonly<Record<string, unknown>>;
+  /** Local journal files, or the runs kept in the target. */
+  readonly state?: StateChoice;
+  /** The run to show (state in the target); default: the unfinished one, or else the latest. */
+  readonly run?: string;
+  /** List every run kept in the target. */
+  readonly all?: boolean;
 }
 
 const DATASTORE_STATE: Readonly<Record<CutOverState, string>> = {
@@ -60,11 +66,20 @@ export async function runStatus(opts: StatusOptions, io: CliIo): Promise<number>
   } catch (e) {
     lockError = e instanceof Error ? e.message.replace(/\s*\n\s*/g, ' ') : String(e);
   }
-  const path = await findJournal(opts.journal, opts.stateDir, io.cwd);
-  const journal: JournalStatus | undefined = path ? journalStatus(await readJournal(path)) : undefined;
-  const left = journal && path ? whatIsLeft(journal, path) : 'no journal found: nothing has been applied from here (give --journal or --state-dir)';
+  const target = opts.state === 'target' ? await openStore(opts.source, opts.destination ?? {}, io) : undefined;
+  let runs: { run: string; status: JournalStatus }[] | undefined;
+  let found: Awaited<ReturnType<typeof findRun>>;
+  try {
+    found = await findRun({ choice: opts.state ?? 'local', ...(target ? { store: target.store } : {}), ...(opts.run ? { run: opts.run } : {}), ...(opts.journal ? { journal: opts.journal } : {}), stateDir: opts.stateDir, cwd: io.cwd });
+    if (opts.all && target) runs = await Promise.all((await target.store.runs()).map(async (r) => ({ run: r.run, status: journalStatus(await readStoredJournal(target.store, r.run)) })));
+  } finally {
+    target?.close();
+  }
+  const path = found?.location;
+  const journal: JournalStatus | undefined = found ? journalStatus(found.records) : undefined;
+  const left = journal && path ? whatIsLeft(journal, path) : target ? `no run is kept in ${target.store.describe()}` : 'no journal found: nothing has been applied from here (give --journal or --state-dir, or --state target)';
   if (opts.output === 'json') {
-    io.stdout.write(serialize({ lock: lock ?? null, ...(lockError ? { lockError } : {}), ...(cutOver ? { datastore: cutOver } : {}), journal: path ?? null, status: journal ?? null, next: left }, 'json'));
+    io.stdout.write(serialize({ lock: lock ?? null, ...(lockError ? { lockError } : {}), ...(cutOver ? { datastore: cutOver } : {}), journal: path ?? null, status: journal ?? null, next: left, ...(runs ? { runs } : {}) }, 'json'));
     return EXIT.ok;
   }
   const lines = [describeLock(lock, lockError)];
@@ -79,6 +94,7 @@ export async function runStatus(opts: StatusOptions, io: CliIo): Promise<number>
   }
   if (cutOver && cutOver !== 'none') lines.push(`v3 datastore: ${DATASTORE_STATE[cutOver]}`);
   lines.push(`next:     ${left}`);
+  for (const r of runs ?? []) lines.push(`run ${r.run}: plan ${r.status.planHash?.slice(0, 12) ?? '?'}, ${r.status.lastOutcome}${r.status.lastTime ? ` at ${r.status.lastTime}` : ''}, ${r.status.done.length} of ${r.status.planned} done`);
   io.stdout.write(`${lines.join('\n')}\n`);
   return EXIT.ok;
 }

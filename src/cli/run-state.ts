@@ -1,0 +1,124 @@
+/**
+ * Which state a command works on: local files (`--state local`: the plan, journal and backup in
+ * the state directory) or the target's state store (`--state target`: Secrets in the
+ * `calico-migrate` namespace, or keys under `/calico-migrate/state/` in an etcd v3 destination).
+ * apply opens (or resumes) a run's journal here; status, rollback, abort and complete find a run
+ * here, with no local file needed.
+ */
+import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import { pauseOf } from '../apply/cut-over.js';
+import { Journal, readJournal, readStoredJournal, type JournalRecord } from '../apply/journal.js';
+import { findJournal, statePaths, unfinishedJournal, type StatePaths } from '../apply/state-files.js';
+import { journalStatus } from '../apply/status.js';
+import { KubeClient } from '../datastore/kube-client.js';
+import { EtcdV3Destination } from '../destination/etcdv3.js';
+import { CalicoMigrateError } from '../errors.js';
+import type { TargetVersion } from '../model/target.js';
+import { sameCluster } from '../plan/file.js';
+import type { Plan } from '../plan/types.js';
+import { KubernetesStateStore } from '../state/kubernetes-store.js';
+import { runIdOf, type StateStore } from '../state/types.js';
+import { resolveDestination } from './destination.js';
+import type { CliIo } from './io.js';
+import { resolveSource } from './source.js';
+
+export type StateChoice = 'local' | 'target';
+
+/** A writer id for journal records: this host, process and start. */
+export function writerId(): string {
+  return `${hostname()}/${process.pid}/${Date.now().toString(36)}`;
+}
+
+/** The state store of the destination the settings name (and a closer for its connection). */
+export async function openStore(source: Readonly<Record<string, unknown>>, destination: Readonly<Record<string, unknown>>, io: CliIo): Promise<{ store: StateStore; close: () => void }> {
+  const d = await resolveDestination(destination, io);
+  if (d.settings.datastoreType === 'etcdv3') {
+    const etcd = await EtcdV3Destination.open(d.settings);
+    return { store: etcd.stateStore(), close: () => etcd.close() };
+  }
+  const resolved = await resolveSource(source, io);
+  return { store: new KubernetesStateStore(KubeClient.fromSettings(resolved.settings, io.env ?? process.env)), close: () => undefined };
+}
+
+/** Runs `body` with the target's state store open (none with `--state local`), closing it after. */
+export async function withStore<T>(choice: StateChoice | undefined, source: Readonly<Record<string, unknown>>, destination: Readonly<Record<string, unknown>>, io: CliIo, body: (store: StateStore | undefined) => Promise<T>): Promise<T> {
+  const kept = choice === 'target' ? await openStore(source, destination, io) : undefined;
+  try {
+    return await body(kept?.store);
+  } finally {
+    kept?.close();
+  }
+}
+
+/** What apply writes its state to: the journal, and where the plan and backup go. */
+export interface ApplyState {
+  readonly journal: Journal;
+  readonly paths: StatePaths;
+  readonly store?: { readonly store: StateStore; readonly runId: string };
+  /** The pause an earlier run of this state made and did not give back (a resumed cut-over). */
+  readonly earlier?: { readonly flag: string; readonly before: string | null };
+}
+
+function unfinished(records: readonly JournalRecord[], cluster: Plan['cluster'], to: TargetVersion): boolean {
+  const s = journalStatus(records);
+  return (s.lastOutcome === 'failed' || s.lastOutcome === 'interrupted') && sameCluster({ server: s.server ?? '', id: s.cluster }, cluster) && s.target === to && (s.undoable > 0 || s.cutOver?.paused === true);
+}
+
+/**
+ * Opens the state of an apply: an unfinished run of the same cluster and target is resumed (same
+ * journal, so that one rollback undoes every run); otherwise the plan's own run.
+ */
+export async function openApplyState(o: { choice: StateChoice; store?: StateStore; cwd: string; stateDir: string; plan?: string; journal?: string }, plan: Plan, hash: string, to: TargetVersion): Promise<ApplyState> {
+  const local = { cwd: o.cwd, stateDir: o.stateDir, ...(o.plan ? { plan: o.plan } : {}), ...(o.journal ? { journal: o.journal } : {}) };
+  if (o.choice === 'target' && o.store) {
+    const store = o.store;
+    let runId = runIdOf(hash);
+    let earlier: ApplyState['earlier'];
+    for (const r of await store.runs()) {
+      const records = await readStoredJournal(store, r.run);
+      if (!unfinished(records, plan.cluster, to)) continue;
+      runId = r.run;
+      earlier = pauseOf(records);
+      break;
+    }
+    return { journal: Journal.remote(store, runId, hash, writerId()), paths: statePaths(local, hash), store: { store, runId }, ...(earlier ? { earlier } : {}) };
+  }
+  const resumed = await unfinishedJournal(local, plan.cluster, to);
+  const paths = statePaths(resumed ? { ...local, journal: resumed } : local, hash);
+  await mkdir(dirname(paths.journal), { recursive: true });
+  const earlier = resumed ? pauseOf(await readJournal(resumed)) : undefined;
+  return { journal: await Journal.open(paths.journal, writerId()), paths, ...(earlier ? { earlier } : {}) };
+}
+
+/** A run found for status, rollback, abort and complete: its records, where they are, and how to append to them. */
+export interface FoundRun {
+  readonly location: string;
+  readonly records: JournalRecord[];
+  /** Opens the run's journal for appending (rollback, abort and complete record what they did). */
+  open(): Promise<Journal>;
+}
+
+/**
+ * The run a command works on. Local: `--journal`, or the newest journal in the state directory.
+ * Target: `--run RUN`, or the unfinished run (failed or interrupted), or else the latest one.
+ */
+export async function findRun(o: { choice: StateChoice; store?: StateStore; run?: string; journal?: string; stateDir: string; cwd: string }): Promise<FoundRun | undefined> {
+  if (o.choice === 'target' && o.store) {
+    const store = o.store;
+    const runs = await store.runs();
+    if (o.run && !runs.some((r) => r.run === o.run)) throw new CalicoMigrateError('E_USAGE', `no run ${o.run} in ${store.describe()}; calico-migrate status --all lists the runs kept there`);
+    const withRecords = await Promise.all(runs.map(async (r) => ({ r, records: await readStoredJournal(store, r.run) })));
+    const lastTime = (x: { records: JournalRecord[] }) => x.records[x.records.length - 1]?.time ?? '';
+    const pick = o.run
+      ? withRecords.find((x) => x.r.run === o.run)
+      : (withRecords.filter((x) => ['failed', 'interrupted'].includes(journalStatus(x.records).lastOutcome)).sort((a, b) => (lastTime(b) < lastTime(a) ? -1 : 1))[0] ?? withRecords.sort((a, b) => (lastTime(b) < lastTime(a) ? -1 : 1))[0]);
+    if (!pick) return undefined;
+    const planHash = pick.r.planHash;
+    return { location: store.describe(pick.r.run), records: pick.records, open: async () => Journal.remote(store, pick.r.run, planHash, writerId()) };
+  }
+  const path = await findJournal(o.journal, o.stateDir, o.cwd);
+  if (!path) return undefined;
+  return { location: path, records: await readJournal(path), open: () => Journal.open(path, writerId()) };
+}

@@ -1,0 +1,124 @@
+/**
+ * Run state in an etcd v3 destination, under the tool's own prefix, outside `/calico/`:
+ *
+ *   /calico-migrate/state/<run>/journal/<seq>        JSON lines
+ *   /calico-migrate/state/<run>/plan/<part>          the plan JSON, split
+ *   /calico-migrate/state/<run>/backup/<gen>/<part>  before-images, one generation per apply run
+ *   /calico-migrate/state/<run>/meta                 {"planHash": …}
+ *
+ * Each key is created once (a transaction that requires it absent) and never changed; parts stay
+ * well below etcd's request size limit (1.5 MiB by default).
+ */
+import type { Etcd3 } from 'etcd3';
+import { CalicoMigrateError } from '../errors.js';
+import { splitText, type RunInfo, type StateStore } from './types.js';
+
+export const STATE_PREFIX = '/calico-migrate/state/';
+const MAX_PART = 512 * 1024;
+const pad = (n: number, w: number) => String(n).padStart(w, '0');
+
+export class EtcdStateStore implements StateStore {
+  readonly kind = 'etcd' as const;
+  private readonly etcd: Etcd3;
+  private readonly address: string;
+  private readonly nextSeq = new Map<string, number>();
+
+  constructor(etcd: Etcd3, address: string) {
+    this.etcd = etcd;
+    this.address = address;
+  }
+
+  describe(run?: string): string {
+    return `etcd keys ${STATE_PREFIX}${run ? `${run}/` : ''}… on ${this.address}`;
+  }
+
+  private async create(key: string, value: string): Promise<boolean> {
+    const r = await this.etcd.if(key, 'Create', '==', 0).then(this.etcd.put(key).value(value)).commit();
+    return r.succeeded;
+  }
+
+  private async keys(prefix: string): Promise<string[]> {
+    return (await this.etcd.getAll().prefix(prefix).keys()).sort();
+  }
+
+  private async values(prefix: string): Promise<string[]> {
+    const kvs = await this.etcd.getAll().prefix(prefix).strings();
+    return Object.keys(kvs).sort().map((k) => kvs[k] ?? '');
+  }
+
+  private async meta(run: string, planHash: string): Promise<void> {
+    await this.create(`${STATE_PREFIX}${run}/meta`, JSON.stringify({ planHash }));
+  }
+
+  async appendJournal(run: string, planHash: string, lines: readonly string[]): Promise<void> {
+    await this.meta(run, planHash);
+    let seq = this.nextSeq.get(run) ?? (await this.keys(`${STATE_PREFIX}${run}/journal/`)).length;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      if (await this.create(`${STATE_PREFIX}${run}/journal/${pad(seq, 8)}`, lines.join(''))) {
+        this.nextSeq.set(run, seq + 1);
+        return;
+      }
+      // Someone appended meanwhile: after theirs, then.
+      seq = (await this.keys(`${STATE_PREFIX}${run}/journal/`)).length;
+    }
+    throw new CalicoMigrateError('E_OUTPUT_WRITE', `${this.describe(run)}: the journal kept moving under this run's appends`);
+  }
+
+  async readJournalLines(run: string): Promise<string[]> {
+    return (await this.values(`${STATE_PREFIX}${run}/journal/`)).flatMap((v) => v.split('\n').filter((l) => l !== '').map((l) => `${l}\n`));
+  }
+
+  async savePlan(run: string, planHash: string, text: string): Promise<void> {
+    await this.meta(run, planHash);
+    if ((await this.keys(`${STATE_PREFIX}${run}/plan/`)).length > 0) return;
+    for (const [i, p] of splitText(text, MAX_PART).entries()) await this.create(`${STATE_PREFIX}${run}/plan/${pad(i, 4)}`, p);
+  }
+
+  async loadPlan(run: string): Promise<string | undefined> {
+    const parts = await this.values(`${STATE_PREFIX}${run}/plan/`);
+    return parts.length === 0 ? undefined : parts.join('');
+  }
+
+  async addBackup(run: string, planHash: string, text: string): Promise<void> {
+    await this.meta(run, planHash);
+    const gens = new Set((await this.keys(`${STATE_PREFIX}${run}/backup/`)).map((k) => k.split('/').slice(-2, -1)[0]));
+    for (const [i, p] of splitText(text, MAX_PART).entries()) await this.create(`${STATE_PREFIX}${run}/backup/${pad(gens.size, 4)}/${pad(i, 4)}`, p);
+  }
+
+  async loadBackup(run: string): Promise<string[]> {
+    const kvs = await this.etcd.getAll().prefix(`${STATE_PREFIX}${run}/backup/`).strings();
+    const byGen = new Map<string, string[]>();
+    for (const k of Object.keys(kvs).sort()) {
+      const gen = k.split('/').slice(-2, -1)[0] ?? '';
+      byGen.set(gen, [...(byGen.get(gen) ?? []), kvs[k] ?? '']);
+    }
+    return [...byGen.keys()].sort().map((g) => (byGen.get(g) ?? []).join(''));
+  }
+
+  async runs(): Promise<RunInfo[]> {
+    const out = new Map<string, { planHash: string; chunks: number }>();
+    const kvs = await this.etcd.getAll().prefix(STATE_PREFIX).keys();
+    for (const k of kvs) {
+      const [run = '', part] = k.slice(STATE_PREFIX.length).split('/');
+      const r = out.get(run) ?? { planHash: '', chunks: 0 };
+      if (part === 'journal') r.chunks++;
+      out.set(run, r);
+    }
+    for (const [run, r] of out) {
+      const meta = await this.etcd.get(`${STATE_PREFIX}${run}/meta`).string();
+      try {
+        r.planHash = (JSON.parse(meta ?? '{}') as { planHash?: string }).planHash ?? '';
+      } catch {
+        r.planHash = '';
+      }
+    }
+    return [...out.entries()].filter(([, r]) => r.chunks > 0).map(([run, r]) => ({ run, planHash: r.planHash, chunks: r.chunks })).sort((a, b) => (a.run < b.run ? -1 : 1));
+  }
+
+  async forget(run: string): Promise<number> {
+    if (!/^[0-9a-f]{12}$/.test(run)) throw new CalicoMigrateError('E_USAGE', `${JSON.stringify(run)} is not a run id (12 hex digits, as status --all lists them)`);
+    const r = await this.etcd.delete().prefix(`${STATE_PREFIX}${run}/`).exec();
+    this.nextSeq.delete(run);
+    return Number(r.deleted);
+  }
+}

@@ -1,0 +1,146 @@
+/**
+ * Run state in the cluster: Secrets (a backup holds cluster data) in the tool's own namespace,
+ * `calico-migrate` (created when missing), so that its RBAC can grant Secrets there alone. Each
+ * journal chunk, plan part and backup part is a Secret of its own, created once and never changed:
+ *
+ *   run-<run>-journal-<seq>          data.records: JSON lines
+ *   run-<run>-plan-<part>            data.content: the plan JSON, split below 1 MiB
+ *   run-<run>-backup-<gen>-<part>    data.content: before-images, one generation per apply run
+ *
+ * all labelled with the run and (a prefix of) the plan hash.
+ */
+import { NAMESPACES, SECRETS } from '../datastore/calico-resources.js';
+import { KubeApiError, type KubeClient, type KubeObject } from '../datastore/kube-client.js';
+import { CalicoMigrateError } from '../errors.js';
+import { splitText, type RunInfo, type StateStore } from './types.js';
+
+export const STATE_NAMESPACE = 'calico-migrate';
+const L = 'calico-migrate.projectcalico.org/';
+const RUN = `${L}run`;
+const PLAN = `${L}plan`;
+const PART = `${L}part`;
+/** Decoded bytes per Secret: under the 1 MiB limit with room for keys and metadata. */
+const MAX_PART = 768 * 1024;
+
+const pad = (n: number, w: number) => String(n).padStart(w, '0');
+
+function dataOf(o: KubeObject, key: string): string {
+  const data = (o['data'] as Record<string, string> | undefined) ?? {};
+  return Buffer.from(data[key] ?? '', 'base64').toString('utf8');
+}
+
+export class KubernetesStateStore implements StateStore {
+  readonly kind = 'kubernetes' as const;
+  private readonly client: KubeClient;
+  private namespaceReady = false;
+  private readonly nextSeq = new Map<string, number>();
+
+  constructor(client: KubeClient) {
+    this.client = client;
+  }
+
+  describe(run?: string): string {
+    return `Secrets ${run ? `run-${run}-* ` : ''}in namespace ${STATE_NAMESPACE} on ${this.client.server}`;
+  }
+
+  private async ensureNamespace(): Promise<void> {
+    if (this.namespaceReady) return;
+    if (!(await this.client.get(NAMESPACES, STATE_NAMESPACE))) {
+      try {
+        await this.client.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: STATE_NAMESPACE, labels: { 'app.kubernetes.io/managed-by': 'calico-migrate' } } });
+      } catch (e) {
+        if (!(e instanceof KubeApiError && e.status === 409)) throw e;
+      }
+    }
+    this.namespaceReady = true;
+  }
+
+  private async list(selector: string): Promise<KubeObject[]> {
+    try {
+      return (await this.client.list(SECRETS, { namespace: STATE_NAMESPACE, labelSelector: selector })).items;
+    } catch (e) {
+      if (e instanceof KubeApiError && e.status === 404) return [];
+      throw e;
+    }
+  }
+
+  private async put(name: string, labels: Record<string, string>, data: Record<string, string>): Promise<void> {
+    await this.ensureNamespace();
+    const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]));
+    await this.client.create(SECRETS, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: STATE_NAMESPACE, labels: { 'app.kubernetes.io/managed-by': 'calico-migrate', ...labels } }, type: 'Opaque', data: encoded });
+  }
+
+  private labels(run: string, planHash: string, part: string): Record<string, string> {
+    return { [RUN]: run, [PLAN]: planHash.slice(0, 40), [PART]: part };
+  }
+
+  private async parts(run: string, part: string): Promise<KubeObject[]> {
+    return (await this.list(`${RUN}=${run},${PART}=${part}`)).sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0));
+  }
+
+  async appendJournal(run: string, planHash: string, lines: readonly string[]): Promise<void> {
+    let seq = this.nextSeq.get(run);
+    if (seq === undefined) seq = (await this.parts(run, 'journal')).length;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.put(`run-${run}-journal-${pad(seq, 6)}`, this.labels(run, planHash, 'journal'), { records: lines.join('') });
+        this.nextSeq.set(run, seq + 1);
+        return;
+      } catch (e) {
+        // Someone appended meanwhile (a rollback from another machine, say): after theirs, then.
+        if (!(e instanceof KubeApiError && e.status === 409) || attempt >= 3) throw e;
+        seq = (await this.parts(run, 'journal')).length;
+      }
+    }
+  }
+
+  async readJournalLines(run: string): Promise<string[]> {
+    return (await this.parts(run, 'journal')).flatMap((s) => dataOf(s, 'records').split('\n').filter((l) => l !== '').map((l) => `${l}\n`));
+  }
+
+  async savePlan(run: string, planHash: string, text: string): Promise<void> {
+    if ((await this.parts(run, 'plan')).length > 0) return;
+    const parts = splitText(text, MAX_PART);
+    for (const [i, p] of parts.entries()) await this.put(`run-${run}-plan-${pad(i, 3)}`, this.labels(run, planHash, 'plan'), { content: p });
+  }
+
+  async loadPlan(run: string): Promise<string | undefined> {
+    const parts = await this.parts(run, 'plan');
+    return parts.length === 0 ? undefined : parts.map((s) => dataOf(s, 'content')).join('');
+  }
+
+  async addBackup(run: string, planHash: string, text: string): Promise<void> {
+    const existing = await this.parts(run, 'backup');
+    const gen = new Set(existing.map((s) => s.metadata.name.split('-').slice(-2, -1)[0])).size;
+    for (const [i, p] of splitText(text, MAX_PART).entries()) await this.put(`run-${run}-backup-${pad(gen, 4)}-${pad(i, 3)}`, this.labels(run, planHash, 'backup'), { content: p });
+  }
+
+  /** The backup's generations, each joined from its parts. */
+  async loadBackup(run: string): Promise<string[]> {
+    const byGen = new Map<string, string[]>();
+    for (const s of await this.parts(run, 'backup')) {
+      const gen = s.metadata.name.split('-').slice(-2, -1)[0] ?? '';
+      byGen.set(gen, [...(byGen.get(gen) ?? []), dataOf(s, 'content')]);
+    }
+    return [...byGen.keys()].sort().map((g) => (byGen.get(g) ?? []).join(''));
+  }
+
+  async runs(): Promise<RunInfo[]> {
+    const chunks = await this.list(`${PART}=journal`);
+    const out = new Map<string, RunInfo>();
+    for (const s of chunks) {
+      const run = s.metadata.labels?.[RUN] ?? '';
+      const prev = out.get(run);
+      out.set(run, { run, planHash: s.metadata.labels?.[PLAN] ?? '', chunks: (prev?.chunks ?? 0) + 1 });
+    }
+    return [...out.values()].sort((a, b) => (a.run < b.run ? -1 : 1));
+  }
+
+  async forget(run: string): Promise<number> {
+    if (!/^[0-9a-f]{12}$/.test(run)) throw new CalicoMigrateError('E_USAGE', `${JSON.stringify(run)} is not a run id (12 hex digits, as status --all lists them)`);
+    const all = await this.list(`${RUN}=${run}`);
+    for (const s of all) await this.client.delete(SECRETS, s.metadata.name, { namespace: STATE_NAMESPACE });
+    this.nextSeq.delete(run);
+    return all.length;
+  }
+}

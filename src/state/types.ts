@@ -1,0 +1,59 @@
+/**
+ * Where a migration's state lives: the journal, the plan and the backup of each run. A run is one
+ * plan applied (again and again, and rolled back), named by the first 12 hex digits of the plan's
+ * hash. `local` files suit a laptop and air-gapped work; a store in the target (Secrets in the
+ * tool's own namespace, or keys under its own etcd prefix) survives the machine that ran the apply,
+ * so that any machine can resume, report and roll back.
+ *
+ * Every store keeps the journal append-only, as small immutable chunks written in order (never a
+ * rewrite of a growing object), and splits plans and backups below the store's size limit.
+ */
+export interface RunInfo {
+  readonly run: string;
+  /** The plan hash the run's state is labelled with (a prefix of it, where labels are short). */
+  readonly planHash: string;
+  /** How many journal chunks it has. */
+  readonly chunks: number;
+}
+
+export interface StateStore {
+  readonly kind: 'kubernetes' | 'etcd';
+  /** Where the state is, for people: namespace and server, or key prefix and endpoints. */
+  describe(run?: string): string;
+  /** Appends journal lines (JSON records) as one new chunk, durably, after every earlier chunk. */
+  appendJournal(run: string, planHash: string, lines: readonly string[]): Promise<void>;
+  /** Every journal line of a run, in order. */
+  readJournalLines(run: string): Promise<string[]>;
+  /** Saves a run's plan (once: a plan does not change). */
+  savePlan(run: string, planHash: string, text: string): Promise<void>;
+  loadPlan(run: string): Promise<string | undefined>;
+  /** Adds a part to a run's backup (the before-images of a run's writes; later parts add, never replace). */
+  addBackup(run: string, planHash: string, text: string): Promise<void>;
+  /** Every backup part of a run, in order. */
+  loadBackup(run: string): Promise<string[]>;
+  /** Every run whose state is kept. */
+  runs(): Promise<RunInfo[]>;
+  /** Removes everything of one run; how many objects or keys went. */
+  forget(run: string): Promise<number>;
+}
+
+/** The run a plan's state is kept under. */
+export function runIdOf(planHash: string): string {
+  return planHash.slice(0, 12);
+}
+
+/** Splits text into parts of at most `max` UTF-8 bytes, never inside a character. */
+export function splitText(text: string, max: number): string[] {
+  const buf = Buffer.from(text, 'utf8');
+  if (buf.length <= max) return [text];
+  const parts: string[] = [];
+  let start = 0;
+  while (start < buf.length) {
+    let end = Math.min(buf.length, start + max);
+    // Back off to a character boundary (UTF-8 continuation bytes are 10xxxxxx).
+    while (end < buf.length && end > start && ((buf[end] ?? 0) & 0xc0) === 0x80) end--;
+    parts.push(buf.subarray(start, end).toString('utf8'));
+    start = end;
+  }
+  return parts;
+}
