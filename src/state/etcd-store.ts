@@ -41,9 +41,20 @@ export class EtcdStateStore implements StateStore {
     return (await this.etcd.getAll().prefix(prefix).keys()).sort();
   }
 
+  /** The values under a prefix in key order, fetched a few at a time (one range could exceed the client's 4 MiB answer limit). */
   private async values(prefix: string): Promise<string[]> {
-    const kvs = await this.etcd.getAll().prefix(prefix).strings();
-    return Object.keys(kvs).sort().map((k) => kvs[k] ?? '');
+    return (await this.entries(prefix)).map(([, v]) => v);
+  }
+
+  private async entries(prefix: string): Promise<[string, string][]> {
+    const keys = await this.keys(prefix);
+    const out: [string, string][] = [];
+    for (let i = 0; i < keys.length; i += 32) {
+      const batch = keys.slice(i, i + 32);
+      const got = await Promise.all(batch.map(async (k) => [k, (await this.etcd.get(k).string()) ?? ''] as [string, string]));
+      out.push(...got);
+    }
+    return out;
   }
 
   private async meta(run: string, planHash: string): Promise<void> {
@@ -86,11 +97,10 @@ export class EtcdStateStore implements StateStore {
   }
 
   async loadBackup(run: string): Promise<string[]> {
-    const kvs = await this.etcd.getAll().prefix(`${STATE_PREFIX}${run}/backup/`).strings();
     const byGen = new Map<string, string[]>();
-    for (const k of Object.keys(kvs).sort()) {
+    for (const [k, v] of await this.entries(`${STATE_PREFIX}${run}/backup/`)) {
       const gen = k.split('/').slice(-2, -1)[0] ?? '';
-      byGen.set(gen, [...(byGen.get(gen) ?? []), kvs[k] ?? '']);
+      byGen.set(gen, [...(byGen.get(gen) ?? []), v]);
     }
     return [...byGen.keys()].sort().map((g) => (byGen.get(g) ?? []).join(''));
   }

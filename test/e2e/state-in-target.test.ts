@@ -2,15 +2,18 @@
  * State that outlives the runner (`--state target`): an apply's journal, plan and backup kept in
  * the target, so that a second machine (here: a second, empty working directory and home) sees the
  * run with status, resumes it with apply, and undoes it with rollback. On an etcd v3 destination
- * (keys under /calico-migrate/state/), against a real etcd.
+ * (keys under /calico-migrate/state/), against a real etcd; and on a cluster (Secrets in namespace
+ * calico-migrate), the API test server, with the real executable killed mid-write.
  */
 import test from 'ava';
+import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
 import { REPO_ROOT, runCli } from '../_helpers/cli.js';
 import { etcdRequest, putV2, startEtcd, type EtcdServer } from '../_helpers/etcd.js';
+import { KDD_FILES, startCluster, type Cluster } from '../_helpers/cluster.js';
 
 const V2_DUMP = `${REPO_ROOT}/fixtures/sources/etcd-typical/etcd-v2.json`;
 const HUGE = '/calico/ipam/v2/assignment/ipv4/block/192.168.9.0-26';
@@ -114,5 +117,72 @@ test.serial('state in the target (etcd v3): forget refuses an unfinished run unl
     t.is(forgot.code, 0, forgot.stdout);
   } finally {
     await etcdRequest(etcd!, `/v2/keys${HUGE}`, { method: 'DELETE' });
+  }
+});
+
+// ---------------------------------------------------------------------------------------------
+// Kubernetes target: Secrets in namespace calico-migrate (the API test server emulating 1.7.16).
+
+function nameOf(o: Record<string, unknown>): string {
+  return String((o['metadata'] as { name?: string } | undefined)?.name ?? '');
+}
+
+/** The journal records kept in the cluster's Secrets, in chunk order. */
+function secretRecords(c: Cluster): { chunks: number; records: { t: string; key?: string }[] } {
+  const chunks = c.server.state.list('v1', 'Secret', 'calico-migrate').filter((s) => nameOf(s).includes('-journal-')).sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : 1));
+  const records = chunks.flatMap((s) => Buffer.from(String((s['data'] as Record<string, string>)['records'] ?? ''), 'base64').toString('utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { t: string; key?: string }));
+  return { chunks: chunks.length, records };
+}
+
+test.serial('state in the target (Kubernetes): the executable killed mid-write; from an empty directory status tells the truth, apply resumes without creating anything twice, rollback leaves no Calico object', async (t) => {
+  const c = await startCluster({ gitVersion: 'v1.7.16', files: KDD_FILES });
+  try {
+    const home = await machine();
+    const slow = c.server.injectFault({ method: 'POST', path: /^\/apis\/crd\.projectcalico\.org\//, times: Infinity, action: { type: 'latency', ms: 300 } });
+    const env = { ...c.env, PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: home, NO_COLOR: '1' };
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/calico-migrate.js'), 'apply', '--to', 'v2.5', '--state', 'target', '--yes'], { cwd: home, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, signal) => resolve(signal)));
+    try {
+      for (let i = 0; i < 2000 && secretRecords(c).records.filter((r) => r.t === 'done').length < 3; i++) await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      child.kill('SIGKILL');
+    }
+    t.is(await exited, 'SIGKILL', output);
+    slow.clear();
+    await new Promise((r) => setTimeout(r, 500));
+    const kept = secretRecords(c);
+    const doneBefore = new Set(kept.records.flatMap((r) => (r.t === 'done' && r.key ? [r.key] : [])));
+    t.true(doneBefore.size >= 3 && doneBefore.size < 14, `${doneBefore.size} writes done before the kill`);
+    t.true(kept.chunks > 3, 'the journal is many small chunks, never one growing object');
+    t.deepEqual(await readdir(home), [], 'no state on the machine that ran it');
+    t.true(c.server.state.list('v1', 'Secret', 'calico-migrate').some((s) => nameOf(s).includes('-plan-')), 'the plan is kept');
+
+    const second = await machine();
+    const status = await runCli(['status', '--state', 'target', '-o', 'json'], second, c.env);
+    t.is(status.code, 0, status.stderr);
+    const s = JSON.parse(status.stdout) as { status: { lastOutcome: string; done: string[]; remaining: string[] } };
+    t.is(s.status.lastOutcome, 'interrupted');
+    t.deepEqual(new Set(s.status.done), doneBefore);
+    t.is(s.status.remaining.length, 14 - doneBefore.size);
+
+    const again = await runCli(['apply', '--to', 'v2.5', '--state', 'target', '--yes', '-o', 'json'], second, c.env);
+    t.is(again.code, 0, again.stdout + again.stderr);
+    const created = c.server.requests.filter((q) => q.method === 'POST' && /^\/apis\/crd\.projectcalico\.org\//.test(q.path) && q.status === 201);
+    t.is(created.length, 14, 'each object created exactly once across both runs');
+    const runs = new Set(c.server.state.list('v1', 'Secret', 'calico-migrate').map((x) => (x['metadata'] as { labels?: Record<string, string> }).labels?.['calico-migrate.projectcalico.org/run']));
+    t.is(runs.size, 1, 'the second apply resumed the same run');
+    t.is(secretRecords(c).records.filter((r) => r.t === 'begin').length, 2, 'both applies are in its journal');
+
+    const third = await machine();
+    const rolled = await runCli(['rollback', '--state', 'target', '--yes', '-o', 'json'], third, c.env);
+    t.is(rolled.code, 0, rolled.stdout + rolled.stderr);
+    for (const kind of ['GlobalFelixConfig', 'GlobalBGPConfig', 'IPPool', 'BGPPeer', 'GlobalNetworkPolicy']) t.deepEqual(c.server.state.list('crd.projectcalico.org/v1', kind), [], `${kind}: none left`);
+    const after = await runCli(['status', '--state', 'target', '-o', 'json'], third, c.env);
+    t.is((JSON.parse(after.stdout) as { status: { lastOutcome: string } }).status.lastOutcome, 'rolled-back');
+  } finally {
+    await c.stop();
   }
 });

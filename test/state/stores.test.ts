@@ -1,0 +1,88 @@
+/**
+ * The state stores against real servers (the API test server for Secrets, a real etcd for keys):
+ * plans and backups larger than one object are split and read back whole; the journal is small
+ * immutable chunks in order, and concurrent appends share chunks (group commit) without losing or
+ * reordering a record.
+ */
+import test from 'ava';
+import { Etcd3 } from 'etcd3';
+import { Journal, readStoredJournal } from '../../src/apply/journal.js';
+import { KubeClient } from '../../src/datastore/kube-client.js';
+import { resolveSettings } from '../../src/datastore/settings.js';
+import { EtcdStateStore } from '../../src/state/etcd-store.js';
+import { KubernetesStateStore } from '../../src/state/kubernetes-store.js';
+import { splitText, type StateStore } from '../../src/state/types.js';
+import { startCluster } from '../_helpers/cluster.js';
+import { startEtcd } from '../_helpers/etcd.js';
+
+test('splitText: parts of at most the given bytes, never inside a character, joined back whole', (t) => {
+  const text = `${'a'.repeat(5)}é€😀${'b'.repeat(7)}`;
+  for (const max of [4, 5, 6, 7, 100]) {
+    const parts = splitText(text, max);
+    t.is(parts.join(''), text);
+    t.true(parts.every((p) => Buffer.byteLength(p) <= Math.max(max, 4)), `max ${max}: ${parts.map((p) => Buffer.byteLength(p)).join(',')}`);
+  }
+});
+
+async function exercise(t: import('ava').ExecutionContext, store: StateStore, sizeOf: () => Promise<number[]>): Promise<void> {
+  const run = '0123456789ab';
+  const big = `${'{"k":"'}${'x'.repeat(2_500_000)}"}`;
+  await store.savePlan(run, 'f'.repeat(64), big);
+  t.is(await store.loadPlan(run), big, 'a plan larger than one object reads back whole');
+  await store.addBackup(run, 'f'.repeat(64), `first ${'y'.repeat(1_800_000)}`);
+  await store.addBackup(run, 'f'.repeat(64), 'second');
+  t.deepEqual((await store.loadBackup(run)).map((b) => b.slice(0, 6)), ['first ', 'second'], 'backup generations in order, each whole');
+  t.is((await store.loadBackup(run))[0]?.length, 1_800_006);
+  t.true((await sizeOf()).every((n) => n <= 1024 * 1024), 'every stored object is within the store\'s limit');
+
+  // 200 writes, 4 at a time, each an intent and an outcome, as the apply's writers append them.
+  const journal = Journal.remote(store, run, 'f'.repeat(64), 'test');
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < 200; i = next++) {
+      await journal.append({ t: 'intent', key: `K/${i}`, action: 'create', before: null });
+      await journal.append({ t: 'done', key: `K/${i}`, action: 'create', outcome: 'created', resourceVersion: String(i) });
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  await journal.close();
+  const records = await readStoredJournal(store, run);
+  t.is(records.length, 400, 'no record lost');
+  for (let i = 0; i < 200; i++) {
+    const intent = records.findIndex((r) => r.t === 'intent' && r.key === `K/${i}`);
+    const done = records.findIndex((r) => r.t === 'done' && r.key === `K/${i}`);
+    if (!(intent >= 0 && done > intent)) t.fail(`K/${i}: intent at ${intent}, done at ${done}`);
+  }
+  const info = (await store.runs()).find((r) => r.run === run);
+  t.truthy(info);
+  t.true((info?.chunks ?? 0) < 400, `concurrent appends share chunks: ${info?.chunks ?? 0} chunks for 400 records`);
+  t.true((info?.chunks ?? 0) >= 100, 'and each chunk is small');
+  t.true((await store.forget(run)) > 0);
+  t.deepEqual(await store.runs(), []);
+}
+
+test('state store (Kubernetes Secrets): split plan and backup, chunked journal, forget', async (t) => {
+  const c = await startCluster({ gitVersion: 'v1.33.0' });
+  try {
+    const { settings } = resolveSettings({ flags: { datastoreType: 'kubernetes', kubeconfig: c.kubeconfig }, env: {} });
+    const client = KubeClient.fromSettings(settings, {});
+    const store = new KubernetesStateStore(client);
+    await exercise(t, store, async () => c.server.state.list('v1', 'Secret', 'calico-migrate').map((s) => Object.values((s['data'] as Record<string, string>) ?? {}).reduce((n, v) => n + Buffer.from(v, 'base64').length, 0)));
+    t.deepEqual(c.server.state.list('v1', 'Namespace').map((n) => (n['metadata'] as { name: string }).name).filter((n) => n === 'calico-migrate'), ['calico-migrate'], 'its own namespace, created');
+  } finally {
+    await c.stop();
+  }
+});
+
+test('state store (etcd v3 keys): split plan and backup, chunked journal, forget', async (t) => {
+  const etcd = await startEtcd({ enableV2: false });
+  const client = new Etcd3({ hosts: etcd.endpoint });
+  try {
+    const store = new EtcdStateStore(client, etcd.endpoint);
+    const sizes = async () => Promise.all((await client.getAll().prefix('/calico-migrate/state/').keys()).map(async (k) => Buffer.byteLength((await client.get(k).string()) ?? '')));
+    await exercise(t, store, sizes);
+  } finally {
+    client.close();
+    await etcd.stop();
+  }
+});
