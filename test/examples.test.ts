@@ -1,7 +1,7 @@
 /**
  * The examples stay true: the RBAC manifests are exactly what `calico-migrate rbac` prints for them,
  * and the Job runs the CI flow (apply a plan, --yes, JSON, no prompt) as the ServiceAccount that RBAC
- * binds, with the journal on a writable volume.
+ * binds, with the run's state kept in the cluster (no volume for it, nothing to copy out).
  */
 import test from 'ava';
 import { readFile } from 'node:fs/promises';
@@ -20,7 +20,7 @@ for (const [file, args] of [
   });
 }
 
-test('examples: the Job applies a plan non-interactively as the calico-migrate ServiceAccount, journaling to a writable volume', async (t) => {
+test('examples: the Job applies a plan non-interactively as the calico-migrate ServiceAccount, its state kept in the cluster', async (t) => {
   const job = YAML.parse(await readFile(join(REPO_ROOT, 'examples', 'job-apply-v2.5.yaml'), 'utf8')) as {
     kind: string;
     metadata: { namespace: string };
@@ -36,10 +36,14 @@ test('examples: the Job applies a plan non-interactively as the calico-migrate S
   const args = container?.args ?? [];
   t.deepEqual(args.slice(0, 4), ['apply', '--plan', '/plan/plan.json', '--yes']);
   t.true(args.includes('json'));
-  const journal = args[args.indexOf('--journal') + 1] ?? '';
-  const state = container?.volumeMounts.find((m) => journal.startsWith(`${m.mountPath}/`));
-  t.truthy(state, 'the journal is on a mounted volume');
-  t.not(state?.readOnly, true, 'the journal volume is writable');
+  // No local state: no --journal, --state-dir or --state local, and no scratch volume that dies with the pod.
+  t.false(args.some((a) => ['--journal', '--state-dir', '--state'].includes(a)), args.join(' '));
+  t.deepEqual(container?.volumeMounts.map((m) => m.name), ['plan']);
+  // The RBAC it runs under creates the state's namespace and grants Secrets there, and only there.
+  t.true(rbac.some((o) => o.kind === 'Namespace' && o.metadata.name === 'calico-migrate'));
+  const roles = rbac as unknown as { kind: string; metadata: { namespace?: string }; rules?: { resources: string[]; verbs: string[] }[] }[];
+  const secretGrants = roles.filter((o) => o.rules?.some((r) => r.resources.includes('secrets')));
+  t.deepEqual(secretGrants.map((o) => `${o.kind}/${o.metadata.namespace ?? ''}`), ['Role/calico-migrate']);
   t.true(container?.env.some((e) => e.name === 'CI' && e.value === 'true'));
   // The arguments are ones the CLI accepts: --help of apply lists each option used.
   const help = await runCli(['apply', '--help']);

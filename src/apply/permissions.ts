@@ -7,7 +7,8 @@
  * Pure: no I/O.
  */
 import { TPR_KINDS, V25_CRD_PLURALS } from '../datastore/kubernetes.js';
-import { CALICO_CRD_GROUP, CALICO_CRDS, CONFIGMAPS, CRDS_V1, LEASES, NAMESPACES, NODES } from '../datastore/calico-resources.js';
+import { CALICO_CRD_GROUP, CALICO_CRDS, CONFIGMAPS, CRDS_V1, LEASES, NAMESPACES, NODES, SECRETS } from '../datastore/calico-resources.js';
+import { STATE_NAMESPACE } from '../state/kubernetes-store.js';
 import { LOCK_NAMESPACE } from './lock-object.js';
 import type { TargetVersion } from '../model/target.js';
 
@@ -48,6 +49,8 @@ export interface PermissionsInput {
   readonly lockResource: 'leases' | 'configmaps';
   /** `apps` where the server serves it (1.9+), else `extensions`. */
   readonly daemonSetGroup: 'apps' | 'extensions';
+  /** Where the run's state is kept: in the cluster (Secrets in the tool's namespace), or local files. */
+  readonly state?: 'local' | 'target';
 }
 
 const VERB_ORDER: readonly Verb[] = ['get', 'list', 'create', 'update', 'patch', 'delete'];
@@ -98,6 +101,13 @@ export function permissionsFor(input: PermissionsInput): Permission[] {
     add(['update'], lock.group, lock.plural, 'take over an expired migration lock', LOCK_NAMESPACE);
     add(['patch'], lock.group, lock.plural, 'renew the migration lock', LOCK_NAMESPACE);
     add(['delete'], lock.group, lock.plural, 'release the migration lock', LOCK_NAMESPACE);
+  }
+
+  if (input.state === 'target' && !readOnly && !dry) {
+    // The run's state: Secrets in the tool's own namespace only, never kube-system's.
+    add(['get'], NAMESPACES.group, NAMESPACES.plural, `see that namespace ${STATE_NAMESPACE} (where the run's state is kept) exists`, undefined, STATE_NAMESPACE);
+    add(['get', 'list', 'create'], SECRETS.group, SECRETS.plural, 'keep the run\'s journal, plan and backup (append-only, never rewritten)', STATE_NAMESPACE);
+    if (input.mode === 'rollback') add(['delete'], SECRETS.group, SECRETS.plural, 'forget a finished run\'s state (calico-migrate forget)', STATE_NAMESPACE);
   }
 
   add(['get'], input.daemonSetGroup, 'daemonsets', 'read the calico-node DaemonSet to see which Calico version runs', 'kube-system');

@@ -136,7 +136,7 @@ export async function checkCalicoNode({ input, cluster }: CheckContext): Promise
 
 /** 4. Every permission the run needs, asked of the cluster's own authorizers. */
 export async function checkPermissions({ input, cluster }: CheckContext): Promise<Finding[]> {
-  const perms = permissionsFor({ source: input.source, target: input.target, mode: input.mode, lockResource: cluster.lockResource, daemonSetGroup: cluster.daemonSetGroup });
+  const perms = permissionsFor({ source: input.source, target: input.target, mode: input.mode, lockResource: cluster.lockResource, daemonSetGroup: cluster.daemonSetGroup, ...(input.state ? { state: input.state } : {}) });
   const access = await checkAccess(input.client, perms);
   if (access.unavailable !== undefined) return [finding('warning', 'access-check-unavailable', access.unavailable)];
   const hint = `\`calico-migrate rbac --to ${input.target}\` prints a ClusterRole (and a Role in kube-system) granting every permission a run needs; bind it to these credentials`;

@@ -40,6 +40,8 @@ export interface PreflightInput {
   readonly objects: readonly TargetObject[];
   /** Codes of findings the operator chose to ignore (--ignore-preflight): reported as info, never blocking. */
   readonly ignore?: readonly string[];
+  /** Where the run's state will be kept (its Secrets need permissions too). */
+  readonly state?: 'local' | 'target';
 }
 
 /**

@@ -5,6 +5,7 @@
  * become rights over every namespace. Generated from `permissionsFor`, so it always matches what
  * the preflight check verifies. Pure: plain objects, deterministic order.
  */
+import { STATE_NAMESPACE } from '../state/kubernetes-store.js';
 import YAML from 'yaml';
 import { permissionsFor, type Permission, type PermissionsInput } from './permissions.js';
 
@@ -53,7 +54,13 @@ export interface BindingObject {
   readonly subjects: readonly { readonly kind: 'ServiceAccount'; readonly name: string; readonly namespace: string }[];
 }
 
-export type RbacObject = ServiceAccountObject | RoleObject | BindingObject;
+export interface NamespaceObject {
+  readonly apiVersion: 'v1';
+  readonly kind: 'Namespace';
+  readonly metadata: Metadata;
+}
+
+export type RbacObject = NamespaceObject | ServiceAccountObject | RoleObject | BindingObject;
 
 /**
  * RBAC `v1` from Kubernetes 1.8; 1.7 (the last release with ThirdPartyResources, so where many
@@ -69,7 +76,8 @@ export function serviceAccountUser(opts: Pick<RbacOptions, 'namespace' | 'name'>
 }
 
 /**
- * The objects to apply, in apply order: ServiceAccount; ClusterRole and ClusterRoleBinding (only
+ * The objects to apply, in apply order: the namespace of the run's state (when it is kept in the
+ * cluster); ServiceAccount; ClusterRole and ClusterRoleBinding (only
  * when some permission is cluster-wide); then a Role and RoleBinding per namespace, by namespace
  * name. Rules are one per API group and resource (verbs merged, sorted alphabetically), sorted by group then
  * resource, so the same permissions always render the same manifest.
@@ -78,6 +86,8 @@ export function renderRbac(perms: readonly Permission[], opts: RbacOptions): Rba
   const labels = { 'app.kubernetes.io/name': opts.name };
   const subjects = [{ kind: 'ServiceAccount' as const, name: opts.name, namespace: opts.namespace }];
   const out: RbacObject[] = [{ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: opts.name, namespace: opts.namespace, labels } }];
+  // The namespace where the run's state is kept comes first: its Role cannot be applied before it exists.
+  if (perms.some((p) => p.namespace === STATE_NAMESPACE)) out.unshift({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: STATE_NAMESPACE, labels: { 'app.kubernetes.io/managed-by': 'calico-migrate' } } });
 
   const clusterRules = rulesOf(perms.filter((p) => p.namespace === undefined));
   if (clusterRules.length > 0) {

@@ -53,7 +53,14 @@ function addJournalOptions(cmd: Command, what: string): Command {
   return cmd
     .option('--journal <file>', `journal file (default: ${what})`)
     .option('--state-dir <dir>', 'where applies keep their plans, journals and backups', '.')
-    .addOption(new Option('--state <where>', 'local: plan, journal and backup as files in --state-dir; target: in the target (Secrets in namespace calico-migrate, or etcd keys under /calico-migrate/state/), where any machine finds them').choices(['local', 'target']).default('local'));
+    .addOption(new Option('--state <where>', 'target (the default): the run\'s plan, journal and backup in the target (Secrets in namespace calico-migrate, or etcd keys under /calico-migrate/state/), where any machine finds them; local: files in --state-dir (the default when --journal or --state-dir is given)').choices(['local', 'target']));
+}
+
+/** Where a command's run state is: as asked, or local files when --journal or --state-dir names them, else the target. */
+function stateOf(cmd: Command): 'local' | 'target' {
+  const o = cmd.opts<{ state?: 'local' | 'target'; journal?: string }>();
+  if (o.state) return o.state;
+  return o.journal !== undefined || cmd.getOptionValueSource('stateDir') === 'cli' ? 'local' : 'target';
 }
 
 /** `--run`: which run kept in the target a command works on. */
@@ -162,7 +169,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .option('--pause-settle <seconds>', 'with --cut-over: seconds to let Felix notice the pause before reading IPAM and endpoints again', positiveInt('--pause-settle'), 15);
   addJournalOptions(addLockOptions(applyCmd), 'next to the plan, or in --state-dir');
   applyCmd
-    .action(async (o: { plan?: string; fromFile?: string[]; inputFormat?: InputFormat; to?: TargetVersion; yes: boolean; dryRun?: string; overwrite: boolean; concurrency: number; output: 'text' | 'json'; journal?: string; stateDir: string; lockWait: number; lockTtl: number; forceUnlock: boolean; ignorePreflight?: string[]; diffContext: number; cutOver: boolean; pauseSettle: number; state: 'local' | 'target' } & Record<string, unknown>) => {
+    .action(async (o: { plan?: string; fromFile?: string[]; inputFormat?: InputFormat; to?: TargetVersion; yes: boolean; dryRun?: string; overwrite: boolean; concurrency: number; output: 'text' | 'json'; journal?: string; stateDir: string; lockWait: number; lockTtl: number; forceUnlock: boolean; ignorePreflight?: string[]; diffContext: number; cutOver: boolean; pauseSettle: number } & Record<string, unknown>) => {
       setExit(
         await runApply(
           {
@@ -186,7 +193,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
             destination: o,
             cutOver: o.cutOver,
             pauseSettleSeconds: o.pauseSettle,
-            state: o.state,
+            state: stateOf(applyCmd),
           },
           io,
         ),
@@ -199,8 +206,8 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .description('show the migration lock (and whether it is stale), the last apply in the journal, and what is left to do')
     .option('--all', 'with --state target: list every run whose state is kept', false)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (o: { journal?: string; stateDir: string; output: 'text' | 'json'; state: 'local' | 'target'; run?: string; all: boolean } & Record<string, unknown>) => {
-      setExit(await runStatus({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, output: o.output, source: o, destination: o, state: o.state, ...(o.run ? { run: o.run } : {}), all: o.all }, io));
+    .action(async (o: { journal?: string; stateDir: string; output: 'text' | 'json'; run?: string; all: boolean } & Record<string, unknown>) => {
+      setExit(await runStatus({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, output: o.output, source: o, destination: o, state: stateOf(statusCmd), ...(o.run ? { run: o.run } : {}), all: o.all }, io));
     });
   addSourceOptions(statusCmd);
   addDestinationOptions(statusCmd);
@@ -210,25 +217,25 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .option('-y, --yes', 'do not ask for confirmation', false)
     .option('--force', 'also undo objects changed after the apply wrote them', false)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (o: { journal?: string; stateDir: string; yes: boolean; force: boolean; forceUnlock: boolean; lockWait: number; lockTtl: number; output: 'text' | 'json'; state: 'local' | 'target'; run?: string } & Record<string, unknown>) => {
-      setExit(await runRollback({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, yes: o.yes, force: o.force, forceUnlock: o.forceUnlock, lockWaitSeconds: o.lockWait, lockTtlSeconds: Math.max(5, o.lockTtl), output: o.output, source: o, destination: o, state: o.state, ...(o.run ? { run: o.run } : {}) }, io));
+    .action(async (o: { journal?: string; stateDir: string; yes: boolean; force: boolean; forceUnlock: boolean; lockWait: number; lockTtl: number; output: 'text' | 'json'; run?: string } & Record<string, unknown>) => {
+      setExit(await runRollback({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, yes: o.yes, force: o.force, forceUnlock: o.forceUnlock, lockWaitSeconds: o.lockWait, lockTtlSeconds: Math.max(5, o.lockTtl), output: o.output, source: o, destination: o, state: stateOf(rollbackCmd), ...(o.run ? { run: o.run } : {}) }, io));
     });
   addSourceOptions(rollbackCmd);
   addDestinationOptions(rollbackCmd);
 
-  type CutOverFlags = { journal?: string; stateDir: string; output: 'text' | 'json'; lockWait: number; lockTtl: number; forceUnlock: boolean; force: boolean; state: 'local' | 'target'; run?: string } & Record<string, unknown>;
-  const cutOverOptions = (o: CutOverFlags) => ({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, output: o.output, source: o, destination: o, lockWaitSeconds: o.lockWait, lockTtlSeconds: Math.max(5, o.lockTtl), forceUnlock: o.forceUnlock, force: o.force, state: o.state, ...(o.run ? { run: o.run } : {}) });
+  type CutOverFlags = { journal?: string; stateDir: string; output: 'text' | 'json'; lockWait: number; lockTtl: number; forceUnlock: boolean; force: boolean; run?: string } & Record<string, unknown>;
+  const cutOverOptions = (o: CutOverFlags, c: Command) => ({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, output: o.output, source: o, destination: o, lockWaitSeconds: o.lockWait, lockTtlSeconds: Math.max(5, o.lockTtl), forceUnlock: o.forceUnlock, force: o.force, state: stateOf(c), ...(o.run ? { run: o.run } : {}) });
   const completeCmd = addRunOption(addJournalOptions(addLockOptions(cmd.command('complete')), 'the newest in --state-dir'))
     .description('end a cut-over (apply --cut-over) once calico/node v3 is rolled out: set ClusterInformation datastoreReady true; calico/node v3 owns Nodes, IPAM and ClusterInformation from then on')
     .option('--force', 'complete even if the journal has planned writes left', false)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (o: CutOverFlags) => setExit(await runComplete(cutOverOptions(o), io)));
+    .action(async (o: CutOverFlags, c: Command) => setExit(await runComplete(cutOverOptions(o, c), io)));
   addDestinationOptions(completeCmd);
   const abortCmd = addRunOption(addJournalOptions(addLockOptions(cmd.command('abort')), 'the newest in --state-dir'))
     .description('call off a cut-over before complete: give the v1 ready flag back (the v2.x agents resume); the v3 data stays (rollback removes it)')
     .option('--force', 'abort even after complete, or with the source settings naming another etcd', false)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (o: CutOverFlags) => setExit(await runAbort(cutOverOptions(o), io)));
+    .action(async (o: CutOverFlags, c: Command) => setExit(await runAbort(cutOverOptions(o, c), io)));
   addSourceOptions(abortCmd);
   addDestinationOptions(abortCmd);
 
@@ -250,8 +257,9 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .option('--kubernetes-version <version>', 'MAJOR.MINOR of the cluster (default: ask the cluster)')
     .option('--namespace <ns>', 'namespace of the ServiceAccount and the lock', 'kube-system')
     .option('--name <name>', 'name of the ServiceAccount and roles', 'calico-migrate')
-    .action(async (o: { to: TargetVersion; source?: PermissionSource; mode: Mode; kubernetesVersion?: string; namespace: string; name: string } & Record<string, unknown>) => {
-      setExit(await runRbac({ to: o.to, ...(o.source ? { sourceType: o.source } : {}), mode: o.mode, ...(o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {}), namespace: o.namespace, name: o.name, source: o }, io));
+    .addOption(new Option('--state <where>', 'where the runs keep their state: target (Secrets in namespace calico-migrate, which the manifest creates) or local files').choices(['target', 'local']).default('target'))
+    .action(async (o: { to: TargetVersion; source?: PermissionSource; mode: Mode; kubernetesVersion?: string; namespace: string; name: string; state: 'target' | 'local' } & Record<string, unknown>) => {
+      setExit(await runRbac({ to: o.to, ...(o.source ? { sourceType: o.source } : {}), mode: o.mode, ...(o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {}), namespace: o.namespace, name: o.name, source: o, state: o.state }, io));
     });
   addSourceOptions(rbacCmd);
   return cmd;

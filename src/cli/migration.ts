@@ -53,6 +53,8 @@ export interface MigrationOptions {
   readonly destination?: Readonly<Record<string, unknown>>;
   /** A cut-over (etcd v3 destination, live etcd source): pause the v2.x agents while writing (src/apply/cut-over.ts). */
   readonly cutOver?: boolean;
+  /** Where an apply keeps its run's state (the preflight checks the permissions it needs). */
+  readonly state?: 'local' | 'target';
 }
 
 /** Findings the plan itself raises: conflicts (unless overwriting) and Calico hosts without a Node. */
@@ -225,6 +227,7 @@ export class Migration {
       report: conversion.report,
       objects: conversion.objects,
       ignore: this.options.ignorePreflight,
+      ...(this.options.state ? { state: this.options.state } : {}),
     });
     const errors = this.preflight.findings.filter((f) => f.severity === 'error').length;
     const warnings = this.preflight.findings.filter((f) => f.severity === 'warning').length;

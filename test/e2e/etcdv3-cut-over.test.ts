@@ -92,11 +92,11 @@ test.serial('cut-over: plan says what the pause freezes; apply pauses the v2.x a
   t.is(await v1Ready(), 'false', 'the v2.x agents are paused');
   t.false(await datastoreReady());
 
-  const status = await runCli(['status', '--journal', result.journal, ...target(), '-o', 'json'], dir, source());
+  const status = await runCli(['status', ...target(), '-o', 'json'], dir, source());
   t.like(JSON.parse(status.stdout) as object, { datastore: 'pending', status: { lastOutcome: 'applied', cutOver: { paused: true, completed: false, before: 'true' } } });
   t.regex((JSON.parse(status.stdout) as { next: string }).next, /roll out calico\/node v3, then calico-migrate complete/);
 
-  const complete = await runCli(['complete', '--journal', result.journal, ...target()], dir, source());
+  const complete = await runCli(['complete', ...target()], dir, source());
   t.is(complete.code, 0, complete.stdout + complete.stderr);
   t.true(await datastoreReady());
   t.is(await v1Ready(), 'false', 'complete leaves the v1 flag paused');
@@ -123,12 +123,12 @@ test.serial('cut-over: plan says what the pause freezes; apply pauses the v2.x a
   t.is(reCut.code, 3);
   t.regex(reCut.stdout, /error +cut-over-complete/);
 
-  const refused = await runCli(['rollback', '--journal', result.journal, ...target(), '--yes'], dir, source());
+  const refused = await runCli(['rollback', ...target(), '--yes'], dir, source());
   t.is(refused.code, 1, refused.stdout + refused.stderr);
   t.regex(refused.stderr, /would delete live IPAM .* hand the same addresses out twice/);
 
   // Forced: what the apply wrote goes (the blocks calico/node v3 changed are kept), the flag comes back.
-  const forced = await runCli(['rollback', '--journal', result.journal, ...target(), '--yes', '--force'], dir, source());
+  const forced = await runCli(['rollback', ...target(), '--yes', '--force'], dir, source());
   t.is(forced.code, 0, forced.stdout + forced.stderr);
   t.regex(forced.stderr, /\/calico\/v1\/Ready restored to "true": the v2\.x agents resume/);
   t.is(await v1Ready(), 'true');
@@ -142,17 +142,17 @@ test.serial('cut-over: abort gives the v1 flag back and leaves the v3 data; roll
   const before = await v3();
   const applied = await apply('--cut-over', '--pause-settle', '0');
   t.is(applied.code, 0, applied.stdout + applied.stderr);
-  const { journal } = JSON.parse(applied.stdout) as { journal: string };
+  t.regex((JSON.parse(applied.stdout) as { journal: string }).journal, /^etcd keys \/calico-migrate\/state\/[0-9a-f]{12}\//, 'the run is kept in the destination etcd');
   const written = await v3();
-  const aborted = await runCli(['abort', '--journal', journal, ...target()], dir, source());
+  const aborted = await runCli(['abort', ...target()], dir, source());
   t.is(aborted.code, 0, aborted.stdout + aborted.stderr);
   t.regex(aborted.stdout, /restored to "true": the v2\.x agents resume/);
   t.is(await v1Ready(), 'true');
   t.deepEqual(await v3(), written, 'abort leaves the v3 data');
-  const again = await runCli(['abort', '--journal', journal, ...target()], dir, source());
+  const again = await runCli(['abort', ...target()], dir, source());
   t.is(again.code, 0);
   t.regex(again.stdout, /holds no pause that was not given back/);
-  const rolled = await runCli(['rollback', '--journal', journal, ...target(), '--yes'], dir, source());
+  const rolled = await runCli(['rollback', ...target(), '--yes'], dir, source());
   t.is(rolled.code, 0, rolled.stdout + rolled.stderr);
   t.deepEqual(await v3(), before, 'the whole /calico/ v3 keyspace is as before');
   t.is(await v1Ready(), 'true');
@@ -260,7 +260,7 @@ test.serial('cut-over: a write that fails mid-apply (a block too large for an et
     t.regex(out.cutOver.flag, /restored to "true": the v2\.x agents resume/);
     t.true(out.cutOver.changes.includes('added    /calico/ipam/v2/assignment/ipv4/block/192.168.9.0-26'));
     t.is(await v1Ready(), 'true', 'the v2.x agents have their datastore back');
-    const rolled = await runCli(['rollback', '--journal', out.journal, ...target(), '--yes'], dir, source());
+    const rolled = await runCli(['rollback', ...target(), '--yes'], dir, source());
     t.is(rolled.code, 0, rolled.stdout + rolled.stderr);
     t.deepEqual(await v3(), before);
   } finally {

@@ -79,11 +79,11 @@ test.serial('etcd v3 road: plan writes nothing; apply writes every converted obj
   t.is(again.code, 0, again.stdout + again.stderr);
   t.regex(again.stdout, /create 0, update 0, unchanged 39, conflict 0/);
 
-  const status = await runCli(['status', '--journal', result.journal, ...target(), '-o', 'json'], dir, source());
+  const status = await runCli(['status', ...target(), '-o', 'json'], dir, source());
   t.is(status.code, 0, status.stderr);
   t.like(JSON.parse(status.stdout) as object, { lock: null, status: { lastOutcome: 'applied', planned: 39 } });
 
-  const rollback = await runCli(['rollback', '--journal', result.journal, ...target(), '--yes', '-o', 'json'], dir, source());
+  const rollback = await runCli(['rollback', ...target(), '--yes', '-o', 'json'], dir, source());
   t.is(rollback.code, 0, rollback.stdout + rollback.stderr);
   t.is((JSON.parse(rollback.stdout) as { result: string }).result, 'rolled-back');
   t.deepEqual(await v3Keyspace(), before, 'the whole /calico/ v3 keyspace is exactly as before');
@@ -171,7 +171,7 @@ test.serial('etcd v3 road: the destination can be a second etcd: the source stay
       t.deepEqual(await v3Keyspace(), sourceBefore, 'the source etcd\'s v3 keyspace is not written');
       const again = await runCli(['plan', '--to', 'v3.0', '--form', 'calicoctl', ...other], dir, source());
       t.is(again.code, 0, again.stdout + again.stderr);
-      const rolled = await runCli(['rollback', '--journal', result.journal, ...other, '--yes'], dir, source());
+      const rolled = await runCli(['rollback', ...other, '--yes'], dir, source());
       t.is(rolled.code, 0, rolled.stdout + rolled.stderr);
       t.deepEqual(await client.getAll().prefix('/calico/').strings(), {});
     } finally {

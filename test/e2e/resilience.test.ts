@@ -132,7 +132,7 @@ test.serial('resilience: a storm of 429s on the creates and 503s on the Node pat
     const throttled = c.server.injectFault({ method: 'POST', path: CALICO_PATH, times: 6, action: { type: 'error', status: 429, retryAfterSeconds: 1 } });
     const unavailable = c.server.injectFault({ method: 'PATCH', path: /^\/api\/v1\/nodes\//, times: 2, action: { type: 'error', status: 503, retryAfterSeconds: 1 } });
     const started = Date.now();
-    const r = await cli(c, ['apply', '--to', 'v2.5', ...ETCD_ARGS, '--yes', '-o', 'json']);
+    const r = await cli(c, ['apply', '--state', 'local', '--to', 'v2.5', ...ETCD_ARGS, '--yes', '-o', 'json']);
     const elapsed = Date.now() - started;
     t.is(r.code, 0, r.stdout + r.stderr);
     const result = JSON.parse(r.stdout) as ApplyJson;
@@ -171,7 +171,7 @@ test.serial('resilience: a storm of 429s on the creates and 503s on the Node pat
     const plan = await cli(c, ['plan', '--to', 'v2.5', ...ETCD_ARGS]);
     t.is(plan.code, 0, plan.stdout + plan.stderr);
     t.regex(plan.stdout, /create 0, update 0, unchanged 21, conflict 0/);
-    const clean = await cli(reference, ['apply', '--to', 'v2.5', ...ETCD_ARGS, '--yes', '-o', 'json']);
+    const clean = await cli(reference, ['apply', '--state', 'local', '--to', 'v2.5', ...ETCD_ARGS, '--yes', '-o', 'json']);
     t.is(clean.code, 0, clean.stdout + clean.stderr);
     t.false(reference.server.requests.some((q) => q.fault !== undefined));
     const expected = snapshot(reference);
@@ -187,7 +187,7 @@ test.serial('resilience: a 500 InternalError without Retry-After, twice on one c
   try {
     const fault = c.server.injectFault({ method: 'POST', path: CALICO_PATH, times: 2, action: { type: 'error', status: 500 } });
     // One write at a time, so both errors hit the same create.
-    const r = await cli(c, ['apply', '--to', 'v2.5', '--yes', '--concurrency', '1', '-o', 'json']);
+    const r = await cli(c, ['apply', '--state', 'local', '--to', 'v2.5', '--yes', '--concurrency', '1', '-o', 'json']);
     t.is(r.code, 0, r.stdout + r.stderr);
     const result = JSON.parse(r.stdout) as ApplyJson;
     t.is(result.result, 'applied', result.message);
@@ -230,7 +230,7 @@ test.serial('resilience: the executable killed (SIGKILL) in the middle of its wr
     // Slow creates, so that the kill lands with some done and some not.
     const slow = c.server.injectFault({ method: 'POST', path: CALICO_PATH, times: Infinity, action: { type: 'latency', ms: 300 } });
     const env = { ...c.env, PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: c.dir, NO_COLOR: '1' };
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/calico-migrate.js'), 'apply', '--plan', 'plan.json', '--yes'], { cwd: c.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/calico-migrate.js'), 'apply', '--state', 'local', '--plan', 'plan.json', '--yes'], { cwd: c.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
@@ -260,13 +260,13 @@ test.serial('resilience: the executable killed (SIGKILL) in the middle of its wr
     t.true(doneBefore.size >= 3 && doneBefore.size < 14, `${doneBefore.size} writes done before the kill`);
 
     // status: interrupted, with the writes that are left.
-    const status = await cli(c, ['status']);
+    const status = await cli(c, ['status', '--state', 'local']);
     t.is(status.code, 0, status.stdout + status.stderr);
     t.regex(status.stdout, /runs: +1; last: interrupted/);
     t.true(status.stdout.includes(`writes:   ${doneBefore.size} of 14 done, 0 failed, ${14 - doneBefore.size} left`), status.stdout);
     t.regex(status.stdout, new RegExp(`${14 - doneBefore.size} of 14 planned write\\(s\\) are not done \\(the last run ended without a record: killed, or still running\\): apply the plan plan\\.json again to resume`));
     t.regex(status.stdout, /lock: +held by /, 'the dead run still holds the lock');
-    const statusJson = JSON.parse((await cli(c, ['status', '-o', 'json'])).stdout) as { status: { lastOutcome: string; remaining: string[]; done: string[] }; lock: { holder: string; pid?: number; stale: boolean } | null };
+    const statusJson = JSON.parse((await cli(c, ['status', '--state', 'local', '-o', 'json'])).stdout) as { status: { lastOutcome: string; remaining: string[]; done: string[] }; lock: { holder: string; pid?: number; stale: boolean } | null };
     t.is(statusJson.status.lastOutcome, 'interrupted');
     t.deepEqual(statusJson.status.remaining, keys.filter((k) => !doneBefore.has(k)).sort());
     t.is(statusJson.lock?.holder, killedRun);
@@ -275,7 +275,7 @@ test.serial('resilience: the executable killed (SIGKILL) in the middle of its wr
     t.deepEqual(c.server.state.list('v1', 'ConfigMap', 'kube-system').map(nameOf).filter((n) => n === 'calico-migrate-lock'), ['calico-migrate-lock'], 'the lock object (a ConfigMap on 1.7) is left behind');
 
     // Apply the same plan again, without --force-unlock.
-    const again = await cli(c, ['apply', '--plan', 'plan.json', '--yes', '-o', 'json']);
+    const again = await cli(c, ['apply', '--state', 'local', '--plan', 'plan.json', '--yes', '-o', 'json']);
     t.is(again.code, 0, again.stdout + again.stderr);
     const result = JSON.parse(again.stdout) as ApplyJson;
     t.is(result.result, 'applied', result.message);
@@ -330,7 +330,7 @@ test.serial('resilience: the executable killed (SIGKILL) in the middle of its wr
     const calicoCrds = () => c.server.state.list('apiextensions.k8s.io/v1beta1', 'CustomResourceDefinition').map(nameOf).filter((n) => n.endsWith('.crd.projectcalico.org'));
     t.is(calicoCrds().length, 5, 'the first run installed the five v2.5 CRDs');
     t.is(all.filter((r) => r.t === 'crd-created' && r.run === killedRun).length, 5);
-    const rollback = await cli(c, ['rollback', '--yes', '-o', 'json']);
+    const rollback = await cli(c, ['rollback', '--state', 'local', '--yes', '-o', 'json']);
     t.is(rollback.code, 0, rollback.stdout + rollback.stderr);
     const steps = (JSON.parse(rollback.stdout) as { result: string; steps: { key: string; outcome: string }[] }).steps;
     t.deepEqual(steps.filter((s) => !s.key.startsWith('CustomResourceDefinition/')).map((s) => `${s.outcome} ${s.key}`).sort(), keys.map((k) => `deleted ${k}`).sort());
@@ -371,7 +371,7 @@ test.serial('resilience: an operator allowed everything but `patch nodes` can pl
     t.true(c.server.requests.every((q) => q.user === OPERATOR), 'every request ran as the operator');
     t.false(c.server.requests.some((q) => q.status === 403), 'the plan needed nothing beyond the granted permissions');
 
-    const apply = await cli(c, ['apply', '--to', 'v2.5', ...ETCD_ARGS, '--yes', '-o', 'json']);
+    const apply = await cli(c, ['apply', '--state', 'local', '--to', 'v2.5', ...ETCD_ARGS, '--yes', '-o', 'json']);
     t.is(apply.code, 3, apply.stdout + apply.stderr);
     const result = JSON.parse(apply.stdout) as ApplyJson & { findings: { severity: string; code: string; message: string; hint?: string }[] };
     t.is(result.result, 'blocked');
@@ -383,7 +383,7 @@ test.serial('resilience: an operator allowed everything but `patch nodes` can pl
     const reviews = c.server.requests.filter((q) => q.path === '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews');
     t.true(reviews.length > 0 && reviews.every((q) => q.status === 201));
 
-    const text = await cli(c, ['apply', '--to', 'v2.5', ...ETCD_ARGS, '--yes']);
+    const text = await cli(c, ['apply', '--state', 'local', '--to', 'v2.5', ...ETCD_ARGS, '--yes']);
     t.is(text.code, 3);
     t.regex(text.stdout, /error +permission-denied: not allowed to patch nodes \(cluster-wide\)/);
     t.deepEqual(writes(c.server), [], 'nothing was written');
@@ -410,7 +410,7 @@ test.serial('resilience: when the SelfSubjectAccessReview API itself answers 403
     t.true(reviews.length >= 1 && reviews.length <= 4, `stops asking after the first refusals (${reviews.length} reviews)`);
     t.true(reviews.every((q) => q.status === 403));
 
-    const apply = await cli(c, ['apply', '--to', 'v2.5', ...ETCD_ARGS, '--yes', '-o', 'json']);
+    const apply = await cli(c, ['apply', '--state', 'local', '--to', 'v2.5', ...ETCD_ARGS, '--yes', '-o', 'json']);
     t.is(apply.code, 0, apply.stdout + apply.stderr);
     t.deepEqual((JSON.parse(apply.stdout) as ApplyJson).summary, { created: 18, patched: 3 });
   } finally {
@@ -467,7 +467,7 @@ test.serial('resilience: the rules `calico-migrate rbac` prints are enough: the 
   });
   try {
     await writeFile(c.kubeconfig, c.server.kubeconfig({ token: SA_TOKEN }), { mode: 0o600 });
-    const apply = await cli(c, ['apply', '--to', 'v2.5', '--yes', '-o', 'json']);
+    const apply = await cli(c, ['apply', '--state', 'local', '--to', 'v2.5', '--yes', '-o', 'json']);
     t.is(apply.code, 0, apply.stdout + apply.stderr);
     const result = JSON.parse(apply.stdout) as ApplyJson;
     t.is(result.result, 'applied', result.message);
@@ -480,7 +480,7 @@ test.serial('resilience: the rules `calico-migrate rbac` prints are enough: the 
 
     c.server.setPolicy({ rules: rollbackRules });
     c.server.clearRequests();
-    const rollback = await cli(c, ['rollback', '--yes', '-o', 'json']);
+    const rollback = await cli(c, ['rollback', '--state', 'local', '--yes', '-o', 'json']);
     const forbidden = c.server.requests.filter((q) => q.status === 403).map((q) => `${q.method} ${q.path}`);
     t.deepEqual(forbidden, [], 'nothing the rollback did was refused');
     t.is(rollback.code, 0, rollback.stdout + rollback.stderr);

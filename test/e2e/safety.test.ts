@@ -208,13 +208,13 @@ test.serial('conflict: an object the tool did not write blocks plan and apply (n
     t.regex(plan.stdout, new RegExp(`^ {2}conflict +${POOL_KEY}$`, 'm'));
     t.regex(plan.stdout, /IPPool\/192-168-0-0-16 exists with different content and was not written by calico-migrate/);
 
-    const blocked = await cli(c, ['apply', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '-o', 'json']);
+    const blocked = await cli(c, ['apply', '--state', 'local', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '-o', 'json']);
     t.is(blocked.code, 3, blocked.stdout + blocked.stderr);
     t.is(json<ApplyResult>(t, blocked).result, 'blocked');
     t.deepEqual(writes(c.server), [], 'a blocked apply writes nothing, not even the lock');
     const before = await getObject(c, 'ippools.crd.projectcalico.org', POOL);
     t.deepEqual(before?.spec, HAND_MADE_POOL.spec, 'the hand-made pool is untouched');
-    const apply = await cli(c, ['apply', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '--overwrite', '-o', 'json']);
+    const apply = await cli(c, ['apply', '--state', 'local', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '--overwrite', '-o', 'json']);
     t.is(apply.code, 0, apply.stdout + apply.stderr);
     const result = json<ApplyResult>(t, apply);
     t.is(result.result, 'applied');
@@ -253,7 +253,7 @@ test.serial('conflict: --overwrite replaces only the conflicts the plan showed; 
     // Hold the apply's creates of BGP peers for a moment; meanwhile another operator creates one of them.
     const held = c.server.injectFault({ method: 'POST', path: /^\/apis\/crd\.projectcalico\.org\/v1\/bgppeers$/, times: 2, action: { type: 'latency', ms: 1500 } });
     const theirs: Obj = { apiVersion: 'crd.projectcalico.org/v1', kind: 'BGPPeer', metadata: { name: '10-0-0-1', labels: { team: 'network' } }, spec: { asNumber: 65001, peerIP: '10.0.0.1', scope: 'global' } };
-    const running = cli(c, ['apply', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '--overwrite', '-o', 'json']);
+    const running = cli(c, ['apply', '--state', 'local', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '--overwrite', '-o', 'json']);
     for (let i = 0; i < 600 && held.hits === 0; i++) await new Promise((r) => setTimeout(r, 25));
     t.true(held.hits > 0, 'the apply reached the BGP peers');
     t.deepEqual(c.server.seed([theirs]).skipped, []);
@@ -281,7 +281,7 @@ test.serial('conflict: the backup of what an --overwrite apply replaced survives
   const c = await startDenyingCreates('bgppeers');
   try {
     seedHandMadePool(c, V133);
-    const first = await cli(c, ['apply', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '--overwrite', '-o', 'json']);
+    const first = await cli(c, ['apply', '--state', 'local', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '--overwrite', '-o', 'json']);
     t.is(first.code, 1, first.stdout + first.stderr);
     const failed = json<ApplyResult>(t, first);
     t.is(failed.entries?.find((e) => e.key === POOL_KEY)?.outcome, 'overwritten');
@@ -289,8 +289,8 @@ test.serial('conflict: the backup of what an --overwrite apply replaced survives
     t.deepEqual((await backupItems(failed.backup ?? '')).map((o) => o.spec), [HAND_MADE_POOL.spec], 'the first run backed up the hand-made pool');
 
     c.server.setPolicy('allow-all');
-    const status = json<StatusResult>(t, await cli(c, ['status', '-o', 'json']));
-    const resumed = await cli(c, ['apply', '--plan', status.status?.planFile ?? '', ...V133.sourceArgs, '--yes', '--overwrite', '-o', 'json']);
+    const status = json<StatusResult>(t, await cli(c, ['status', '--state', 'local', '-o', 'json']));
+    const resumed = await cli(c, ['apply', '--state', 'local', '--plan', status.status?.planFile ?? '', ...V133.sourceArgs, '--yes', '--overwrite', '-o', 'json']);
     t.is(resumed.code, 0, resumed.stdout + resumed.stderr);
     const done = json<ApplyResult>(t, resumed);
     t.deepEqual(done.summary, { created: 2 });
@@ -315,7 +315,7 @@ for (const s of [V17, V133]) {
       const before = await snapshot(c, s);
       t.deepEqual(await calicoCrdNames(c), ['ippools.crd.projectcalico.org']);
 
-      const apply = await cli(c, ['apply', '--to', 'v2.5', ...s.sourceArgs, '--yes', '--overwrite', '-o', 'json']);
+      const apply = await cli(c, ['apply', '--state', 'local', '--to', 'v2.5', ...s.sourceArgs, '--yes', '--overwrite', '-o', 'json']);
       t.is(apply.code, 0, apply.stdout + apply.stderr);
       const applied = json<ApplyResult>(t, apply);
       t.deepEqual(applied.summary, { created: 13, overwritten: 1 });
@@ -345,7 +345,7 @@ for (const s of [V17, V133]) {
       t.deepEqual(pool?.spec, HAND_MADE_POOL.spec);
 
       c.server.clearRequests();
-      const again = await cli(c, ['rollback', '--yes', '-o', 'json']);
+      const again = await cli(c, ['rollback', '--state', 'local', '--yes', '-o', 'json']);
       t.is(again.code, 0, again.stdout + again.stderr);
       t.is(json<RollbackResult>(t, again).result, 'nothing-to-do');
       t.deepEqual(writes(c.server), [], 'a second rollback writes nothing');
@@ -363,7 +363,7 @@ for (const s of [V17, V133]) {
 test.serial('rollback: an object changed after the apply is kept (exit 3) with its CRD, the rest is undone; --force then removes it too', async (t) => {
   const c = await start(V133);
   try {
-    const apply = await cli(c, ['apply', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '-o', 'json']);
+    const apply = await cli(c, ['apply', '--state', 'local', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '-o', 'json']);
     t.is(apply.code, 0, apply.stdout + apply.stderr);
     t.deepEqual(json<ApplyResult>(t, apply).summary, { created: 14 });
 
@@ -371,7 +371,7 @@ test.serial('rollback: an object changed after the apply is kept (exit 3) with i
     const edit = await kubectl(c, ['patch', 'ippools.crd.projectcalico.org', POOL, '--type', 'merge', '-p', '{"spec":{"nat-outgoing":false}}']);
     t.is(edit.code, 0, edit.stderr);
 
-    const first = await cli(c, ['rollback', '--yes', '-o', 'json']);
+    const first = await cli(c, ['rollback', '--state', 'local', '--yes', '-o', 'json']);
     t.is(first.code, 3, first.stdout + first.stderr);
     const r1 = json<RollbackResult>(t, first);
     t.is(r1.result, 'incomplete');
@@ -384,7 +384,7 @@ test.serial('rollback: an object changed after the apply is kept (exit 3) with i
     await untilCrds(c, 1);
     t.deepEqual(await calicoCrdNames(c), ['ippools.crd.projectcalico.org']);
 
-    const forced = await cli(c, ['rollback', '--yes', '--force', '-o', 'json']);
+    const forced = await cli(c, ['rollback', '--state', 'local', '--yes', '--force', '-o', 'json']);
     t.is(forced.code, 0, forced.stdout + forced.stderr);
     const r2 = json<RollbackResult>(t, forced);
     t.is(r2.result, 'rolled-back');
@@ -400,7 +400,7 @@ test.serial('rollback: a failed apply resumed by running the same command again 
   const c = await startDenyingCreates('ippools');
   try {
     const before = await snapshot(c, V133);
-    const args = ['apply', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '-o', 'json'];
+    const args = ['apply', '--state', 'local', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '-o', 'json'];
     const first = await cli(c, args);
     t.is(first.code, 1, first.stdout + first.stderr);
     t.deepEqual(json<ApplyResult>(t, first).summary, { created: 13, failed: 1 });
@@ -411,7 +411,7 @@ test.serial('rollback: a failed apply resumed by running the same command again 
     t.is(second.code, 0, second.stdout + second.stderr);
     t.deepEqual(json<ApplyResult>(t, second).summary, { created: 1 });
 
-    const rollback = await cli(c, ['rollback', '--yes', '-o', 'json']);
+    const rollback = await cli(c, ['rollback', '--state', 'local', '--yes', '-o', 'json']);
     t.is(rollback.code, 0, rollback.stdout + rollback.stderr);
     const undone = json<RollbackResult>(t, rollback);
     t.is(undone.steps.filter((x) => x.outcome === 'deleted' && !x.key.startsWith('CustomResourceDefinition/')).length, 14, `every object the migration created is deleted, not only the last run's: ${JSON.stringify(undone.steps)}`);
@@ -445,7 +445,7 @@ test.serial('stale plan: a source record changed after the plan was made → app
     c.server.seed([{ ...pool, metadata, spec: { value: JSON.stringify({ ...value, masquerade: false }) } }]);
     c.server.clearRequests();
 
-    const apply = await cli(c, ['apply', '--plan', 'plan.json', '--yes', '-o', 'json']);
+    const apply = await cli(c, ['apply', '--state', 'local', '--plan', 'plan.json', '--yes', '-o', 'json']);
     t.is(apply.code, 3, apply.stdout + apply.stderr);
     const result = json<ApplyResult>(t, apply);
     t.is(result.result, 'stale-plan');
@@ -468,7 +468,7 @@ test.serial('stale plan: a planned object created by someone else after the plan
     ]);
     c.server.clearRequests();
 
-    const apply = await cli(c, ['apply', '--plan', 'plan.json', '--yes', '-o', 'json']);
+    const apply = await cli(c, ['apply', '--state', 'local', '--plan', 'plan.json', '--yes', '-o', 'json']);
     t.is(apply.code, 3, apply.stdout + apply.stderr);
     const result = json<ApplyResult>(t, apply);
     t.is(result.result, 'stale-plan');
@@ -484,12 +484,12 @@ test.serial('stale plan: applying the same plan again after it was applied is no
   try {
     const plan = await cli(c, ['plan', '--to', 'v2.5', '--out', 'plan.json']);
     t.is(plan.code, 2, plan.stdout + plan.stderr);
-    const first = await cli(c, ['apply', '--plan', 'plan.json', '--yes', '-o', 'json']);
+    const first = await cli(c, ['apply', '--state', 'local', '--plan', 'plan.json', '--yes', '-o', 'json']);
     t.is(first.code, 0, first.stdout + first.stderr);
     const hash = json<ApplyResult>(t, first).plan?.hash;
 
     c.server.clearRequests();
-    const again = await cli(c, ['apply', '--plan', 'plan.json', '--yes', '-o', 'json']);
+    const again = await cli(c, ['apply', '--state', 'local', '--plan', 'plan.json', '--yes', '-o', 'json']);
     t.is(again.code, 0, again.stdout + again.stderr);
     const result = json<ApplyResult>(t, again);
     t.is(result.result, 'nothing-to-do');
@@ -520,20 +520,20 @@ test.serial('lock: while someone else holds it, apply refuses (exit 3) naming ho
   try {
     const held = await acquireLock(client, { holder: 'someone-else', reason: 'maintenance', ttlSeconds: 60, host: 'ops-laptop', pid: 4242 });
 
-    const refused = await cli(c, ['apply', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '-o', 'json']);
+    const refused = await cli(c, ['apply', '--state', 'local', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '-o', 'json']);
     t.is(refused.code, 3, refused.stdout + refused.stderr);
     const r = json<ApplyResult>(t, refused);
     t.regex(r.message ?? '', /held by "someone-else" \(on host ops-laptop, pid 4242\) for "maintenance"/);
     t.regex(r.message ?? '', /--force-unlock/);
     t.deepEqual(calicoWrites(c), [], 'no CRD and no Calico object is written');
 
-    const status = await cli(c, ['status']);
+    const status = await cli(c, ['status', '--state', 'local']);
     t.is(status.code, 0, status.stdout + status.stderr);
     t.regex(status.stdout, /^lock: +held by someone-else on ops-laptop for "maintenance" since /m);
     t.notRegex(status.stdout, /STALE/);
 
     c.server.clearRequests();
-    const waiting = cli(c, ['apply', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '--lock-wait', '10', '-o', 'json']);
+    const waiting = cli(c, ['apply', '--state', 'local', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '--lock-wait', '10', '-o', 'json']);
     await new Promise((res) => setTimeout(res, 1000));
     const releasedAt = Date.now();
     t.is((await held.release()).outcome, 'released');
@@ -543,7 +543,7 @@ test.serial('lock: while someone else holds it, apply refuses (exit 3) naming ho
     const calicoTimes = c.server.requests.filter((q) => q.method !== 'GET' && /projectcalico\.org|customresourcedefinitions/.test(q.path)).map((q) => Date.parse(q.time));
     t.true(calicoTimes.length > 0);
     t.true(calicoTimes.every((time) => time >= releasedAt - 5), 'nothing was written while the other holder had the lock');
-    const after = json<StatusResult>(t, await cli(c, ['status', '-o', 'json']));
+    const after = json<StatusResult>(t, await cli(c, ['status', '--state', 'local', '-o', 'json']));
     t.is(after.lock, null, 'the apply released its lock');
   } finally {
     await c.stop();
@@ -557,11 +557,11 @@ test.serial('lock: a stale lock is shown as STALE by status; apply --force-unloc
     const stale = await acquireLock(clientOf(c), { holder: 'someone-else', reason: 'maintenance', ttlSeconds: 60, host: 'ops-laptop', pid: 4242, now: () => new Date(Date.now() - 120_000) });
     stale.stop();
 
-    const status = await cli(c, ['status']);
+    const status = await cli(c, ['status', '--state', 'local']);
     t.is(status.code, 0, status.stdout + status.stderr);
     t.regex(status.stdout, /^lock: +STALE, held by someone-else on ops-laptop for "maintenance" since .*; expired .*--force-unlock/m);
 
-    const apply = await cli(c, ['apply', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '--force-unlock', '-o', 'json']);
+    const apply = await cli(c, ['apply', '--state', 'local', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '--force-unlock', '-o', 'json']);
     t.is(apply.code, 0, apply.stdout + apply.stderr);
     const result = json<ApplyResult>(t, apply);
     t.is(result.result, 'applied');
@@ -571,7 +571,7 @@ test.serial('lock: a stale lock is shown as STALE by status; apply --force-unloc
     t.is(forced[0]?.removed?.reason, 'maintenance');
     t.is(forced[0]?.automatic, false);
 
-    const after = await cli(c, ['status']);
+    const after = await cli(c, ['status', '--state', 'local']);
     t.regex(after.stdout, /^lock: +free$/m);
     t.regex(after.stdout, /the lock was forced 1 time\(s\)/);
   } finally {
@@ -586,7 +586,7 @@ test.serial('lock: a lock left by a crashed run on this host (its pid is gone) i
     const left = await acquireLock(clientOf(c), { holder: 'crashed-run', reason: 'apply plan 0123456789ab (--to v2.5)', ttlSeconds: 60, host: hostname(), pid });
     left.stop();
 
-    const apply = await cli(c, ['apply', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '-o', 'json']);
+    const apply = await cli(c, ['apply', '--state', 'local', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '-o', 'json']);
     t.is(apply.code, 0, apply.stdout + apply.stderr);
     const forced = (await journalLines(json<ApplyResult>(t, apply).journal ?? '')).filter((l) => l.t === 'force-unlock');
     t.deepEqual(forced.map((l) => [l.removed?.holder, l.automatic]), [['crashed-run', true]]);
@@ -602,34 +602,34 @@ test.serial('lock: a lock left by a crashed run on this host (its pid is gone) i
 test.serial('status: after an apply that failed part-way it says how many writes are done and how to resume; applying the plan again completes', async (t) => {
   const c = await startDenyingCreates('ippools');
   try {
-    const apply = await cli(c, ['apply', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '-o', 'json']);
+    const apply = await cli(c, ['apply', '--state', 'local', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '-o', 'json']);
     t.is(apply.code, 1, apply.stdout + apply.stderr);
     const failed = json<ApplyResult>(t, apply);
     t.is(failed.result, 'failed');
     t.regex(failed.message ?? '', /1 write\(s\) failed: IPPool\/192-168-0-0-16: 403/);
     t.deepEqual(failed.summary, { created: 13, failed: 1 });
 
-    const text = await cli(c, ['status']);
+    const text = await cli(c, ['status', '--state', 'local']);
     t.is(text.code, 0, text.stdout + text.stderr);
     t.regex(text.stdout, /^runs: +1; last: failed/m);
     t.regex(text.stdout, /^writes: +13 of 14 done, 1 failed, 1 left/m);
     t.regex(text.stdout, /^ {2}failed: IPPool\/192-168-0-0-16$/m);
     t.regex(text.stdout, /^next: +1 of 14 planned write\(s\) are not done: apply the plan \S+\.plan\.json again to resume, or undo with calico-migrate rollback --journal \S+\.journal$/m);
-    const status = json<StatusResult>(t, await cli(c, ['status', '-o', 'json']));
+    const status = json<StatusResult>(t, await cli(c, ['status', '--state', 'local', '-o', 'json']));
     t.is(status.journal, failed.journal ?? '');
     t.deepEqual(status.status?.remaining, [POOL_KEY]);
     t.is(status.lock, null, 'the failed apply released the lock');
 
     c.server.setPolicy('allow-all');
     // The plan pins the source files by digest; the resumed apply reads the same files again.
-    const resumed = await cli(c, ['apply', '--plan', status.status?.planFile ?? '', ...V133.sourceArgs, '--yes', '-o', 'json']);
+    const resumed = await cli(c, ['apply', '--state', 'local', '--plan', status.status?.planFile ?? '', ...V133.sourceArgs, '--yes', '-o', 'json']);
     t.is(resumed.code, 0, resumed.stdout + resumed.stderr);
     const done = json<ApplyResult>(t, resumed);
     t.is(done.result, 'applied');
     t.deepEqual(done.summary, { created: 1 }, 'only the write that failed is made');
     t.is(done.journal, failed.journal, 'the resumed apply continues the same journal');
 
-    const finalStatus = await cli(c, ['status']);
+    const finalStatus = await cli(c, ['status', '--state', 'local']);
     t.regex(finalStatus.stdout, /^runs: +2; last: applied/m);
     t.regex(finalStatus.stdout, /^next: +every planned write is done and verified/m);
     const want = await converted();

@@ -62,13 +62,13 @@ test.serial('real safety: a hand-made object blocks plan and apply (nothing writ
     const plan = await c.cli(['plan', '--to', 'v3.0', ...SOURCE]);
     t.is(plan.code, 3, plan.stdout + plan.stderr);
     t.regex(plan.stdout, /create 8, update 0, unchanged 0, conflict 1/);
-    const blocked = await c.cli(['apply', '--to', 'v3.0', ...SOURCE, '--yes', '-o', 'json']);
+    const blocked = await c.cli(['apply', '--state', 'local', '--to', 'v3.0', ...SOURCE, '--yes', '-o', 'json']);
     t.is(blocked.code, 3, blocked.stdout);
     t.is(json<ApplyResult>(t, blocked).result, 'blocked');
     t.deepEqual(await clusterSnapshot(c.cp), before, 'a blocked apply writes nothing, not even the lock');
 
     const live = await getObject(c, 'ippools.crd.projectcalico.org', POOL);
-    const apply = await c.cli(['apply', '--to', 'v3.0', ...SOURCE, '--yes', '--overwrite', '-o', 'json']);
+    const apply = await c.cli(['apply', '--state', 'local', '--to', 'v3.0', ...SOURCE, '--yes', '--overwrite', '-o', 'json']);
     t.is(apply.code, 0, apply.stdout + apply.stderr);
     const result = json<ApplyResult>(t, apply);
     t.deepEqual(result.summary, { created: 8, overwritten: 1 });
@@ -91,7 +91,8 @@ test.serial('real safety: rollback restores the exact pre-apply state of the who
   try {
     const etcd = ['--from-file', `${S}/etcd-typical/etcd-v2.json`, '--ignore-preflight', 'calico-ipam-in-use'];
     const before = await clusterSnapshot(c.cp);
-    const apply = await c.cli(['apply', '--to', 'v3.0', ...etcd, '--yes', '-o', 'json']);
+    // Local state: the whole cluster, the tool's own state namespace included, must be as before.
+    const apply = await c.cli(['apply', '--state', 'local', '--to', 'v3.0', ...etcd, '--yes', '-o', 'json']);
     t.is(apply.code, 0, apply.stdout + apply.stderr);
     const result = json<ApplyResult>(t, apply);
     t.deepEqual(result.summary, { created: 14, patched: 3 });
@@ -259,10 +260,18 @@ test.serial("real safety: a ServiceAccount bound only to `calico-migrate rbac --
     t.is(apply.code, 0, apply.stdout + apply.stderr);
     const result = json<ApplyResult>(t, apply);
     t.deepEqual(result.summary, { created: 9 });
-    const rollback = await c.cli(['rollback', '--journal', result.journal ?? '', '--yes', '-o', 'json'], as);
+    // The run's state is in the cluster (the manifest made its namespace and granted Secrets there alone).
+    t.regex(result.journal ?? '', /^Secrets run-[0-9a-f]{12}-\* in namespace calico-migrate on /);
+    const status = await c.cli(['status', '-o', 'json'], as);
+    t.is(status.code, 0, status.stderr);
+    t.like(JSON.parse(status.stdout) as object, { status: { lastOutcome: 'applied', planned: 9 } });
+    const rollback = await c.cli(['rollback', '--yes', '-o', 'json'], as);
     t.is(rollback.code, 0, rollback.stdout + rollback.stderr);
     await untilNoCalicoCrds(c);
-    t.deepEqual(await clusterSnapshot(c.cp), before, 'the least-privilege account rolled back to the exact state');
+    const run = /run-([0-9a-f]{12})-/.exec(result.journal ?? '')?.[1] ?? '';
+    const forgot = await c.cli(['forget', run], as);
+    t.is(forgot.code, 0, forgot.stdout + forgot.stderr);
+    t.deepEqual(await clusterSnapshot(c.cp), before, 'the least-privilege account rolled back (and forgot the run) to the exact state');
 
     // Take away one permission: creating IPPools.
     const role = JSON.parse((await c.kubectl(['get', 'clusterrole', 'calico-migrate', '-o', 'json'])).stdout) as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] };

@@ -70,7 +70,7 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
   // A plan made from dumps is applied from the same dumps (paths as given to plan), unless others are named.
   const fromFile = opts.fromFile.length === 0 && pinned?.source.type === 'files' ? pinned.source.files.map((f) => f.path) : opts.fromFile;
   const cutOver = opts.cutOver === true || pinned?.cutOver === true;
-  const m = new Migration({ fromFile, ...(opts.inputFormat ? { inputFormat: opts.inputFormat } : {}), source: opts.source, to, mode: opts.dryRun ? 'dry-run' : 'apply', overwrite: opts.overwrite, ignorePreflight: opts.ignorePreflight, ...(opts.destination ? { destination: opts.destination } : {}), cutOver }, io);
+  const m = new Migration({ fromFile, ...(opts.inputFormat ? { inputFormat: opts.inputFormat } : {}), source: opts.source, to, mode: opts.dryRun ? 'dry-run' : 'apply', overwrite: opts.overwrite, ignorePreflight: opts.ignorePreflight, ...(opts.destination ? { destination: opts.destination } : {}), cutOver, ...(opts.state ? { state: opts.state } : {}) }, io);
   try {
     return await applyWith(m, opts, io, pinned, to);
   } finally {

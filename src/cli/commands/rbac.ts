@@ -20,6 +20,8 @@ export interface RbacCliOptions {
   readonly namespace: string;
   readonly name: string;
   readonly source: Readonly<Record<string, unknown>>;
+  /** Where the runs keep their state (in the cluster: Secrets in the tool's namespace). */
+  readonly state?: 'local' | 'target';
 }
 
 export async function runRbac(opts: RbacCliOptions, io: CliIo): Promise<number> {
@@ -43,6 +45,7 @@ export async function runRbac(opts: RbacCliOptions, io: CliIo): Promise<number> 
     mode: opts.mode,
     lockResource: minor >= 14 ? ('leases' as const) : ('configmaps' as const),
     daemonSetGroup: minor >= 9 ? ('apps' as const) : ('extensions' as const),
+    state: opts.state ?? ('target' as const),
   };
   const header = `calico-migrate ${opts.mode} --to ${opts.to} from a ${resolvedType} source, Kubernetes 1.${minor}: least-privilege RBAC`;
   io.stdout.write(rbacYaml(rbacFor({ ...input, rbacApiVersion: rbacApiVersionFor(minor), namespace: opts.namespace, name: opts.name }), permissionsFor(input), header));

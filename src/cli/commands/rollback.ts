@@ -111,7 +111,7 @@ async function openDestination(opts: RollbackCliOptions, io: CliIo, target: Targ
     fix: 'point the kubeconfig at the cluster the apply wrote to',
     check: async () => {
       const lockKind = await lockTarget(client);
-      const access = await checkAccess(client, permissionsFor({ source: 'files', target, mode: 'rollback', lockResource: lockKind.kind === 'Lease' ? 'leases' : 'configmaps', daemonSetGroup: version.minor >= 9 ? 'apps' : 'extensions' }).filter((p) => p.verb !== 'create' || p.resource !== 'customresourcedefinitions'));
+      const access = await checkAccess(client, permissionsFor({ source: 'files', target, mode: 'rollback', state: opts.state ?? 'local', lockResource: lockKind.kind === 'Lease' ? 'leases' : 'configmaps', daemonSetGroup: version.minor >= 9 ? 'apps' : 'extensions' }).filter((p) => p.verb !== 'create' || p.resource !== 'customresourcedefinitions'));
       if (access.refused.length > 0) throw new CalicoMigrateError('E_TARGET_STATE', `the account may not do everything a rollback needs: ${describeRefusals(access.refused).join('; ')}`);
     },
     close: () => undefined,
