@@ -259,9 +259,10 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .option('--name <name>', 'name of the ServiceAccount and roles', 'calico-migrate')
     .addOption(new Option('--state <where>', 'where the runs keep their state: target (Secrets in namespace calico-migrate, which the manifest creates) or local files').choices(['target', 'local']).default('target'))
     .action(async (o: { to: TargetVersion; source?: PermissionSource; mode: Mode; kubernetesVersion?: string; namespace: string; name: string; state: 'target' | 'local' } & Record<string, unknown>) => {
-      setExit(await runRbac({ to: o.to, ...(o.source ? { sourceType: o.source } : {}), mode: o.mode, ...(o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {}), namespace: o.namespace, name: o.name, source: o, state: o.state }, io));
+      setExit(await runRbac({ to: o.to, ...(o.source ? { sourceType: o.source } : {}), mode: o.mode, ...(o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {}), namespace: o.namespace, name: o.name, source: o, state: o.state, destination: o }, io));
     });
   addSourceOptions(rbacCmd);
+  addDestinationOptions(rbacCmd);
   return cmd;
 }
 

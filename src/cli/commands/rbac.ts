@@ -11,6 +11,8 @@ import { CalicoMigrateError, EXIT } from '../../errors.js';
 import type { TargetVersion } from '../../model/target.js';
 import type { CliIo } from '../io.js';
 import { resolveSource } from '../source.js';
+import { resolveDestination } from '../destination.js';
+import { etcdRoleScript } from '../../apply/etcd-role.js';
 
 export interface RbacCliOptions {
   readonly to: TargetVersion;
@@ -22,9 +24,15 @@ export interface RbacCliOptions {
   readonly source: Readonly<Record<string, unknown>>;
   /** Where the runs keep their state (in the cluster: Secrets in the tool's namespace). */
   readonly state?: 'local' | 'target';
+  /** Destination flags: with `--target-datastore-type etcdv3`, the etcd role is printed instead. */
+  readonly destination?: Readonly<Record<string, unknown>>;
 }
 
 export async function runRbac(opts: RbacCliOptions, io: CliIo): Promise<number> {
+  if ((await resolveDestination(opts.destination ?? {}, io)).settings.datastoreType === 'etcdv3') {
+    io.stdout.write(etcdRoleScript(opts.mode, opts.name));
+    return EXIT.ok;
+  }
   let minor: number;
   if (opts.kubernetesVersion) {
     const m = /^v?(\d+)\.(\d+)/.exec(opts.kubernetesVersion);
