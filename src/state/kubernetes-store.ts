@@ -7,7 +7,8 @@
  *   run-<run>-plan-<part>            data.content: the plan JSON, split below 1 MiB
  *   run-<run>-backup-<gen>-<part>    data.content: before-images, one generation per apply run
  *
- * all labelled with the run and (a prefix of) the plan hash.
+ * all labelled with the run and (a prefix of) the plan hash, and marked `immutable` (servers from
+ * 1.21 refuse any change; older ones ignore the field).
  */
 import { NAMESPACES, SECRETS } from '../datastore/calico-resources.js';
 import { KubeApiError, type KubeClient, type KubeObject } from '../datastore/kube-client.js';
@@ -67,7 +68,7 @@ export class KubernetesStateStore implements StateStore {
   private async put(name: string, labels: Record<string, string>, data: Record<string, string>): Promise<void> {
     await this.ensureNamespace();
     const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]));
-    await this.client.create(SECRETS, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: STATE_NAMESPACE, labels: { 'app.kubernetes.io/managed-by': 'calico-migrate', ...labels } }, type: 'Opaque', data: encoded });
+    await this.client.create(SECRETS, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: STATE_NAMESPACE, labels: { 'app.kubernetes.io/managed-by': 'calico-migrate', ...labels } }, type: 'Opaque', immutable: true, data: encoded });
   }
 
   private labels(run: string, planHash: string, part: string): Record<string, string> {

@@ -7,7 +7,7 @@
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Etcd3 } from 'etcd3';
@@ -185,4 +185,43 @@ test.serial('state in the target (Kubernetes): the executable killed mid-write; 
   } finally {
     await c.stop();
   }
+});
+
+test.serial('state in the target (etcd v3): the executable killed mid-write; from empty directories status, resume (nothing created twice) and an exact rollback', async (t) => {
+  const before = await keyspace('/calico/');
+  const first = await machine();
+  const keys: Record<string, string> = { '/calico/v1/config/LogSeverityScreen': 'Info' };
+  for (let i = 0; i < 300; i++) keys[`/calico/v1/policy/tier/default/policy/p-${String(i).padStart(4, '0')}`] = JSON.stringify({ order: i, selector: `app == 'a${i}'`, inbound_rules: [], outbound_rules: [] });
+  const file = join(await machine(), 'many.json');
+  await writeFile(file, JSON.stringify(keys));
+  const env = { PATH: process.env['PATH'] ?? '/usr/bin:/bin', HOME: first, NO_COLOR: '1' };
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin/calico-migrate.js'), 'apply', '--to', 'v3.0', '--from-file', file, ...target(), '--yes', '--concurrency', '1'], { cwd: first, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, signal) => resolve(signal)));
+  const done = async () => Object.values(await keyspace('/calico-migrate/state/')).join('').split('\n').filter((l) => l.includes('"t":"done"')).length;
+  try {
+    for (let i = 0; i < 400 && (await done()) < 20; i++) await new Promise((r) => setTimeout(r, 25));
+  } finally {
+    child.kill('SIGKILL');
+  }
+  t.is(await exited, 'SIGKILL', output.slice(-1500));
+  const doneBefore = await done();
+  t.true(doneBefore >= 20 && doneBefore < 301, `${doneBefore} writes done before the kill`);
+  t.deepEqual(await readdir(first), []);
+
+  const second = await machine();
+  const status = await runCli(['status', ...target(), '-o', 'json'], second, {});
+  t.like(JSON.parse(status.stdout) as object, { status: { lastOutcome: 'interrupted', planned: 301 } });
+  const resumed = await runCli(['apply', '--to', 'v3.0', '--from-file', file, ...target(), '--yes', '-o', 'json'], second, {});
+  t.is(resumed.code, 0, resumed.stdout.slice(0, 1500) + resumed.stderr);
+  const records = Object.values(await keyspace('/calico-migrate/state/')).join('').split('\n').filter((l) => l.includes('"t":"done"')).map((l) => JSON.parse(l) as { key: string; outcome: string });
+  const created = records.filter((r) => r.outcome === 'created').map((r) => r.key);
+  t.is(new Set(created).size, created.length, 'no object was created twice');
+  t.is(Object.keys(await keyspace('/calico/resources/v3/projectcalico.org/globalnetworkpolicies/')).length, 300);
+
+  const rolled = await runCli(['rollback', ...target(), '--yes', '-o', 'json'], await machine(), {});
+  t.is(rolled.code, 0, rolled.stdout.slice(0, 1500) + rolled.stderr);
+  t.deepEqual(await keyspace('/calico/'), before, 'the whole /calico/ keyspace as before');
 });
