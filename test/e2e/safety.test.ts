@@ -640,3 +640,32 @@ test.serial('status: after an apply that failed part-way it says how many writes
     await c.stop();
   }
 });
+
+test.serial('state in the target: the backup of an --overwrite apply is kept in a Secret of calico-migrate; rollback restores from the journal; no backup content appears in any output', async (t) => {
+  const c = await start(V133);
+  try {
+    seedHandMadePool(c, V133);
+    const outputs: string[] = [];
+    const run = async (args: string[]) => {
+      const r = await cli(c, args);
+      outputs.push(r.stdout, r.stderr);
+      return r;
+    };
+    const apply = await run(['apply', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '--overwrite', '-o', 'json']);
+    t.is(apply.code, 0, apply.stdout + apply.stderr);
+    const result = json<ApplyResult>(t, apply);
+    t.regex(result.backup ?? '', /^Secrets run-[0-9a-f]{12}-\* in namespace calico-migrate on /);
+    const backups = c.server.state.list('v1', 'Secret', 'calico-migrate').filter((s) => String((s['metadata'] as { name: string }).name).includes('-backup-'));
+    t.is(backups.length, 1);
+    const saved = YAML.parse(Buffer.from(String((backups[0]?.['data'] as Record<string, string>)['content']), 'base64').toString('utf8')) as { items: Obj[] };
+    t.deepEqual(saved.items.map((o) => [o.metadata.name, o.spec]), [[POOL, HAND_MADE_POOL.spec]], 'the hand-made pool as it was');
+    await run(['status', '-o', 'json']);
+    await run(['status', '--all']);
+    const rollback = await run(['rollback', '--yes', '-o', 'json']);
+    t.is(rollback.code, 0, rollback.stdout + rollback.stderr);
+    t.deepEqual((await getObject(c, 'ippools.crd.projectcalico.org', POOL))?.spec, HAND_MADE_POOL.spec, 'restored');
+    for (const o of outputs) t.false(o.includes('created by hand during the outage') || o.includes('platform-team'), 'no backup content in any output');
+  } finally {
+    await c.stop();
+  }
+});
