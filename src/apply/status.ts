@@ -74,7 +74,8 @@ function cutOverOf(records: readonly JournalRecord[]): Pick<JournalStatus, 'cutO
 }
 
 /** The next thing to do, in words. */
-export function whatIsLeft(s: JournalStatus, journalPath: string): string {
+/** `which` names the run in the commands suggested: `--journal FILE`, or `--run RUN` for one kept in the target. */
+export function whatIsLeft(s: JournalStatus, which: string): string {
   switch (s.lastOutcome) {
     case 'none':
       return 'nothing has been applied with this journal';
@@ -83,10 +84,10 @@ export function whatIsLeft(s: JournalStatus, journalPath: string): string {
     case 'rollback-incomplete':
       return `the rollback left objects in place (changed since the apply); see the journal, then rerun rollback (with --force to undo them anyway)`;
     case 'applied':
-      if (s.cutOver?.paused && !s.cutOver.completed && s.remaining.length === 0) return `the v3 data is written and the v2.x agents are paused: roll out calico/node v3, then calico-migrate complete (or calico-migrate abort --journal ${journalPath} to give the v2.x agents their datastore back)`;
+      if (s.cutOver?.paused && !s.cutOver.completed && s.remaining.length === 0) return `the v3 data is written and the v2.x agents are paused: roll out calico/node v3, then calico-migrate complete (or calico-migrate abort ${which} to give the v2.x agents their datastore back)`;
       return s.remaining.length === 0 ? 'every planned write is done and verified; go on with the next steps (RBAC, then the calico/node rollout)' : `${s.remaining.length} planned write(s) are not done; apply the plan again`;
     case 'failed':
     case 'interrupted':
-      return `${s.remaining.length} of ${s.planned} planned write(s) are not done${s.lastOutcome === 'interrupted' ? ' (the last run ended without a record: killed, or still running)' : ''}: apply the plan${s.planFile ? ` ${s.planFile}` : ''} again to resume, or undo with calico-migrate rollback --journal ${journalPath}`;
+      return `${s.remaining.length} of ${s.planned} planned write(s) are not done${s.lastOutcome === 'interrupted' ? ' (the last run ended without a record: killed, or still running)' : ''}: apply the plan${s.planFile ? ` ${s.planFile}` : ''} again to resume, or undo with calico-migrate rollback ${which}`;
   }
 }

@@ -95,6 +95,8 @@ export async function openApplyState(o: { choice: StateChoice; store?: StateStor
 /** A run found for status, rollback, abort and complete: its records, where they are, and how to append to them. */
 export interface FoundRun {
   readonly location: string;
+  /** The run id, for a run kept in the target. */
+  readonly run?: string;
   readonly records: JournalRecord[];
   /** Opens the run's journal for appending (rollback, abort and complete record what they did). */
   open(): Promise<Journal>;
@@ -116,7 +118,7 @@ export async function findRun(o: { choice: StateChoice; store?: StateStore; run?
       : (withRecords.filter((x) => ['failed', 'interrupted'].includes(journalStatus(x.records).lastOutcome)).sort((a, b) => (lastTime(b) < lastTime(a) ? -1 : 1))[0] ?? withRecords.sort((a, b) => (lastTime(b) < lastTime(a) ? -1 : 1))[0]);
     if (!pick) return undefined;
     const planHash = pick.r.planHash;
-    return { location: store.describe(pick.r.run), records: pick.records, open: async () => Journal.remote(store, pick.r.run, planHash, writerId()) };
+    return { location: store.describe(pick.r.run), run: pick.r.run, records: pick.records, open: async () => Journal.remote(store, pick.r.run, planHash, writerId()) };
   }
   const path = await findJournal(o.journal, o.stateDir, o.cwd);
   if (!path) return undefined;

@@ -77,7 +77,8 @@ export async function runStatus(opts: StatusOptions, io: CliIo): Promise<number>
   }
   const path = found?.location;
   const journal: JournalStatus | undefined = found ? journalStatus(found.records) : undefined;
-  const left = journal && path ? whatIsLeft(journal, path) : target ? `no run is kept in ${target.store.describe()}` : 'no journal found: nothing has been applied from here (give --journal or --state-dir, or --state target)';
+  const which = target && journal?.planHash ? `--run ${found?.run ?? ''}` : `--journal ${path ?? ''}`;
+  const left = journal && path ? whatIsLeft(journal, which) : target ? `no run is kept in ${target.store.describe()}` : 'no journal found: nothing has been applied from here (give --journal or --state-dir, or --state target)';
   if (opts.output === 'json') {
     io.stdout.write(serialize({ lock: lock ?? null, ...(lockError ? { lockError } : {}), ...(cutOver ? { datastore: cutOver } : {}), journal: path ?? null, status: journal ?? null, next: left, ...(runs ? { runs } : {}) }, 'json'));
     return EXIT.ok;
