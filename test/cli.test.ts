@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import YAML from 'yaml';
 import { REPO_ROOT, runCli } from './_helpers/cli.js';
+import { TOOL_VERSION } from '../src/version.js';
 
 const KDD = ['--from-file', 'fixtures/sources/kdd-typical/tprs.yaml', '--from-file', 'fixtures/sources/kdd-typical/systemnetworkpolicies.yaml', '--from-file', 'fixtures/sources/kdd-typical/nodes.yaml'];
 
@@ -160,4 +161,12 @@ test('the calico-migrate executable runs as npx would run it', async (t) => {
     (e: { code?: number }) => e.code,
   );
   t.is(failed, 3);
+});
+
+test('--version prints the version in package.json (the one the tool writes into plans and annotations), exit 0', async (t) => {
+  const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+  const run = await runCli(['--version']);
+  t.is(run.code, 0, run.stderr);
+  t.is(run.stdout, `${pkg.version}\n`);
+  t.is(TOOL_VERSION, pkg.version);
 });

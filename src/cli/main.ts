@@ -4,6 +4,7 @@
  * 3 blocked by error records or blocker issues.
  */
 import { Command, CommanderError, Option } from 'commander';
+import { TOOL_VERSION } from '../version.js';
 import { CalicoMigrateError, EXIT } from '../errors.js';
 import { KubeApiError } from '../datastore/kube-client.js';
 import { LockHeldError, LockLostError } from '../apply/lock.js';
@@ -85,6 +86,7 @@ function destinationForm(value: string): OutputForm {
 function program(io: CliIo, setExit: (code: number) => void): Command {
   const cmd = new Command('calico-migrate')
     .description('Convert Calico v2.4-era configuration to the CRD form of Calico v2.5 and later, accounting for every record.')
+    .version(TOOL_VERSION, '-V, --version', 'print the version of calico-migrate')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError('(run with --help for usage)');
