@@ -1,26 +1,16 @@
 /**
  * The command line: flags → options → command. The only place that maps errors to exit codes.
  * Exit codes (shared by every command): 0 done, 1 usage or runtime error, 2 changes pending,
- * 3 blocked by error records or blocker issues.
+ * 3 blocked by error records or blocker issues. Each command's module (and with it the Kubernetes
+ * client, etcd3/grpc, listr2 and inquirer) is loaded only when that command runs, so that --help
+ * and --version start at once.
  */
 import { Command, CommanderError, Option } from 'commander';
 import { TOOL_VERSION } from '../version.js';
 import { CalicoMigrateError, EXIT } from '../errors.js';
-import { KubeApiError } from '../datastore/kube-client.js';
-import { LockHeldError, LockLostError } from '../apply/lock.js';
 import { INPUT_FORMATS, type InputFormat } from '../input/dump.js';
 import { OUTPUT_FORMS, TARGET_VERSIONS, type OutputForm, type TargetVersion } from '../model/target.js';
 import type { OutputFormat } from '../output/serialize.js';
-import { runConvert } from './commands/convert.js';
-import { runDetect } from './commands/detect.js';
-import { runExport } from './commands/export.js';
-import { runApply } from './commands/apply.js';
-import { runPlan } from './commands/plan.js';
-import { runRbac } from './commands/rbac.js';
-import { runAbort, runComplete } from './commands/cut-over.js';
-import { runForget } from './commands/forget.js';
-import { runRollback } from './commands/rollback.js';
-import { runStatus } from './commands/status.js';
 import type { Mode, PermissionSource } from '../apply/permissions.js';
 import { addSourceOptions } from './source.js';
 import { addDestinationOptions } from './destination.js';
@@ -102,7 +92,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .option('--ipam-out <file>', 'calicoctl form: write the Calico IPAM keys (blocks, handles, affinities) for the etcd v3 datastore, one JSON {"key","value"} per line; calicoctl cannot create them')
     .action(async (o: { fromFile?: string[]; inputFormat?: InputFormat; to: TargetVersion; form: OutputForm; output: OutputFormat; outDir?: string; report?: string; nodePatches?: string; ipamOut?: string } & Record<string, unknown>) => {
       setExit(
-        await runConvert(
+        await (await import('./commands/convert.js')).runConvert(
           {
             fromFile: o.fromFile ?? [],
             source: o,
@@ -127,7 +117,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .addOption(new Option('--to <version>', 'target whose blockers to report').choices([...TARGET_VERSIONS]).default('v2.5'))
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (o: { to: TargetVersion; output: 'text' | 'json' } & Record<string, unknown>) => {
-      setExit(await runDetect({ to: o.to, output: o.output, source: o }, io));
+      setExit(await (await import('./commands/detect.js')).runDetect({ to: o.to, output: o.output, source: o }, io));
     });
   addSourceOptions(detect);
 
@@ -136,7 +126,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .description('save what was read from the datastore as a dump file that convert --from-file reads (owner-only permissions)')
     .requiredOption('--out <file>', 'file to write')
     .action(async (o: { out: string } & Record<string, unknown>) => {
-      setExit(await runExport({ out: o.out, source: o }, io));
+      setExit(await (await import('./commands/export.js')).runExport({ out: o.out, source: o }, io));
     });
   addSourceOptions(exportCmd);
 
@@ -151,7 +141,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .option('--ignore-preflight <codes>', 'preflight findings to report without blocking (repeatable, comma-separated)', collectList)
     .option('--cut-over', 'etcd v3 destination: plan a cut-over (apply pauses the v2.x agents and writes ClusterInformation datastoreReady false)', false)
     .action(async (o: { fromFile?: string[]; inputFormat?: InputFormat; to: TargetVersion; form?: OutputForm; out?: string; output: 'text' | 'json'; diffContext: number; overwrite: boolean; ignorePreflight?: string[]; cutOver: boolean } & Record<string, unknown>) => {
-      setExit(await runPlan({ fromFile: o.fromFile ?? [], ...(o.inputFormat ? { inputFormat: o.inputFormat } : {}), source: o, destination: o, to: o.to, ...(o.form ? { form: o.form } : {}), ...(o.out ? { out: o.out } : {}), output: o.output, diffContext: o.diffContext, overwrite: o.overwrite, ignorePreflight: o.ignorePreflight ?? [], cutOver: o.cutOver }, io));
+      setExit(await (await import('./commands/plan.js')).runPlan({ fromFile: o.fromFile ?? [], ...(o.inputFormat ? { inputFormat: o.inputFormat } : {}), source: o, destination: o, to: o.to, ...(o.form ? { form: o.form } : {}), ...(o.out ? { out: o.out } : {}), output: o.output, diffContext: o.diffContext, overwrite: o.overwrite, ignorePreflight: o.ignorePreflight ?? [], cutOver: o.cutOver }, io));
     });
   addSourceOptions(planCmd);
   addDestinationOptions(planCmd);
@@ -173,7 +163,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
   applyCmd
     .action(async (o: { plan?: string; fromFile?: string[]; inputFormat?: InputFormat; to?: TargetVersion; yes: boolean; dryRun?: string; overwrite: boolean; concurrency: number; output: 'text' | 'json'; journal?: string; stateDir: string; lockWait: number; lockTtl: number; forceUnlock: boolean; ignorePreflight?: string[]; diffContext: number; cutOver: boolean; pauseSettle: number } & Record<string, unknown>) => {
       setExit(
-        await runApply(
+        await (await import('./commands/apply.js')).runApply(
           {
             fromFile: o.fromFile ?? [],
             ...(o.inputFormat ? { inputFormat: o.inputFormat } : {}),
@@ -209,7 +199,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .option('--all', 'with --state target: list every run whose state is kept', false)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (o: { journal?: string; stateDir: string; output: 'text' | 'json'; run?: string; all: boolean } & Record<string, unknown>) => {
-      setExit(await runStatus({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, output: o.output, source: o, destination: o, state: stateOf(statusCmd), ...(o.run ? { run: o.run } : {}), all: o.all }, io));
+      setExit(await (await import('./commands/status.js')).runStatus({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, output: o.output, source: o, destination: o, state: stateOf(statusCmd), ...(o.run ? { run: o.run } : {}), all: o.all }, io));
     });
   addSourceOptions(statusCmd);
   addDestinationOptions(statusCmd);
@@ -220,7 +210,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .option('--force', 'also undo objects changed after the apply wrote them', false)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(async (o: { journal?: string; stateDir: string; yes: boolean; force: boolean; forceUnlock: boolean; lockWait: number; lockTtl: number; output: 'text' | 'json'; run?: string } & Record<string, unknown>) => {
-      setExit(await runRollback({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, yes: o.yes, force: o.force, forceUnlock: o.forceUnlock, lockWaitSeconds: o.lockWait, lockTtlSeconds: Math.max(5, o.lockTtl), output: o.output, source: o, destination: o, state: stateOf(rollbackCmd), ...(o.run ? { run: o.run } : {}) }, io));
+      setExit(await (await import('./commands/rollback.js')).runRollback({ ...(o.journal ? { journal: o.journal } : {}), stateDir: o.stateDir, yes: o.yes, force: o.force, forceUnlock: o.forceUnlock, lockWaitSeconds: o.lockWait, lockTtlSeconds: Math.max(5, o.lockTtl), output: o.output, source: o, destination: o, state: stateOf(rollbackCmd), ...(o.run ? { run: o.run } : {}) }, io));
     });
   addSourceOptions(rollbackCmd);
   addDestinationOptions(rollbackCmd);
@@ -231,13 +221,13 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .description('end a cut-over (apply --cut-over) once calico/node v3 is rolled out: set ClusterInformation datastoreReady true; calico/node v3 owns Nodes, IPAM and ClusterInformation from then on')
     .option('--force', 'complete even if the journal has planned writes left', false)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (o: CutOverFlags, c: Command) => setExit(await runComplete(cutOverOptions(o, c), io)));
+    .action(async (o: CutOverFlags, c: Command) => setExit(await (await import('./commands/cut-over.js')).runComplete(cutOverOptions(o, c), io)));
   addDestinationOptions(completeCmd);
   const abortCmd = addRunOption(addJournalOptions(addLockOptions(cmd.command('abort')), 'the newest in --state-dir'))
     .description('call off a cut-over before complete: give the v1 ready flag back (the v2.x agents resume); the v3 data stays (rollback removes it)')
     .option('--force', 'abort even after complete, or with the source settings naming another etcd', false)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (o: CutOverFlags, c: Command) => setExit(await runAbort(cutOverOptions(o, c), io)));
+    .action(async (o: CutOverFlags, c: Command) => setExit(await (await import('./commands/cut-over.js')).runAbort(cutOverOptions(o, c), io)));
   addSourceOptions(abortCmd);
   addDestinationOptions(abortCmd);
 
@@ -246,7 +236,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .description('remove the state (journal, plan, backup) of one run kept in the target: a finished or rolled-back one, or an unfinished one with --force')
     .option('--force', 'also an unfinished run (it can then no longer be resumed or undone)', false)
     .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
-    .action(async (run: string, o: { force: boolean; output: 'text' | 'json' } & Record<string, unknown>) => setExit(await runForget({ run, force: o.force, output: o.output, source: o, destination: o }, io)));
+    .action(async (run: string, o: { force: boolean; output: 'text' | 'json' } & Record<string, unknown>) => setExit(await (await import('./commands/forget.js')).runForget({ run, force: o.force, output: o.output, source: o, destination: o }, io)));
   addSourceOptions(forgetCmd);
   addDestinationOptions(forgetCmd);
 
@@ -261,7 +251,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .option('--name <name>', 'name of the ServiceAccount and roles', 'calico-migrate')
     .addOption(new Option('--state <where>', 'where the runs keep their state: target (Secrets in namespace calico-migrate, which the manifest creates) or local files').choices(['target', 'local']).default('target'))
     .action(async (o: { to: TargetVersion; source?: PermissionSource; mode: Mode; kubernetesVersion?: string; namespace: string; name: string; state: 'target' | 'local' } & Record<string, unknown>) => {
-      setExit(await runRbac({ to: o.to, ...(o.source ? { sourceType: o.source } : {}), mode: o.mode, ...(o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {}), namespace: o.namespace, name: o.name, source: o, state: o.state, destination: o }, io));
+      setExit(await (await import('./commands/rbac.js')).runRbac({ to: o.to, ...(o.source ? { sourceType: o.source } : {}), mode: o.mode, ...(o.kubernetesVersion ? { kubernetesVersion: o.kubernetesVersion } : {}), namespace: o.namespace, name: o.name, source: o, state: o.state, destination: o }, io));
     });
   addSourceOptions(rbacCmd);
   addDestinationOptions(rbacCmd);
@@ -285,6 +275,9 @@ export async function main(argv: readonly string[], io: CliIo): Promise<number> 
       io.stderr.write(`calico-migrate: error: ${oneLine(e.message)}\n`);
       return EXIT.error;
     }
+    // The classes of the heavier modules are loaded only when an error needs telling apart.
+    const { LockHeldError, LockLostError } = await import('../apply/lock.js');
+    const { KubeApiError } = await import('../datastore/kube-client.js');
     if (e instanceof LockHeldError) {
       io.stderr.write(`calico-migrate: blocked: ${oneLine(e.message)}\n`);
       return EXIT.blocked;

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CalicoMigrateError } from '../errors.js';
-import { readLive, type LiveRead } from '../datastore/index.js';
+import type { LiveRead } from '../datastore/index.js';
 import { describeSettings, resolveSettings, SETTING_FIELDS, SETTING_NAMES, type ResolvedSettings, type SettingField } from '../datastore/settings.js';
 import type { CliIo } from './io.js';
 import { resolvePath } from './io.js';
@@ -50,6 +50,8 @@ export async function resolveSource(opts: Readonly<Record<string, unknown>>, io:
 export async function readSource(opts: Readonly<Record<string, unknown>>, io: CliIo): Promise<{ resolved: ResolvedSettings; live: LiveRead }> {
   const resolved = await resolveSource(opts, io);
   io.stderr.write(`datastore settings:\n${describeSettings(resolved).map((l) => `  ${l}`).join('\n')}\n`);
+  // The datastore clients (etcd3/grpc, the Kubernetes client) load only when a live source is read.
+  const { readLive } = await import('../datastore/index.js');
   const live = await readLive(resolved.settings, io.env ?? process.env);
   return { resolved, live };
 }
