@@ -8,7 +8,7 @@ import type { LockInfo } from '../../apply/lock.js';
 import { journalStatus, whatIsLeft, type JournalStatus } from '../../apply/status.js';
 import { KubeClient } from '../../datastore/kube-client.js';
 import { kubernetesDestination } from '../../destination/kubernetes.js';
-import { EXIT } from '../../errors.js';
+import { CalicoMigrateError, EXIT } from '../../errors.js';
 import { serialize } from '../../output/serialize.js';
 import type { CliIo } from '../io.js';
 import { resolveSource } from '../source.js';
@@ -72,6 +72,9 @@ export async function runStatus(opts: StatusOptions, io: CliIo): Promise<number>
   try {
     found = await findRun({ choice: opts.state ?? 'local', ...(target ? { store: target.store } : {}), ...(opts.run ? { run: opts.run } : {}), ...(opts.journal ? { journal: opts.journal } : {}), stateDir: opts.stateDir, cwd: io.cwd });
     if (opts.all && target) runs = await Promise.all((await target.store.runs()).map(async (r) => ({ run: r.run, status: journalStatus(await readStoredJournal(target.store, r.run)) })));
+  } catch (e) {
+    if (!target || e instanceof CalicoMigrateError) throw e;
+    throw new CalicoMigrateError('E_TARGET_UNREACHABLE', `the runs kept in ${target.store.describe()} cannot be read (${e instanceof Error ? e.message : String(e)}); --state local reads the journal files in --state-dir instead`, { cause: e });
   } finally {
     target?.close();
   }
