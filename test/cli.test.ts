@@ -170,3 +170,15 @@ test('--version prints the version in package.json (the one the tool writes into
   t.is(run.stdout, `${pkg.version}\n`);
   t.is(TOOL_VERSION, pkg.version);
 });
+
+test('the executable runs the compiled CLI (dist/, built by npm run build), with no TypeScript loader', async (t) => {
+  const exec = promisify(execFile);
+  const bin = await readFile(join(REPO_ROOT, 'bin/calico-migrate.js'), 'utf8');
+  t.false(/tsx/.test(bin.replace(/^\/\/.*$/gm, '')), 'the launcher registers no loader');
+  t.regex(bin, /import\('\.\.\/dist\/src\/cli\/main\.js'\)/);
+  const pkg = JSON.parse(await readFile(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+  const { stdout } = await exec(process.execPath, [join(REPO_ROOT, 'bin/calico-migrate.js'), '--version'], { cwd: REPO_ROOT, env: { PATH: process.env['PATH'] ?? '' } });
+  t.is(stdout, `${pkg.version}\n`);
+  const { stdout: list } = await exec(process.execPath, ['--input-type=module', '-e', "const m = await import('./dist/src/index.js'); console.log(typeof m.convertDumps)"], { cwd: REPO_ROOT });
+  t.is(list.trim(), 'function', 'the library entry point is compiled too');
+});
