@@ -150,6 +150,17 @@ export function formatCidr(cidr: Cidr): string {
   return `${formatIp(cidr.ip)}/${cidr.prefix}`;
 }
 
+/** A CIDR as Calico writes it in a key segment (`10.0.0.0-8`, `fd80::-64`): the last `-` is the `/`. */
+export function parseCidrSegment(segment: string): Cidr | undefined {
+  const cut = segment.lastIndexOf('-');
+  return cut > 0 ? parseCidr(`${segment.slice(0, cut)}/${segment.slice(cut + 1)}`) : undefined;
+}
+
+/** The key segment of a CIDR: `10.0.1.0/26` → `10.0.1.0-26`. */
+export function cidrSegment(cidr: Cidr): string {
+  return formatCidr(cidr).replace('/', '-');
+}
+
 export function isMasked(cidr: Cidr): boolean {
   return formatCidr(maskCidr(cidr)) === formatCidr(cidr);
 }

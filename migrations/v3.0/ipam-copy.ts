@@ -35,10 +35,13 @@ function countsByHandle(item: ItemOf<'ipam-block'>): Map<string, number> {
   return counts;
 }
 
-function checkBlocks(blocks: readonly ItemOf<'ipam-block'>[], handles: ReadonlyMap<string, ItemOf<'ipam-handle'>>, pools: readonly Cidr[], out: OutputBuilder): void {
+/** How many allocations each handle holds, per block CIDR: counted once, for both checks. */
+type Counted = ReadonlyMap<string, ReadonlyMap<string, number>>;
+
+function checkBlocks(blocks: readonly ItemOf<'ipam-block'>[], counted: Counted, handles: ReadonlySet<string>, pools: readonly Cidr[], out: OutputBuilder): void {
   for (const b of blocks) {
     const cidr = formatCidr(b.cidr);
-    const missing = [...countsByHandle(b).keys()].filter((h) => !handles.has(h)).sort();
+    const missing = [...(counted.get(cidr)?.keys() ?? [])].filter((h) => !handles.has(h)).sort();
     if (missing.length > 0) {
       out.issue(b, 'warning', 'ipam-handle-missing', `IPAM block ${cidr} has allocations made with handle(s) ${list(missing)}, which do not exist: Calico cannot release them by handle when their pods go`, 'the addresses stay allocated until released by hand (calicoctl ipam release --ip=ADDRESS, after checking no pod uses them)');
     }
@@ -48,8 +51,7 @@ function checkBlocks(blocks: readonly ItemOf<'ipam-block'>[], handles: ReadonlyM
   }
 }
 
-function checkHandles(handles: readonly ItemOf<'ipam-handle'>[], blocks: ReadonlyMap<string, ItemOf<'ipam-block'>>, out: OutputBuilder): void {
-  const counted = new Map([...blocks].map(([cidr, b]) => [cidr, countsByHandle(b)]));
+function checkHandles(handles: readonly ItemOf<'ipam-handle'>[], counted: Counted, out: OutputBuilder): void {
   for (const h of handles) {
     for (const [cidr, n] of Object.entries(h.blocks).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
       const inBlock = counted.get(cidr);
@@ -68,8 +70,9 @@ export function copyCalicoIpam(items: readonly IpamItem[], snapshot: V1Snapshot,
   const handles = items.filter((i): i is ItemOf<'ipam-handle'> => i.type === 'ipam-handle');
   const blockByCidr = new Map(blocks.map((b) => [formatCidr(b.cidr), b]));
   const pools = snapshot.items.flatMap((i) => (i.type === 'ip-pool' ? [i.pool.cidr] : []));
-  checkBlocks(blocks, new Map(handles.map((h) => [h.handle, h])), pools, out);
-  checkHandles(handles, blockByCidr, out);
+  const counted: Counted = new Map(blocks.map((b) => [formatCidr(b.cidr), countsByHandle(b)]));
+  checkBlocks(blocks, counted, new Set(handles.map((h) => h.handle)), pools, out);
+  checkHandles(handles, counted, out);
   for (const item of items) {
     switch (item.type) {
       case 'ipam-block':

@@ -20,8 +20,6 @@ import type { Finding, Plan } from '../plan/types.js';
 import { IPAM_KINDS } from '../v3/ipam.js';
 import type { JournalEntry, JournalRecord } from './journal.js';
 
-export const CLUSTER_INFORMATION = 'ClusterInformation/default';
-
 /** Kinds whose data keeps changing on a v2.4 cluster until the pause (and even during it: see the findings). */
 const VOLATILE_KINDS: ReadonlySet<string> = new Set([...IPAM_KINDS, 'WorkloadEndpoint']);
 /** Kinds calico/node v3 owns once the cut-over is complete. */

@@ -9,7 +9,7 @@ import { CalicoMigrateError } from '../errors.js';
 import type { TargetVersion } from '../model/target.js';
 import { sameCluster } from '../plan/file.js';
 import type { Plan } from '../plan/types.js';
-import { readJournal } from './journal.js';
+import { readJournal, type JournalRecord } from './journal.js';
 import { journalStatus } from './status.js';
 
 const under = (cwd: string, path: string): string => (isAbsolute(path) ? path : join(cwd, path));
@@ -62,6 +62,11 @@ export async function unfinishedJournal(o: StateOptions, cluster: Plan['cluster'
   if (o.plan || o.journal) return undefined;
   const path = await findJournal(undefined, o.stateDir, o.cwd);
   if (!path) return undefined;
-  const s = journalStatus(await readJournal(path));
-  return (s.lastOutcome === 'failed' || s.lastOutcome === 'interrupted') && sameCluster({ server: s.server ?? '', id: s.cluster }, cluster) && s.target === to && (s.undoable > 0 || s.cutOver?.paused === true) ? path : undefined;
+  return isUnfinished(await readJournal(path), cluster, to) ? path : undefined;
+}
+
+/** A run to resume: it failed or was interrupted, on this cluster and target, and left writes (or a pause) behind. */
+export function isUnfinished(records: readonly JournalRecord[], cluster: Plan['cluster'], to: TargetVersion): boolean {
+  const s = journalStatus(records);
+  return (s.lastOutcome === 'failed' || s.lastOutcome === 'interrupted') && sameCluster({ server: s.server ?? '', id: s.cluster }, cluster) && s.target === to && (s.undoable > 0 || s.cutOver?.paused === true);
 }

@@ -10,16 +10,15 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { pauseOf } from '../apply/cut-over.js';
 import { Journal, readJournal, readStoredJournal, type JournalRecord } from '../apply/journal.js';
-import { findJournal, statePaths, unfinishedJournal, type StatePaths } from '../apply/state-files.js';
+import { findJournal, isUnfinished, statePaths, unfinishedJournal, type StatePaths } from '../apply/state-files.js';
 import { journalStatus } from '../apply/status.js';
 import { KubeClient } from '../datastore/kube-client.js';
 import { EtcdV3Destination } from '../destination/etcdv3.js';
 import { CalicoMigrateError } from '../errors.js';
 import type { TargetVersion } from '../model/target.js';
-import { sameCluster } from '../plan/file.js';
 import type { Plan } from '../plan/types.js';
 import { KubernetesStateStore } from '../state/kubernetes-store.js';
-import { runIdOf, type StateStore } from '../state/types.js';
+import { runIdOf, type RunInfo, type StateStore } from '../state/types.js';
 import { resolveDestination } from './destination.js';
 import type { CliIo } from './io.js';
 import { resolveSource } from './source.js';
@@ -61,11 +60,6 @@ export interface ApplyState {
   readonly earlier?: { readonly flag: string; readonly before: string | null };
 }
 
-function unfinished(records: readonly JournalRecord[], cluster: Plan['cluster'], to: TargetVersion): boolean {
-  const s = journalStatus(records);
-  return (s.lastOutcome === 'failed' || s.lastOutcome === 'interrupted') && sameCluster({ server: s.server ?? '', id: s.cluster }, cluster) && s.target === to && (s.undoable > 0 || s.cutOver?.paused === true);
-}
-
 /**
  * Opens the state of an apply: an unfinished run of the same cluster and target is resumed (same
  * journal, so that one rollback undoes every run); otherwise the plan's own run.
@@ -76,12 +70,10 @@ export async function openApplyState(o: { choice: StateChoice; store?: StateStor
     const store = o.store;
     let runId = runIdOf(hash);
     let earlier: ApplyState['earlier'];
-    for (const r of await store.runs()) {
-      const records = await readStoredJournal(store, r.run);
-      if (!unfinished(records, plan.cluster, to)) continue;
-      runId = r.run;
-      earlier = pauseOf(records);
-      break;
+    const resumable = (await readRuns(store)).find((k) => isUnfinished(k.records, plan.cluster, to));
+    if (resumable) {
+      runId = resumable.r.run;
+      earlier = pauseOf(resumable.records);
     }
     return { journal: Journal.remote(store, runId, hash, writerId()), paths: statePaths(local, hash), store: { store, runId }, ...(earlier ? { earlier } : {}) };
   }
@@ -90,6 +82,22 @@ export async function openApplyState(o: { choice: StateChoice; store?: StateStor
   await mkdir(dirname(paths.journal), { recursive: true });
   const earlier = resumed ? pauseOf(await readJournal(resumed)) : undefined;
   return { journal: await Journal.open(paths.journal, writerId()), paths, ...(earlier ? { earlier } : {}) };
+}
+
+/** How commands name a found run: `--run RUN` for one kept in the target, `--journal FILE` for a local one. */
+export function runRef(found: FoundRun): string {
+  return found.run ? `--run ${found.run}` : `--journal ${found.location}`;
+}
+
+/** A run kept in a state store, with its journal's records. */
+export interface KeptRun {
+  readonly r: RunInfo;
+  readonly records: JournalRecord[];
+}
+
+/** Every run kept in a store, each journal read once. */
+export async function readRuns(store: StateStore): Promise<KeptRun[]> {
+  return Promise.all((await store.runs()).map(async (r) => ({ r, records: await readStoredJournal(store, r.run) })));
 }
 
 /** A run found for status, rollback, abort and complete: its records, where they are, and how to append to them. */
@@ -106,12 +114,11 @@ export interface FoundRun {
  * The run a command works on. Local: `--journal`, or the newest journal in the state directory.
  * Target: `--run RUN`, or the unfinished run (failed or interrupted), or else the latest one.
  */
-export async function findRun(o: { choice: StateChoice; store?: StateStore; run?: string; journal?: string; stateDir: string; cwd: string }): Promise<FoundRun | undefined> {
+export async function findRun(o: { choice: StateChoice; store?: StateStore; run?: string; journal?: string; stateDir: string; cwd: string; runs?: readonly KeptRun[] }): Promise<FoundRun | undefined> {
   if (o.choice === 'target' && o.store) {
     const store = o.store;
-    const runs = await store.runs();
-    if (o.run && !runs.some((r) => r.run === o.run)) throw new CalicoMigrateError('E_USAGE', `no run ${o.run} in ${store.describe()}; calico-migrate status --all lists the runs kept there`);
-    const withRecords = await Promise.all(runs.map(async (r) => ({ r, records: await readStoredJournal(store, r.run) })));
+    const withRecords = [...(o.runs ?? (await readRuns(store)))];
+    if (o.run && !withRecords.some((x) => x.r.run === o.run)) throw new CalicoMigrateError('E_USAGE', `no run ${o.run} in ${store.describe()}; calico-migrate status --all lists the runs kept there`);
     const lastTime = (x: { records: JournalRecord[] }) => x.records[x.records.length - 1]?.time ?? '';
     const pick = o.run
       ? withRecords.find((x) => x.r.run === o.run)

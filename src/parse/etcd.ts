@@ -3,7 +3,7 @@
  * value formats follow §1 of the data model (libcalico-go v1.5 `lib/backend/model`).
  */
 import type { RawEtcdRecord } from '../input/dump.js';
-import { formatCidr, parseCidr, parseIp, sameIp, type Cidr } from '../net.js';
+import { formatCidr, parseCidr, parseCidrSegment, parseIp, sameIp, type Cidr } from '../net.js';
 import { unescapeName } from '../names.js';
 import type { BgpGlobalName, ItemBase, V1IpamBlock, V1Item } from '../model/v1.js';
 import {
@@ -26,8 +26,7 @@ import {
 
 /** A CIDR from a key path segment (`10.0.0.0-8`, `fd80::-64`): the last `-` was the `/`. */
 function cidrFromSegment(segment: string, key: string): Cidr {
-  const cut = segment.lastIndexOf('-');
-  const c = cut > 0 ? parseCidr(`${segment.slice(0, cut)}/${segment.slice(cut + 1)}`) : undefined;
+  const c = parseCidrSegment(segment);
   if (!c) throw new ValueError(`key segment ${JSON.stringify(segment)} is not a CIDR with "/" written as "-" (key ${key})`, 'invalid-key');
   return c;
 }

@@ -13,7 +13,7 @@
  */
 import { CalicoMigrateError } from '../errors.js';
 import type { TargetObject } from '../model/target.js';
-import { formatCidr, parseCidr, type Cidr } from '../net.js';
+import { cidrSegment, formatCidr, parseCidr, parseCidrSegment, type Cidr } from '../net.js';
 
 export const IPAM_API_VERSION = 'ipam.calico-migrate/v2';
 export const IPAM_PREFIX = '/calico/ipam/v2/';
@@ -23,11 +23,6 @@ export type IpamKind = (typeof IPAM_KINDS)[number];
 
 export function isIpamObject(o: Pick<TargetObject, 'apiVersion'>): boolean {
   return o.apiVersion === IPAM_API_VERSION;
-}
-
-/** `10.0.1.0/26` → `10.0.1.0-26`, as in the keys. */
-export function cidrSegment(cidr: Cidr): string {
-  return formatCidr(cidr).replace('/', '-');
 }
 
 function family(cidr: Cidr): 'ipv4' | 'ipv6' {
@@ -49,8 +44,7 @@ export function affinityObject(node: string, cidr: Cidr, state = 'confirmed'): T
 
 function nameCidr(o: Pick<TargetObject, 'kind' | 'metadata'>): Cidr {
   const seg = o.metadata.name;
-  const cut = seg.lastIndexOf('-');
-  const c = cut > 0 ? parseCidr(`${seg.slice(0, cut)}/${seg.slice(cut + 1)}`) : undefined;
+  const c = parseCidrSegment(seg);
   if (!c || cidrSegment(c) !== seg) throw new CalicoMigrateError('E_USAGE', `${o.kind} name ${JSON.stringify(seg)} is not a CIDR written with "-"`);
   return c;
 }
@@ -106,8 +100,7 @@ function parseJson(key: string, value: string): Record<string, unknown> {
 }
 
 function keyCidr(key: string, segment: string | undefined, fam: string | undefined): Cidr {
-  const cut = segment?.lastIndexOf('-') ?? -1;
-  const c = segment && cut > 0 ? parseCidr(`${segment.slice(0, cut)}/${segment.slice(cut + 1)}`) : undefined;
+  const c = segment ? parseCidrSegment(segment) : undefined;
   if (!c || family(c) !== fam) throw new CalicoMigrateError('E_TARGET_STATE', `${key}: ${JSON.stringify(segment)} is not an ${fam ?? 'IP'} CIDR written with "-"`);
   return c;
 }

@@ -7,19 +7,17 @@
  * Exit codes: 0 done (or already done), 1 error, 3 refused or left as someone else set it.
  */
 import { hostname } from 'node:os';
-import { completedIn, cutOverState, describeResume, pauseOf, restoreFlag } from '../../apply/cut-over.js';
-import { appendTo } from '../pause.js';
+import { completedIn, cutOverState, describeResume, pauseOf } from '../../apply/cut-over.js';
+import { appendTo, resumePause } from '../pause.js';
 import { journalStatus } from '../../apply/status.js';
 import { findRun, withStore, type FoundRun, type StateChoice } from '../run-state.js';
 import type { StateStore } from '../../state/types.js';
-import { openReadyFlag } from '../../datastore/ready-flag.js';
 import { EtcdV3Destination } from '../../destination/etcdv3.js';
 import { CalicoMigrateError, EXIT } from '../../errors.js';
 import { PLAN_ANNOTATION } from '../../plan/ownership.js';
 import { serialize } from '../../output/serialize.js';
 import { resolveDestination } from '../destination.js';
 import type { CliIo } from '../io.js';
-import { resolveSource } from '../source.js';
 
 export interface CutOverCliOptions {
   readonly journal?: string;
@@ -109,16 +107,10 @@ async function abort(opts: CutOverCliOptions, io: CliIo, found: FoundRun | undef
   try {
     // Under the destination's lock: never while an apply of the cut-over is writing.
     return await underLock(etcd, opts, 'abort the cut-over', async () => {
-      const flag = await openReadyFlag((await resolveSource(opts.source, io)).settings);
-      try {
-        if (flag.address !== pause.flag && !opts.force) return emit(io, opts, 'refused', EXIT.blocked, [`the journal paused ${pause.flag}, but the source settings name ${flag.address}; point DATASTORE_TYPE and ETCD_ENDPOINTS at the same etcd (or --force)`]);
-        const r = await restoreFlag(flag, pause.before, 'abort');
-        await appendTo(found, r);
-        const lines = [describeResume(r, pause.before), 'the v3 data stays where the apply wrote it; calico-migrate rollback removes it'];
-        return emit(io, opts, r.outcome === 'moved' ? 'left-as-is' : 'aborted', r.outcome === 'moved' ? EXIT.blocked : EXIT.ok, lines, { flag: r });
-      } finally {
-        flag.close();
-      }
+      const r = await resumePause(found, pause, opts.source, io, 'abort', opts.force);
+      if ('mismatch' in r) return emit(io, opts, 'refused', EXIT.blocked, [`the journal paused ${pause.flag}, but the source settings name ${r.mismatch}; point DATASTORE_TYPE and ETCD_ENDPOINTS at the same etcd (or --force)`]);
+      const lines = [describeResume(r.resume, pause.before), 'the v3 data stays where the apply wrote it; calico-migrate rollback removes it'];
+      return emit(io, opts, r.resume.outcome === 'moved' ? 'left-as-is' : 'aborted', r.resume.outcome === 'moved' ? EXIT.blocked : EXIT.ok, lines, { flag: r.resume });
     });
   } finally {
     etcd.close();

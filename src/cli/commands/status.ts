@@ -2,8 +2,7 @@
  * `calico-migrate status`: who holds the migration lock (and whether it is stale), how the last
  * apply recorded in the journal ended, and what is left to do.
  */
-import { readStoredJournal } from '../../apply/journal.js';
-import { findRun, openStore, type StateChoice } from '../run-state.js';
+import { findRun, openStore, readRuns, runRef, type StateChoice } from '../run-state.js';
 import type { LockInfo } from '../../apply/lock.js';
 import { journalStatus, whatIsLeft, type JournalStatus } from '../../apply/status.js';
 import { KubeClient } from '../../datastore/kube-client.js';
@@ -70,8 +69,9 @@ export async function runStatus(opts: StatusOptions, io: CliIo): Promise<number>
   let runs: { run: string; status: JournalStatus }[] | undefined;
   let found: Awaited<ReturnType<typeof findRun>>;
   try {
-    found = await findRun({ choice: opts.state ?? 'local', ...(target ? { store: target.store } : {}), ...(opts.run ? { run: opts.run } : {}), ...(opts.journal ? { journal: opts.journal } : {}), stateDir: opts.stateDir, cwd: io.cwd });
-    if (opts.all && target) runs = await Promise.all((await target.store.runs()).map(async (r) => ({ run: r.run, status: journalStatus(await readStoredJournal(target.store, r.run)) })));
+    const kept = target ? await readRuns(target.store) : undefined;
+    found = await findRun({ choice: opts.state ?? 'local', ...(target ? { store: target.store } : {}), ...(kept ? { runs: kept } : {}), ...(opts.run ? { run: opts.run } : {}), ...(opts.journal ? { journal: opts.journal } : {}), stateDir: opts.stateDir, cwd: io.cwd });
+    if (opts.all && kept) runs = kept.map((k) => ({ run: k.r.run, status: journalStatus(k.records) }));
   } catch (e) {
     if (!target || e instanceof CalicoMigrateError) throw e;
     throw new CalicoMigrateError('E_TARGET_UNREACHABLE', `the runs kept in ${target.store.describe()} cannot be read (${e instanceof Error ? e.message : String(e)}); --state local reads the journal files in --state-dir instead`, { cause: e });
@@ -80,8 +80,7 @@ export async function runStatus(opts: StatusOptions, io: CliIo): Promise<number>
   }
   const path = found?.location;
   const journal: JournalStatus | undefined = found ? journalStatus(found.records) : undefined;
-  const which = target && journal?.planHash ? `--run ${found?.run ?? ''}` : `--journal ${path ?? ''}`;
-  const left = journal && path ? whatIsLeft(journal, which) : target ? `no run is kept in ${target.store.describe()}` : 'no journal found: nothing has been applied from here (give --journal or --state-dir, or --state target)';
+  const left = journal && found ? whatIsLeft(journal, runRef(found)) : target ? `no run is kept in ${target.store.describe()}` : 'no journal found: nothing has been applied from here (give --journal or --state-dir, or --state target)';
   if (opts.output === 'json') {
     io.stdout.write(serialize({ lock: lock ?? null, ...(lockError ? { lockError } : {}), ...(cutOver ? { datastore: cutOver } : {}), journal: path ?? null, status: journal ?? null, next: left, ...(runs ? { runs } : {}) }, 'json'));
     return EXIT.ok;
