@@ -1,6 +1,7 @@
 /** Deterministic serialisation: sorted keys at every level, no line folding, trailing newline. */
 import YAML from 'yaml';
 import type { TargetObject } from '../model/target.js';
+import { toYaml, YAML_OPTIONS } from './yaml.js';
 
 export type OutputFormat = 'yaml' | 'json';
 
@@ -16,10 +17,10 @@ export function sortKeys(value: unknown): unknown {
 }
 
 export function serialize(value: unknown, format: OutputFormat): string {
-  const sorted = sortKeys(value);
-  if (format === 'json') return `${JSON.stringify(sorted, null, 2)}\n`;
+  if (format === 'json') return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
   // YAML 1.1 quoting rules, so that kubectl's YAML 1.1 reader keeps strings like "yes" and "on" as strings.
-  return YAML.stringify(sorted, { version: '1.1', lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false });
+  // The direct writer gives the library's exact text; the library writes what the writer does not handle.
+  return toYaml(value) ?? YAML.stringify(sortKeys(value), YAML_OPTIONS);
 }
 
 /** A Kubernetes `List` of the objects, in the order given (apply order). */

@@ -1,0 +1,169 @@
+/**
+ * A direct YAML writer for JSON-shaped data (maps, sequences, strings, numbers, booleans, null),
+ * producing exactly the text the `yaml` library produces with the options `serialize` uses (YAML 1.1
+ * quoting, no line folding, block style, sequences indented under their key, keys in the order of
+ * `sortKeys`). It writes strings straight to the output instead of building a document tree first,
+ * which at 20,000 objects is the difference between seconds and a tenth of that.
+ *
+ * Most strings are names, labels and selectors: a printable ASCII string that starts with a letter,
+ * has no `: ` or ` #`, does not end with a space or colon, and is not a YAML 1.1 boolean or null word
+ * is written plain, as the library writes it. Any other string or number is rendered once by the
+ * library itself in the same position (map value, sequence item, or key) and remembered. What the
+ * writer does not handle (a string that renders on several lines, an explicit key, a value that is
+ * not JSON-shaped) makes `toYaml` return undefined, and the caller uses the library for the document.
+ */
+import YAML from 'yaml';
+
+/** The `yaml` library options every YAML output of the tool uses. */
+export const YAML_OPTIONS = { version: '1.1', lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false } as const;
+
+class Unhandled extends Error {}
+
+const PLAIN = /^[A-Za-z][\x20-\x7e]{0,999}$/;
+const NOT_PLAIN = /: | #|[ :]$/;
+const BOOL_OR_NULL = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
+const INDEX_KEY = /^(?:0|[1-9][0-9]{0,9})$/;
+
+function plain(s: string): boolean {
+  return PLAIN.test(s) && !NOT_PLAIN.test(s) && !BOOL_OR_NULL.test(s);
+}
+
+type Position = 'value' | 'item' | 'key';
+const rendered: Record<Position, Map<string | number, string>> = { value: new Map(), item: new Map(), key: new Map() };
+
+/** The library's rendering of one scalar in a position, or Unhandled when it is not one plain line. */
+function byLibrary(v: string | number, where: Position): string {
+  const memo = rendered[where];
+  const known = memo.get(v);
+  if (known !== undefined) return known;
+  let text: string;
+  if (where === 'value') {
+    const out = YAML.stringify({ k: v }, YAML_OPTIONS);
+    if (!out.startsWith('k: ') || out.indexOf('\n') !== out.length - 1) throw new Unhandled();
+    text = out.slice(3, -1);
+  } else if (where === 'item') {
+    const out = YAML.stringify([v], YAML_OPTIONS);
+    if (!out.startsWith('- ') || out.indexOf('\n') !== out.length - 1) throw new Unhandled();
+    text = out.slice(2, -1);
+  } else {
+    const out = YAML.stringify({ [v]: 0 }, YAML_OPTIONS);
+    if (!out.endsWith(': 0\n') || out.indexOf('\n') !== out.length - 1 || out.startsWith('? ')) throw new Unhandled();
+    text = out.slice(0, -4);
+  }
+  if (memo.size > 100_000) memo.clear();
+  memo.set(v, text);
+  return text;
+}
+
+function scalar(v: unknown, where: Position): string | undefined {
+  switch (typeof v) {
+    case 'string':
+      return plain(v) ? v : byLibrary(v, where);
+    case 'number':
+      return Number.isSafeInteger(v) && !Object.is(v, -0) ? String(v) : byLibrary(v, where);
+    case 'boolean':
+      return v ? 'true' : 'false';
+    case 'object':
+      return v === null ? 'null' : undefined;
+    default:
+      throw new Unhandled();
+  }
+}
+
+/** The keys of a map in the order `sortKeys` leaves them: index-like keys first by number, then by code unit. */
+export function orderedKeys(obj: Record<string, unknown>): string[] {
+  const keys: string[] = [];
+  let indexLike = false;
+  for (const k in obj) {
+    if (!Object.hasOwn(obj, k) || obj[k] === undefined) continue;
+    keys.push(k);
+    if (!indexLike && INDEX_KEY.test(k) && Number(k) < 4294967295) indexLike = true;
+  }
+  keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (!indexLike) return keys;
+  const isIndex = (k: string): boolean => INDEX_KEY.test(k) && Number(k) < 4294967295;
+  const indexes = keys.filter(isIndex).sort((a, b) => Number(a) - Number(b));
+  return [...indexes, ...keys.filter((k) => !isIndex(k))];
+}
+
+function isMap(v: unknown): v is Record<string, unknown> {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+  const proto = Object.getPrototypeOf(v);
+  if (proto !== Object.prototype && proto !== null) throw new Unhandled();
+  return true;
+}
+
+class Writer {
+  private readonly parts: string[] = [];
+  private pending = '';
+
+  private push(s: string): void {
+    this.pending += s;
+    if (this.pending.length > 16384) {
+      this.parts.push(this.pending);
+      this.pending = '';
+    }
+  }
+
+  text(): string {
+    this.parts.push(this.pending);
+    this.pending = '';
+    return this.parts.join('');
+  }
+
+  /** A value after `key:` or `-` (the separator written by the caller), then its lines. */
+  private nested(v: unknown, indent: string, where: 'value' | 'item'): void {
+    const s = scalar(v, where);
+    if (s !== undefined) return this.push(` ${s}\n`);
+    if (Array.isArray(v)) {
+      if (v.length === 0) return this.push(' []\n');
+      if (where === 'value') {
+        this.push('\n');
+        return this.seq(v, indent + '  ', indent + '  ');
+      }
+      this.push(' ');
+      return this.seq(v, indent + '  ', '');
+    }
+    if (!isMap(v)) throw new Unhandled();
+    const keys = orderedKeys(v);
+    if (keys.length === 0) return this.push(' {}\n');
+    if (where === 'value') {
+      this.push('\n');
+      return this.map(v, keys, indent + '  ', indent + '  ');
+    }
+    this.push(' ');
+    this.map(v, keys, indent + '  ', '');
+  }
+
+  map(obj: Record<string, unknown>, keys: readonly string[], indent: string, first: string): void {
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      this.push(`${i === 0 ? first : indent}${plain(k) ? k : byLibrary(k, 'key')}:`);
+      this.nested(obj[k], indent, 'value');
+    }
+  }
+
+  seq(arr: readonly unknown[], indent: string, first: string): void {
+    for (let i = 0; i < arr.length; i++) {
+      const item = arr[i];
+      if (item === undefined) throw new Unhandled();
+      this.push(`${i === 0 ? first : indent}-`);
+      this.nested(item, indent, 'item');
+    }
+  }
+}
+
+/** The YAML document of a non-empty map, as the library writes it; undefined when it must write it. */
+export function toYaml(value: unknown): string | undefined {
+  try {
+    if (!isMap(value)) return undefined;
+    const keys = orderedKeys(value);
+    if (keys.length === 0) return undefined;
+    const w = new Writer();
+    w.map(value, keys, '', '');
+    return w.text();
+  } catch (e) {
+    if (e instanceof Unhandled) return undefined;
+    throw e;
+  }
+}

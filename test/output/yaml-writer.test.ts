@@ -1,0 +1,97 @@
+/**
+ * The direct YAML writer against the `yaml` library it stands in for: for every object of every
+ * bundled scenario, and for awkward strings, numbers and keys at several depths and positions, its
+ * text is byte for byte the library's (or it declines, and the library writes the document).
+ */
+import test from 'ava';
+import YAML from 'yaml';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { convertDumps } from '../../src/convert.js';
+import { decodeDump } from '../../src/input/dump.js';
+import type { OutputForm, TargetVersion } from '../../src/model/target.js';
+import { serialize, sortKeys } from '../../src/output/serialize.js';
+import { orderedKeys, toYaml, YAML_OPTIONS } from '../../src/output/yaml.js';
+import { REPO_ROOT } from '../_helpers/cli.js';
+import { SCENARIOS } from '../_helpers/scenarios.js';
+
+const library = (v: unknown): string => YAML.stringify(sortKeys(v), YAML_OPTIONS);
+
+const AWKWARD: readonly unknown[] = [
+  '', ' ', 'a', 'y', 'Y', 'yes', 'No', 'ON', 'off', 'true', 'False', 'null', 'NULL', '~', 'Null', 'nil',
+  '0', '007', '0x1F', '0b101', '1_000', '1:20', '1:20.5', '-1', '+1', '.5', '1.', '1e3', '1E-3', '.inf', '-.Inf', '.nan', 'NaN',
+  '2017-09-14', '2017-09-14T10:21:37Z', '2017-9-1', '<<', '-', '?', '- a', '? a', ':', 'a:', 'a: b', 'a:b', 'a #b', 'a#b', '#a',
+  'a ', ' a', '\ta', 'a\tb', 'multi\nline', 'trailing\n', '\n', 'it\'s', 'say "hi"', 'both \' "', '&anchor', '*alias', '!tag',
+  '|', '>', '%x', '@x', '`x', '[a]', '{a}', 'a, b', 'a [b]', '---', '...', '--- a', 'é', 'naïve', '\u0001', '\u007f', '\u00a0',
+  '\ud83d\ude00', 'x'.repeat(1100), 'has(calico/k8s_ns)', "!has(x) && a == 'b'", 'a == "b"', 'k8s_ns.default',
+  0, 1, -1, -0, 1.5, -2.25, 1e21, 1e-7, 2 ** 53, 2 ** 53 + 2, Number.MAX_VALUE, true, false, null,
+];
+
+const KEYS: readonly string[] = ['a', 'y', 'n', 'yes', '1', '0', '10', '01', '4294967294', '4294967295', '-1', 'a b', 'x: y', '', ' ', 'é', 'a#b', 'a #b', 'ab:', 'k8s/label'];
+
+function nestings(v: unknown): unknown[] {
+  return [
+    { k: v },
+    { k: [v] },
+    { k: [[v, v]] },
+    { a: { b: { c: v } }, z: [{ x: v, y: [v] }] },
+    { list: [{ spec: { rules: [{ values: [v], v }] } }] },
+  ];
+}
+
+test('yaml writer: awkward scalars at every depth and position are written as the library writes them', (t) => {
+  let handled = 0;
+  for (const v of AWKWARD) {
+    for (const doc of nestings(v)) {
+      const mine = toYaml(doc);
+      if (mine === undefined) continue;
+      handled++;
+      t.is(mine, library(doc), JSON.stringify(doc).slice(0, 200));
+    }
+  }
+  // Only strings the library writes over several lines are left to it.
+  const multiLine = AWKWARD.filter((v) => typeof v === 'string' && v.includes('\n')).length;
+  t.is(handled, (AWKWARD.length - multiLine) * 5);
+});
+
+test('yaml writer: keys of every kind, in sortKeys order, are written as the library writes them', (t) => {
+  const doc: Record<string, unknown> = {};
+  for (const [i, k] of KEYS.entries()) doc[k] = i % 2 === 0 ? { [k]: [k] } : k;
+  doc['u'] = undefined;
+  const mine = toYaml(doc);
+  t.truthy(mine);
+  t.is(mine, library(doc));
+  t.deepEqual(orderedKeys(doc), Object.keys(sortKeys(doc) as object));
+});
+
+test('yaml writer: empty collections, nested sequences and maps in sequences', (t) => {
+  const doc = { a: {}, b: [], c: [{ x: 1, y: [1, [2, 3]] }, [4, []], [{}], [[[]]], { z: {} }], d: null, e: { f: { g: [{ h: [] }] } } };
+  t.is(toYaml(doc), library(doc));
+});
+
+test('yaml writer: declines what it does not write, and serialize still gives the library text', (t) => {
+  for (const doc of [{ k: 'multi\nline' }, { k: [undefined] }, { k: new Date(0) }, {}, [1], 'top', { ['x'.repeat(1100)]: 1 }]) {
+    t.is(toYaml(doc), undefined);
+    if (typeof doc === 'object' && doc !== null && !Array.isArray(doc)) t.is(serialize(doc, 'yaml'), library(doc));
+  }
+});
+
+const TARGETS: readonly [TargetVersion, OutputForm][] = [['v2.5', 'crd'], ['v3.0', 'crd'], ['v3.0', 'calicoctl']];
+
+test('yaml writer: every object of every bundled scenario, and their Lists and reports, as the library writes them', async (t) => {
+  let objects = 0;
+  for (const scenario of SCENARIOS) {
+    const dumps = await Promise.all(scenario.files.map(async (f) => decodeDump(f, await readFile(join(REPO_ROOT, f), 'utf8'))));
+    for (const [to, form] of TARGETS) {
+      const result = convertDumps(dumps, to, form);
+      for (const o of result.objects) {
+        objects++;
+        t.is(serialize(o, 'yaml'), library(o), `${scenario.name} ${to} ${form} ${o.kind}/${o.metadata.name}`);
+      }
+      const list = { apiVersion: 'v1', kind: 'List', items: result.objects };
+      t.is(serialize(list, 'yaml'), library(list));
+      t.is(serialize(result.report, 'yaml'), library(result.report));
+    }
+  }
+  t.true(objects > 100);
+});
