@@ -5,12 +5,23 @@ export type Compacted<T> = { [K in keyof T as undefined extends T[K] ? never : K
   [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined>;
 };
 
-/** Drops properties whose value is undefined. */
+/**
+ * Drops properties whose value is undefined. Callers pass a fresh object literal, so one with
+ * nothing to drop is returned as it is (this runs several times for every record of large keyspaces).
+ */
 export function compact<T extends object>(o: T): Compacted<T> {
-  // A plain loop: this runs for every record of large keyspaces.
+  const src = o as Record<string, unknown>;
+  let drop = false;
+  for (const k in src) {
+    if (src[k] === undefined) {
+      drop = true;
+      break;
+    }
+  }
+  if (!drop) return o as Compacted<T>;
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(o)) {
-    const v = (o as Record<string, unknown>)[k];
+  for (const k in src) {
+    const v = src[k];
     if (v !== undefined) out[k] = v;
   }
   return out as Compacted<T>;

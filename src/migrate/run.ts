@@ -116,7 +116,9 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
       if (e.standalone) standaloneOnly.push(e);
       continue;
     }
-    byId.set(id, [...(byId.get(id) ?? []), e]);
+    const group = byId.get(id);
+    if (group) group.push(e);
+    else byId.set(id, [e]);
   }
   const kept: EmittedObject[] = [];
   for (const [id, group] of byId) {
@@ -187,9 +189,11 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
     const i = target.kindOrder.indexOf(kind);
     return i < 0 ? target.kindOrder.length : i;
   };
+  // The sort keys are computed once per object, not once per comparison.
   const objects = fedObjects
-    .map((e) => e.object)
-    .sort((a, b) => rank(a.kind) - rank(b.kind) || byString(a.kind, b.kind) || byString(objectId(a), objectId(b)));
+    .map((e) => ({ object: e.object, rank: rank(e.object.kind), id: objectId(e.object) }))
+    .sort((a, b) => a.rank - b.rank || byString(a.object.kind, b.object.kind) || byString(a.id, b.id))
+    .map((e) => e.object);
 
   return { objects, outcomes: [...outcomes.values()], issues, renames, steps: steps.map((s) => s.id) };
 }

@@ -1,23 +1,17 @@
 /** Deterministic serialisation: sorted keys at every level, no line folding, trailing newline. */
 import YAML from 'yaml';
 import type { TargetObject } from '../model/target.js';
+import { jsonPieces } from './json.js';
+import { sortKeys } from './order.js';
 import { toYaml, YAML_OPTIONS } from './yaml.js';
+
+export { sortKeys };
 
 export type OutputFormat = 'yaml' | 'json';
 
-/** Deep copy with object keys sorted by code point (arrays keep their order). */
-export function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
-    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return Object.fromEntries(entries.map(([k, v]) => [k, sortKeys(v)]));
-  }
-  return value;
-}
 
 export function serialize(value: unknown, format: OutputFormat): string {
-  if (format === 'json') return `${JSON.stringify(sortKeys(value), null, 2)}\n`;
+  if (format === 'json') return [...jsonPieces(value)].join('');
   // YAML 1.1 quoting rules, so that kubectl's YAML 1.1 reader keeps strings like "yes" and "on" as strings.
   // The direct writer gives the library's exact text; the library writes what the writer does not handle.
   return toYaml(value) ?? YAML.stringify(sortKeys(value), YAML_OPTIONS);

@@ -5,14 +5,15 @@
  * `sortKeys`). It writes strings straight to the output instead of building a document tree first,
  * which at 20,000 objects is the difference between seconds and a tenth of that.
  *
- * Most strings are names, labels and selectors: a printable ASCII string that starts with a letter,
- * has no `: ` or ` #`, does not end with a space or colon, and is not a YAML 1.1 boolean or null word
- * is written plain, as the library writes it. Any other string or number is rendered once by the
+ * Most strings are names, labels, selectors and addresses: a printable ASCII string that starts with
+ * a letter, has no `: ` or ` #`, does not end with a space or colon, and is not a YAML 1.1 boolean or
+ * null word, or an address or network (below), is written plain, as the library writes it. Any other string or number is rendered once by the
  * library itself in the same position (map value, sequence item, or key) and remembered. What the
  * writer does not handle (a string that renders on several lines, an explicit key, a value that is
  * not JSON-shaped) makes `toYaml` return undefined, and the caller uses the library for the document.
  */
 import YAML from 'yaml';
+import { orderedKeys } from './order.js';
 
 /** The `yaml` library options every YAML output of the tool uses. */
 export const YAML_OPTIONS = { version: '1.1', lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false } as const;
@@ -22,9 +23,21 @@ class Unhandled extends Error {}
 const PLAIN = /^[A-Za-z][\x20-\x7e]{0,999}$/;
 const NOT_PLAIN = /: | #|[ :]$/;
 const BOOL_OR_NULL = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
-const INDEX_KEY = /^(?:0|[1-9][0-9]{0,9})$/;
+/**
+ * Addresses and networks: a string starting with a digit is plain when it holds a `/` or at least two
+ * dots among digits only, which no YAML 1.1 number, sexagesimal or timestamp form can hold.
+ */
+const PLAIN_NETWORK = /^[0-9](?:[0-9.]*\.[0-9]*\.[0-9.]*|[\x21-\x7e]*\/[\x21-\x7e]*)$/;
+/**
+ * Ids (container ids, hashes): digits and letters only, starting with a digit, holding a letter, not
+ * `0` and a letter (`0x1f`, `0b1`), and not digits, `e` and digits (`1e5`): no YAML 1.1 number.
+ */
+const PLAIN_ID = /^(?![0-9]+[eE][0-9]+$)(?!0[a-zA-Z])[0-9]+[a-zA-Z][0-9a-zA-Z]*$/;
 
 function plain(s: string): boolean {
+  if (s.length > 1000) return false;
+  if (PLAIN_NETWORK.test(s)) return !s.endsWith(':');
+  if (PLAIN_ID.test(s)) return true;
   return PLAIN.test(s) && !NOT_PLAIN.test(s) && !BOOL_OR_NULL.test(s);
 }
 
@@ -50,7 +63,7 @@ function byLibrary(v: string | number, where: Position): string {
     if (!out.endsWith(': 0\n') || out.indexOf('\n') !== out.length - 1 || out.startsWith('? ')) throw new Unhandled();
     text = out.slice(0, -4);
   }
-  if (memo.size > 100_000) memo.clear();
+  if (memo.size > 500_000) memo.clear();
   memo.set(v, text);
   return text;
 }
@@ -68,22 +81,6 @@ function scalar(v: unknown, where: Position): string | undefined {
     default:
       throw new Unhandled();
   }
-}
-
-/** The keys of a map in the order `sortKeys` leaves them: index-like keys first by number, then by code unit. */
-export function orderedKeys(obj: Record<string, unknown>): string[] {
-  const keys: string[] = [];
-  let indexLike = false;
-  for (const k in obj) {
-    if (!Object.hasOwn(obj, k) || obj[k] === undefined) continue;
-    keys.push(k);
-    if (!indexLike && INDEX_KEY.test(k) && Number(k) < 4294967295) indexLike = true;
-  }
-  keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  if (!indexLike) return keys;
-  const isIndex = (k: string): boolean => INDEX_KEY.test(k) && Number(k) < 4294967295;
-  const indexes = keys.filter(isIndex).sort((a, b) => Number(a) - Number(b));
-  return [...indexes, ...keys.filter((k) => !isIndex(k))];
 }
 
 function isMap(v: unknown): v is Record<string, unknown> {

@@ -10,12 +10,25 @@ import { join } from 'node:path';
 import { convertDumps } from '../../src/convert.js';
 import { decodeDump } from '../../src/input/dump.js';
 import type { OutputForm, TargetVersion } from '../../src/model/target.js';
-import { serialize, sortKeys } from '../../src/output/serialize.js';
-import { orderedKeys, toYaml, YAML_OPTIONS } from '../../src/output/yaml.js';
+import { jsonPieces } from '../../src/output/json.js';
+import { orderedKeys } from '../../src/output/order.js';
+import { serialize } from '../../src/output/serialize.js';
+import { toYaml, YAML_OPTIONS } from '../../src/output/yaml.js';
 import { REPO_ROOT } from '../_helpers/cli.js';
 import { SCENARIOS } from '../_helpers/scenarios.js';
 
-const library = (v: unknown): string => YAML.stringify(sortKeys(v), YAML_OPTIONS);
+/** The sorted copy the tool made before its own writers: entries sorted by code unit, rebuilt with fromEntries. */
+function referenceSort(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(referenceSort);
+  if (typeof value === 'object' && value !== null) {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return Object.fromEntries(entries.map(([k, v]) => [k, referenceSort(v)]));
+  }
+  return value;
+}
+const library = (v: unknown): string => YAML.stringify(referenceSort(v), YAML_OPTIONS);
+const nativeJson = (v: unknown): string => `${JSON.stringify(referenceSort(v), null, 2)}\n`;
 
 const AWKWARD: readonly unknown[] = [
   '', ' ', 'a', 'y', 'Y', 'yes', 'No', 'ON', 'off', 'true', 'False', 'null', 'NULL', '~', 'Null', 'nil',
@@ -23,7 +36,8 @@ const AWKWARD: readonly unknown[] = [
   '2017-09-14', '2017-09-14T10:21:37Z', '2017-9-1', '<<', '-', '?', '- a', '? a', ':', 'a:', 'a: b', 'a:b', 'a #b', 'a#b', '#a',
   'a ', ' a', '\ta', 'a\tb', 'multi\nline', 'trailing\n', '\n', 'it\'s', 'say "hi"', 'both \' "', '&anchor', '*alias', '!tag',
   '|', '>', '%x', '@x', '`x', '[a]', '{a}', 'a, b', 'a [b]', '---', '...', '--- a', 'é', 'naïve', '\u0001', '\u007f', '\u00a0',
-  '\ud83d\ude00', 'x'.repeat(1100), 'has(calico/k8s_ns)', "!has(x) && a == 'b'", 'a == "b"', 'k8s_ns.default',
+  '\ud83d\ude00', '10.0.0.1', '10.0.0.0/8', '10.0.0', '1.2', '1.2.', '1..2', '1.2.3.4:', '1/2:', '1/2', '12/ 3', '2001:db8::/64', '2001:db8::1',
+  '10.0.0.0-26', '9e3779b1', '1e5', '1E5', '12e34', '0x1f', '0xZZ', '0b1', '0b2', '0o7', '1b', '1x', '10abc', '1e', '1e5a', '0a', '1:2:3', '0/0', '1.2.3.4 #x', '1.2.3.4/32 a', '9973', '1.0e5', '1.2.3e4', 'x'.repeat(1100), 'has(calico/k8s_ns)', "!has(x) && a == 'b'", 'a == "b"', 'k8s_ns.default',
   0, 1, -1, -0, 1.5, -2.25, 1e21, 1e-7, 2 ** 53, 2 ** 53 + 2, Number.MAX_VALUE, true, false, null,
 ];
 
@@ -61,12 +75,24 @@ test('yaml writer: keys of every kind, in sortKeys order, are written as the lib
   const mine = toYaml(doc);
   t.truthy(mine);
   t.is(mine, library(doc));
-  t.deepEqual(orderedKeys(doc), Object.keys(sortKeys(doc) as object));
+  t.deepEqual(orderedKeys(doc), Object.keys(referenceSort(doc) as object));
+  t.is(serialize(doc, 'json'), nativeJson(doc));
 });
 
 test('yaml writer: empty collections, nested sequences and maps in sequences', (t) => {
   const doc = { a: {}, b: [], c: [{ x: 1, y: [1, [2, 3]] }, [4, []], [{}], [[[]]], { z: {} }], d: null, e: { f: { g: [{ h: [] }] } } };
   t.is(toYaml(doc), library(doc));
+});
+
+test('json writer: pieces join to JSON.stringify of the sorted copy, at every depth and for awkward values', (t) => {
+  const docs: unknown[] = [
+    {}, [], 'top', 1, null, [undefined, () => 1, 'x'], { u: undefined, f: () => 1, d: new Date(0), n: { m: [{ a: 'multi\nline', '1': 2, b: [] }] } },
+    { records: Array.from({ length: 5000 }, (_, i) => ({ z: i, a: `r${i}`, nested: { y: [i, { x: 'q"\\' }] } })), empty: [], o: {} },
+    ...AWKWARD.flatMap(nestings),
+  ];
+  for (const doc of docs) t.is([...jsonPieces(doc)].join(''), nativeJson(doc), JSON.stringify(doc)?.slice(0, 100));
+  // Large values come in many pieces.
+  t.true([...jsonPieces(docs[7])].length > 4);
 });
 
 test('yaml writer: declines what it does not write, and serialize still gives the library text', (t) => {
@@ -90,7 +116,9 @@ test('yaml writer: every object of every bundled scenario, and their Lists and r
       }
       const list = { apiVersion: 'v1', kind: 'List', items: result.objects };
       t.is(serialize(list, 'yaml'), library(list));
+      t.is(serialize(list, 'json'), nativeJson(list));
       t.is(serialize(result.report, 'yaml'), library(result.report));
+      t.is(serialize(result.report, 'json'), nativeJson(result.report));
     }
   }
   t.true(objects > 100);

@@ -4,6 +4,7 @@ import { convertDumps } from '../../convert.js';
 import { CalicoMigrateError, EXIT } from '../../errors.js';
 import type { InputFormat } from '../../input/dump.js';
 import type { OutputForm, TargetVersion } from '../../model/target.js';
+import { jsonPieces } from '../../output/json.js';
 import { serialize, serializeCalicoctl, toList, type OutputFormat } from '../../output/serialize.js';
 import { isNodePatch, nodePatchScript } from '../../output/node-patches.js';
 import { ipamKeyLines, isIpamObject } from '../../v3/ipam.js';
@@ -84,7 +85,7 @@ export async function runConvert(opts: ConvertOptions, io: CliIo): Promise<numbe
     written += `; ${ipam.length} Calico IPAM keys (blocks, handles, affinities) are not calicoctl resources and are not on stdout: calico-migrate apply --target-datastore-type etcdv3 writes them, or --ipam-out FILE saves them`;
   }
   if (opts.report) {
-    await writeFileAtomic(resolvePath(io.cwd, opts.report), serialize(result.report, 'json'));
+    await writeFileAtomic(resolvePath(io.cwd, opts.report), jsonPieces(result.report));
     written += `; report in ${opts.report}`;
   }
   io.stderr.write(renderSummary(result.report, written));
