@@ -15,13 +15,15 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { syntheticFlatDump } from './synthetic.js';
+import { spawn } from 'node:child_process';
+import { startControlPlane } from '../test/_helpers/control-plane.js';
+import { syntheticFlatDump, syntheticPolicyDump } from './synthetic.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'calico-migrate.js');
 const TIME = '/usr/bin/time';
 
-const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false }, write: { type: 'boolean', default: false } } });
+const { values: flags } = parseArgs({ options: { quick: { type: 'boolean', default: false }, write: { type: 'boolean', default: false }, only: { type: 'string' } } });
 const RUNS = flags.quick ? 1 : 3;
 const FULL = flags.quick ? 30_000 : 308_000;
 const GROWTH = flags.quick ? [1_000, 10_000, 30_000] : [1_000, 10_000, 30_000, 100_000, 308_000];
@@ -33,11 +35,22 @@ interface Sample {
 
 const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
+const medianSample = (xs: readonly Sample[]): Sample => ({ seconds: median(xs.map((x) => x.seconds)), rssMiB: median(xs.map((x) => x.rssMiB)) });
+
+/** One run of a command under GNU time (standard output in work/stdout.txt). Exit codes in `ok` are accepted. */
+function once(cmd: string, args: readonly string[], ok: readonly number[] = [0, 2]): Sample {
+  return measureRuns(cmd, args, ok, 1);
+}
+
 /** Runs a command RUNS times under GNU time; median wall time and median peak RSS. Exit codes in `ok` are accepted. */
-function measure(cmd: string, args: readonly string[], ok: readonly number[] = [0], cwd = work): Sample {
+function measure(cmd: string, args: readonly string[], ok: readonly number[] = [0]): Sample {
+  return measureRuns(cmd, args, ok, RUNS);
+}
+
+function measureRuns(cmd: string, args: readonly string[], ok: readonly number[], runs: number, cwd = work): Sample {
   const seconds: number[] = [];
   const rss: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
+  for (let i = 0; i < runs; i++) {
     const out = join(work, 'time.txt');
     // Standard output goes to a file, as an operator's `> list.yaml` does.
     const stdout = openSync(join(work, 'stdout.txt'), 'w');
@@ -123,6 +136,104 @@ function benchGrowth(): void {
   rows.push([`time per key at ${last} / at ${base}`, '', '', `${growth.toFixed(2)}x`, 'at most 1.5x', growth <= 1.5 ? 'met' : '**not met**']);
 }
 
+/** A Kubernetes API server to apply to: the project's API test server, or the real kube-apiserver of the test suite. */
+interface Server {
+  readonly kubeconfig: string;
+  stop(): Promise<void>;
+}
+
+type ServerKind = 'API test server' | 'real kube-apiserver';
+
+async function startServer(kind: ServerKind): Promise<Server> {
+  const kubeconfig = join(work, `kubeconfig-${Math.random().toString(36).slice(2)}`);
+  if (kind === 'real kube-apiserver') {
+    const cp = await startControlPlane();
+    cp.writeKubeconfig(kubeconfig, cp.adminToken);
+    return { kubeconfig, stop: () => cp.stop() };
+  }
+  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test', 'k8s-server', 'main.ts'), '--tls', '--token', 'bench', '--kubeconfig', kubeconfig], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('kubeconfig:')) resolve();
+    });
+    child.on('exit', (code) => reject(new Error(`the API test server exited (${code})`)));
+  });
+  return {
+    kubeconfig,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.removeAllListeners('exit');
+        child.on('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+const kubectl = (kubeconfig: string, args: readonly string[]): string => execFileSync('kubectl', ['--kubeconfig', kubeconfig, ...args], { maxBuffer: 1 << 30 }).toString();
+
+/** The CRDs calico-migrate installed, without server fields, for kubectl's server. */
+function crdsOf(kubeconfig: string): string {
+  const list = JSON.parse(kubectl(kubeconfig, ['get', 'crd', '-o', 'json'])) as { items: { apiVersion: string; kind: string; metadata: { name: string }; spec: unknown }[] };
+  return JSON.stringify({ apiVersion: 'v1', kind: 'List', items: list.items.map((c) => ({ apiVersion: c.apiVersion, kind: c.kind, metadata: { name: c.metadata.name }, spec: c.spec })) });
+}
+
+async function benchApply(kind: ServerKind, sizes: readonly number[], rollbackAt: number): Promise<void> {
+  for (const n of sizes) {
+    process.stderr.write(`apply to the ${kind}, ${n} policies\n`);
+    const dump = join(work, `policies-${n}.json`);
+    writeFileSync(dump, syntheticPolicyDump(n));
+    const list = join(work, `list-${n}.yaml`);
+    writeFileSync(list, execFileSync(process.execPath, [BIN, 'convert', '--from-file', dump, '--to', 'v2.5'], { maxBuffer: 1 << 30 }));
+    const crds = join(work, 'crds.json');
+    const ours: Sample[] = [];
+    const write: number[] = [];
+    const verify: number[] = [];
+    const plans: Sample[] = [];
+    const rollbacks: Sample[] = [];
+    const theirs: Sample[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const server = await startServer(kind);
+      try {
+        ours.push(once(process.execPath, [BIN, 'apply', '--from-file', dump, '--to', 'v2.5', '--yes', '--kubeconfig', server.kubeconfig, '-o', 'json']));
+        const result = JSON.parse(readFileSync(join(work, 'stdout.txt'), 'utf8')) as { result: string; timings: Record<string, number> };
+        if (result.result !== 'applied') throw new Error(`apply answered ${result.result}`);
+        write.push(result.timings['Write'] ?? NaN);
+        verify.push(result.timings['Verify'] ?? NaN);
+        if (n === rollbackAt) {
+          plans.push(once(process.execPath, [BIN, 'plan', '--from-file', dump, '--to', 'v2.5', '--kubeconfig', server.kubeconfig, '-o', 'json']));
+          rollbacks.push(once(process.execPath, [BIN, 'rollback', '--yes', '--kubeconfig', server.kubeconfig]));
+        }
+        if (i === 0) writeFileSync(crds, crdsOf(server.kubeconfig));
+      } finally {
+        await server.stop();
+      }
+      const other = await startServer(kind);
+      try {
+        kubectl(other.kubeconfig, ['apply', '--validate=false', '-f', crds]);
+        kubectl(other.kubeconfig, ['wait', '--for', 'condition=established', '--timeout', '60s', 'crd', '--all']);
+        theirs.push(once('kubectl', ['--kubeconfig', other.kubeconfig, 'apply', '--validate=false', '-f', list]));
+      } finally {
+        await other.stop();
+      }
+    }
+    const m = medianSample(ours);
+    const k = medianSample(theirs);
+    const w = median(write);
+    row(`apply --to v2.5 of ${n} policies to the ${kind}, whole command`, m, 'kubectl apply -f of the same List', k, 'at most 1/3 of kubectl', m.seconds * 3 <= k.seconds);
+    rows.push([`  its Write stage`, `${w.toFixed(2)} s`, `${k.seconds.toFixed(2)} s`, `${(w / k.seconds).toFixed(2)}x`, 'at most 1/3 of kubectl', w * 3 <= k.seconds ? 'met' : '**not met**']);
+    rows.push([`  its Verify stage (list calls)`, `${median(verify).toFixed(2)} s`, `Write: ${w.toFixed(2)} s`, `${(median(verify) / w).toFixed(2)}x`, 'at most 2x Write', median(verify) <= 2 * w ? 'met' : '**not met**']);
+    if (plans.length > 0) {
+      const p = medianSample(plans);
+      const r = medianSample(rollbacks);
+      rows.push([`  plan of the applied ${n} (nothing to do)`, `${p.seconds.toFixed(2)} s, ${p.rssMiB.toFixed(0)} MiB`, `Write: ${w.toFixed(2)} s`, `${(p.seconds / w).toFixed(2)}x`, 'at most 2x Write', p.seconds <= 2 * w ? 'met' : '**not met**']);
+      rows.push([`  rollback of the ${n}`, `${r.seconds.toFixed(2)} s, ${r.rssMiB.toFixed(0)} MiB`, `Write: ${w.toFixed(2)} s`, `${(r.seconds / w).toFixed(2)}x`, 'at most 2x Write', r.seconds <= 2 * w ? 'met' : '**not met**']);
+    }
+    rmSync(dump);
+  }
+}
+
 function machine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   return `${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${execFileSync('uname', ['-sr']).toString().trim()}`;
@@ -136,9 +247,14 @@ function table(): string {
 
 try {
   execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
-  benchStartup();
-  benchConvert();
-  benchGrowth();
+  const only = flags.only;
+  if (!only || only === 'startup') benchStartup();
+  if (!only || only === 'convert') benchConvert();
+  if (!only || only === 'growth') benchGrowth();
+  if (!only || only === 'apply') {
+    await benchApply('API test server', flags.quick ? [1_000] : [1_000, 5_000, 20_000], flags.quick ? 1_000 : 20_000);
+    await benchApply('real kube-apiserver', flags.quick ? [1_000] : [5_000], flags.quick ? 1_000 : 5_000);
+  }
   const text = `Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}${flags.quick ? ' (quick run: 1 run each, smaller sizes)' : ''}.\n\n${table()}${notes.map((n) => `\n${n}\n`).join('')}`;
   process.stdout.write(text);
   if (flags.write) {

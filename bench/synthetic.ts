@@ -77,3 +77,22 @@ export function syntheticFlatDump(total: number): string {
   syntheticKeys(total, (k, v) => parts.push(`${JSON.stringify(k)}:${JSON.stringify(v)}`));
   return `{${parts.join(',\n')}}\n`;
 }
+
+/**
+ * A v2.4 etcd keyspace for the apply benchmarks: the v2.4 cluster configuration, one IP pool and
+ * `policies` policies, as a flat JSON dump; `--to v2.5` makes a GlobalNetworkPolicy of each.
+ */
+export function syntheticPolicyDump(policies: number): string {
+  const keys: Record<string, string> = {
+    '/calico/v1/config/CalicoVersion': 'v2.4.1',
+    '/calico/v1/ipam/v4/pool/10.0.0.0-8': '{"cidr":"10.0.0.0/8","ipip":"tunl0","ipip_mode":"always","masquerade":true,"ipam":true,"disabled":false}',
+  };
+  for (let i = 0; i < policies; i++) {
+    keys[`/calico/v1/policy/tier/default/policy/ns-${i % 100}.policy-${i}`] = JSON.stringify({
+      order: 1000 + (i % 100), selector: `app == 'app-${i % 50}'`,
+      inbound_rules: [{ action: 'allow', protocol: 'tcp', src_selector: "role == 'frontend'", dst_ports: [80, '8000:8080'] }],
+      outbound_rules: [{ action: 'allow' }],
+    });
+  }
+  return `${JSON.stringify(keys)}\n`;
+}

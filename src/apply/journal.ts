@@ -50,9 +50,12 @@ interface JournalSink {
 
 /**
  * An open journal. Every append is durable before it returns: on disk (fdatasync) for a local
- * file; in a state store, as a new chunk. Appends that arrive while a chunk is being stored go
+ * file; in a state store, as new chunks. Appends that arrive while a chunk is being stored go
  * together into the next one (group commit), so concurrent writers share the round trips and an
- * intent is still stored before its write.
+ * intent is still stored before its write; `appendAll` stores a whole batch's records (the write
+ * stage's intents before the batch's writes, then their outcomes) in one append. A chunk holds at
+ * most `maxChunk` bytes of records (a state store's object size limit), so a large batch is
+ * stored as several chunks, one after another, before the append returns.
  */
 export class Journal {
   /** Where it is, for people: the file's path, or the store's description. */
@@ -60,14 +63,16 @@ export class Journal {
   readonly run: string;
   private readonly sink: JournalSink;
   private readonly now: () => Date;
+  private readonly maxChunk: number;
   private pending: string[] = [];
   private flushing: Promise<void> | undefined;
 
-  private constructor(path: string, run: string, sink: JournalSink, now: () => Date) {
+  private constructor(path: string, run: string, sink: JournalSink, now: () => Date, maxChunk = Infinity) {
     this.path = path;
     this.run = run;
     this.sink = sink;
     this.now = now;
+    this.maxChunk = maxChunk;
   }
 
   /**
@@ -100,12 +105,18 @@ export class Journal {
 
   /** A journal kept in a state store in the target, as chunks of the run `runId`. */
   static remote(store: StateStore, runId: string, planHash: string, run: string, now: () => Date = () => new Date()): Journal {
-    return new Journal(store.describe(runId), run, { write: (lines) => store.appendJournal(runId, planHash, lines), close: async () => undefined }, now);
+    return new Journal(store.describe(runId), run, { write: (lines) => store.appendJournal(runId, planHash, lines), close: async () => undefined }, now, store.maxJournalChunk);
   }
 
-  async append(entry: JournalEntry): Promise<void> {
-    const record = { ...entry, time: this.now().toISOString(), run: this.run };
-    this.pending.push(`${JSON.stringify(record)}\n`);
+  append(entry: JournalEntry): Promise<void> {
+    return this.appendAll([entry]);
+  }
+
+  /** Appends several records with one durable store (or as few as the chunk size allows). */
+  async appendAll(entries: readonly JournalEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    const time = this.now().toISOString();
+    for (const entry of entries) this.pending.push(`${JSON.stringify({ ...entry, time, run: this.run })}\n`);
     try {
       await this.flush();
     } catch (e) {
@@ -117,12 +128,22 @@ export class Journal {
   private flush(): Promise<void> {
     this.flushing ??= (async () => {
       try {
-        while (this.pending.length > 0) await this.sink.write(this.pending.splice(0));
+        while (this.pending.length > 0) await this.sink.write(this.pending.splice(0, this.chunkLength()));
       } finally {
         this.flushing = undefined;
       }
     })();
     return this.flushing;
+  }
+
+  /** How many pending lines the next chunk takes: as many as fit in `maxChunk`, at least one. */
+  private chunkLength(): number {
+    let size = 0;
+    for (let i = 0; i < this.pending.length; i++) {
+      size += Buffer.byteLength(this.pending[i]!, 'utf8');
+      if (size > this.maxChunk) return Math.max(1, i);
+    }
+    return this.pending.length;
   }
 
   async close(): Promise<void> {

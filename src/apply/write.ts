@@ -15,7 +15,7 @@ import { NODE_KEYS_ANNOTATION, nodeKeysWritten, PLAN_ANNOTATION, writtenByPlan }
 import { isNodePatch, type PlanEntry } from '../plan/types.js';
 import { CalicoMigrateError } from '../errors.js';
 import { mapLimit } from '../util.js';
-import type { Journal, NodeBefore } from './journal.js';
+import type { Journal, JournalEntry, NodeBefore } from './journal.js';
 
 export type WriteOutcome = 'created' | 'updated' | 'overwritten' | 'patched' | 'unchanged' | 'validated' | 'not-validated' | 'failed';
 
@@ -127,58 +127,139 @@ export function kubernetesWire(client: KubeClient, live: LiveTarget): Wire {
 }
 
 /**
- * Writes one entry; never throws. Any failure becomes a `failed` result; a journal that cannot be
- * written any more stops every remaining write (nothing may be written that is not journaled).
+ * Entries per journal batch: the intents of a batch are stored with one durable append before any of
+ * its writes is sent, and their outcomes with one after the last of them; a crash in between leaves
+ * intents without outcomes, which a resumed apply reads back and reconciles (it never writes twice).
  */
-async function writeEntry(wire: Wire, o: LoopOptions, planned: PlanEntry, abort: { reason?: string }): Promise<WriteResult> {
-  try {
-    return await writeOne(wire, o, planned, abort);
-  } catch (e) {
-    if (e instanceof CalicoMigrateError && e.code === 'E_OUTPUT_WRITE') abort.reason ??= e.message;
-    return { key: planned.key, action: planned.action, outcome: 'failed', error: wire.describe(e) };
+export const JOURNAL_BATCH = 500;
+
+/** What one entry needs before it is sent: nothing (it is settled, with a record to journal, if any), or its intent. */
+type Prepared =
+  | { readonly settled: WriteResult; readonly record?: JournalEntry }
+  | { readonly intent: JournalEntry; readonly entry: PlanEntry; readonly live: KubeObject | undefined };
+
+/** Decides an entry before a write: settled without one (unchanged, missing, refused), or the intent to write it. */
+function prepare(o: LoopOptions, planned: PlanEntry, entry: PlanEntry, live: KubeObject | undefined): Prepared {
+  const failed = (error: string): Prepared => ({ settled: { key: entry.key, action: planned.action, outcome: 'failed', error }, record: { t: 'failed', key: entry.key, action: entry.action, error } });
+  if (entry.action === 'unchanged') {
+    // Found as planned after a 409: if it carries this plan's hash, an earlier attempt of this very
+    // write went through (a retried request), and it is recorded as written, so rollback undoes it.
+    const own = entry !== planned && live !== undefined && !isNodePatch(entry) && writtenByPlan(live) === o.planHash;
+    const outcome: WriteOutcome = own ? (planned.action === 'create' ? 'created' : planned.action === 'conflict' ? 'overwritten' : 'updated') : 'unchanged';
+    const settled: WriteResult = { key: entry.key, action: planned.action, outcome, resourceVersion: entry.resourceVersion };
+    return entry !== planned ? { settled, record: { t: 'done', key: entry.key, action: planned.action, outcome, resourceVersion: entry.resourceVersion } } : { settled };
   }
+  if (entry.action === 'missing') return failed(entry.reason ?? `Node ${entry.name} does not exist`);
+  if (entry.action === 'conflict' && !o.overwrite) return failed(entry.reason ?? `${entry.key} is held by someone else`);
+  // --overwrite covers only the live object the plan showed and the backup holds; one that someone
+  // else created or changed while this apply ran (a 409, then re-planned as a conflict) is neither.
+  if (entry.action === 'conflict' && entry !== planned) return failed(`${entry.key} was ${planned.action === 'create' ? 'created' : 'changed'} by someone else while this apply ran; it was not overwritten (its content is in no backup): plan again`);
+  const before = isNodePatch(entry) ? nodeBefore(entry, live) : live ? beforeImage(live) : null;
+  const after = isNodePatch(entry) ? { after: { ...(entry.desired.metadata.annotations ?? {}) } } : {};
+  return { intent: { t: 'intent', key: entry.key, action: entry.action, ...(entry.resource ? { resource: entry.resource } : {}), before, ...after }, entry, live };
 }
 
-/** Writes one entry, re-reading and re-planning it after a 409. */
-async function writeOne(wire: Wire, o: LoopOptions, planned: PlanEntry, abort: { reason?: string }): Promise<WriteResult> {
-  let entry = planned;
-  let live: KubeObject | undefined = isNodePatch(entry) ? o.live.nodes.get(entry.name) : o.live.objects.get(entry.key);
-  const fail = async (error: string): Promise<WriteResult> => {
-    await o.journal?.append({ t: 'failed', key: entry.key, action: entry.action, error });
-    return { key: entry.key, action: planned.action, outcome: 'failed', error };
-  };
-  for (let attempt = 1; ; attempt++) {
+/** One send of a prepared entry whose intent is stored: its result and the record of its outcome, or the error. */
+async function sendOnce(wire: Wire, o: LoopOptions, planned: PlanEntry, p: { entry: PlanEntry; live: KubeObject | undefined }): Promise<{ result: WriteResult; record: JournalEntry }> {
+  const { outcome, resourceVersion } = await wire.send(p.entry, p.live, o.planHash, o.dryRun);
+  return { result: { key: p.entry.key, action: planned.action, outcome, resourceVersion }, record: { t: 'done', key: p.entry.key, action: p.entry.action, outcome, resourceVersion } };
+}
+
+/**
+ * After a lost race (409, a failed compare): read again, plan again, and write on its own (intent,
+ * send, outcome, each journaled as it happens), at most MAX_ATTEMPTS sends in all; never overwrites blindly.
+ */
+async function retry(wire: Wire, o: LoopOptions, planned: PlanEntry, lost: PlanEntry, abort: { reason?: string }): Promise<WriteResult> {
+  let live = await wire.readOne(lost);
+  let entry = replan(lost, live);
+  for (let attempt = 2; ; attempt++) {
     const stop = abort.reason ?? o.shouldStop?.();
     if (stop) return { key: entry.key, action: planned.action, outcome: 'failed', error: `not written: ${stop}` };
-    if (entry.action === 'unchanged') {
-      // Found as planned after a 409: if it carries this plan's hash, an earlier attempt of this very
-      // write went through (a retried request), and it is recorded as written, so rollback undoes it.
-      const own = entry !== planned && live !== undefined && !isNodePatch(entry) && writtenByPlan(live) === o.planHash;
-      const outcome: WriteOutcome = own ? (planned.action === 'create' ? 'created' : planned.action === 'conflict' ? 'overwritten' : 'updated') : 'unchanged';
-      if (entry !== planned) await o.journal?.append({ t: 'done', key: entry.key, action: planned.action, outcome, resourceVersion: entry.resourceVersion });
-      return { key: entry.key, action: planned.action, outcome, resourceVersion: entry.resourceVersion };
+    const p = prepare(o, planned, entry, live);
+    if ('settled' in p) {
+      if (p.record) await o.journal?.append(p.record);
+      return p.settled;
     }
-    if (entry.action === 'missing') return fail(entry.reason ?? `Node ${entry.name} does not exist`);
-    if (entry.action === 'conflict' && !o.overwrite) return fail(entry.reason ?? `${entry.key} is held by someone else`);
-    // --overwrite covers only the live object the plan showed and the backup holds; one that someone
-    // else created or changed while this apply ran (a 409, then re-planned as a conflict) is neither.
-    if (entry.action === 'conflict' && entry !== planned) return fail(`${entry.key} was ${planned.action === 'create' ? 'created' : 'changed'} by someone else while this apply ran; it was not overwritten (its content is in no backup): plan again`);
-    const before = isNodePatch(entry) ? nodeBefore(entry, live) : live ? beforeImage(live) : null;
-    const after = isNodePatch(entry) ? { after: { ...(entry.desired.metadata.annotations ?? {}) } } : {};
-    await o.journal?.append({ t: 'intent', key: entry.key, action: entry.action, ...(entry.resource ? { resource: entry.resource } : {}), before, ...after });
+    await o.journal?.append(p.intent);
     try {
-      const { outcome, resourceVersion } = await wire.send(entry, live, o.planHash, o.dryRun);
-      await o.journal?.append({ t: 'done', key: entry.key, action: entry.action, outcome, resourceVersion });
-      return { key: entry.key, action: planned.action, outcome, resourceVersion };
+      const { result, record } = await sendOnce(wire, o, planned, p);
+      await o.journal?.append(record);
+      return result;
     } catch (e) {
-      const why = o.dryRun ? wire.uncheckable?.(e, entry) : undefined;
-      if (why) return { key: entry.key, action: planned.action, outcome: 'not-validated', error: why };
-      if (!wire.isConflict(e) || attempt >= MAX_ATTEMPTS || o.dryRun) return fail(wire.describe(e));
-      // A lost race (409, a failed compare): read again, plan again; never overwrite blindly.
+      if (!wire.isConflict(e) || attempt >= MAX_ATTEMPTS) {
+        const error = wire.describe(e);
+        await o.journal?.append({ t: 'failed', key: entry.key, action: entry.action, error });
+        return { key: entry.key, action: planned.action, outcome: 'failed', error };
+      }
       live = await wire.readOne(entry);
       entry = replan(entry, live);
     }
   }
+}
+
+/**
+ * Writes one batch of entries of one kind; never throws. The intents are stored in one append before
+ * the first write, the outcomes in one after the last. Any failure becomes a `failed` result; a
+ * journal that cannot be written any more stops every remaining write (nothing may be written that
+ * is not journaled).
+ */
+async function writeBatch(wire: Wire, o: LoopOptions, batch: readonly PlanEntry[], abort: { reason?: string }, report: (r: WriteResult) => void): Promise<WriteResult[]> {
+  const journalFailed = (e: unknown): void => {
+    if (e instanceof CalicoMigrateError && e.code === 'E_OUTPUT_WRITE') abort.reason ??= e.message;
+    else abort.reason ??= `the journal could not be written (${e instanceof Error ? e.message : String(e)})`;
+  };
+  const prepared = batch.map((planned) => prepare(o, planned, planned, isNodePatch(planned) ? o.live.nodes.get(planned.name) : o.live.objects.get(planned.key)));
+  const outcomes: JournalEntry[] = [];
+  if (!o.dryRun) {
+    try {
+      await o.journal?.appendAll(prepared.flatMap((p) => ('intent' in p ? [p.intent] : [])));
+    } catch (e) {
+      journalFailed(e);
+    }
+  }
+  const results = await mapLimit(batch, o.concurrency, async (planned, i): Promise<WriteResult> => {
+    const p = prepared[i]!;
+    let r: WriteResult;
+    if ('settled' in p) {
+      if (p.record) outcomes.push(p.record);
+      r = p.settled;
+    } else {
+      const stop = abort.reason ?? o.shouldStop?.();
+      if (stop) r = { key: planned.key, action: planned.action, outcome: 'failed', error: `not written: ${stop}` };
+      else {
+        try {
+          const sent = await sendOnce(wire, o, planned, p);
+          outcomes.push(sent.record);
+          r = sent.result;
+        } catch (e) {
+          const why = o.dryRun ? wire.uncheckable?.(e, p.entry) : undefined;
+          if (why) r = { key: planned.key, action: planned.action, outcome: 'not-validated', error: why };
+          else if (wire.isConflict(e) && !o.dryRun) {
+            try {
+              r = await retry(wire, o, planned, p.entry, abort);
+            } catch (again) {
+              if (again instanceof CalicoMigrateError && again.code === 'E_OUTPUT_WRITE') abort.reason ??= again.message;
+              r = { key: planned.key, action: planned.action, outcome: 'failed', error: wire.describe(again) };
+            }
+          } else {
+            const error = wire.describe(e);
+            outcomes.push({ t: 'failed', key: p.entry.key, action: p.entry.action, error });
+            r = { key: planned.key, action: planned.action, outcome: 'failed', error };
+          }
+        }
+      }
+    }
+    report(r);
+    return r;
+  });
+  if (!o.dryRun) {
+    try {
+      await o.journal?.appendAll(outcomes);
+    } catch (e) {
+      journalFailed(e);
+    }
+  }
+  return results.filter((r): r is WriteResult => r !== undefined);
 }
 
 /** Every entry that writes, on a Kubernetes API (the library's entry point since before destinations). */
@@ -198,13 +279,11 @@ export async function writePlanned(wire: Wire, o: LoopOptions): Promise<WriteRes
   let done = 0;
   const abort: { reason?: string } = {};
   const results: WriteResult[] = [];
+  const report = (r: WriteResult): void => o.onResult?.(r, ++done, total);
   for (const group of groups) {
-    const out = await mapLimit(group, o.concurrency, async (entry) => {
-      const r = await writeEntry(wire, o, entry, abort);
-      o.onResult?.(r, ++done, total);
-      return r;
-    });
-    for (const r of out) if (r) results.push(r);
+    for (let i = 0; i < group.length; i += JOURNAL_BATCH) {
+      for (const r of await writeBatch(wire, o, group.slice(i, i + JOURNAL_BATCH), abort, report)) results.push(r);
+    }
   }
   return results;
 }

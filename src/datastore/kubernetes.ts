@@ -68,6 +68,37 @@ function without<T extends object, K extends keyof T>(o: T, key: K): T {
  */
 function allowPlainHttp(kc: KubeConfig): KubeConfig {
   kc.clusters = kc.clusters.map((c) => (c.server.startsWith('http://') ? { ...c, skipTLSVerify: true } : c));
+  return reuseConnections(kc);
+}
+
+/** The TLS settings client-node builds a dispatcher from (its createDispatcherOptions reads these). */
+const DISPATCHER_OPTIONS = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
+
+type DispatcherFactory = (cluster: { server?: string; proxyUrl?: string; name?: string } | null, options: Record<string, unknown>) => unknown;
+
+/**
+ * client-node 2.x builds a new undici Agent for every request, so every request opens a new TLS
+ * connection (a handshake and a new secure context: most of an apply's time, measured). One
+ * dispatcher is kept per server and TLS identity, so requests share keep-alive connections as
+ * kubectl's do; a changed identity (an exec plugin's new client certificate) gets a new one.
+ */
+function reuseConnections(kc: KubeConfig): KubeConfig {
+  const target = kc as unknown as { createDispatcher: DispatcherFactory };
+  if (typeof target.createDispatcher !== 'function') return kc;
+  const build = target.createDispatcher.bind(kc);
+  const kept = new Map<string, unknown>();
+  target.createDispatcher = (cluster, options) => {
+    const identity = DISPATCHER_OPTIONS.map((k) => {
+      const v = options[k];
+      return Buffer.isBuffer(v) ? v.toString('base64') : v;
+    });
+    const key = JSON.stringify([cluster?.server, cluster?.proxyUrl, identity]);
+    if (kept.has(key)) return kept.get(key);
+    if (kept.size >= 8) kept.clear();
+    const dispatcher = build(cluster, options);
+    kept.set(key, dispatcher);
+    return dispatcher;
+  };
   return kc;
 }
 
@@ -123,7 +154,7 @@ export function kubeConfigFor(settings: DatastoreSettings, env: Readonly<Record<
   }
   if (env['KUBERNETES_SERVICE_HOST'] && existsSync(SA_TOKEN)) {
     kc.loadFromCluster();
-    return kc;
+    return reuseConnections(kc);
   }
   kc.loadFromDefault();
   allowPlainHttp(kc);

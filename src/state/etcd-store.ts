@@ -18,6 +18,7 @@ const MAX_PART = 512 * 1024;
 const pad = (n: number, w: number) => String(n).padStart(w, '0');
 
 export class EtcdStateStore implements StateStore {
+  readonly maxJournalChunk = MAX_PART;
   readonly kind = 'etcd' as const;
   private readonly etcd: Etcd3;
   private readonly address: string;

@@ -31,6 +31,7 @@ function dataOf(o: KubeObject, key: string): string {
 }
 
 export class KubernetesStateStore implements StateStore {
+  readonly maxJournalChunk = MAX_PART;
   readonly kind = 'kubernetes' as const;
   private readonly client: KubeClient;
   private namespaceReady = false;

@@ -20,6 +20,8 @@ export interface StateStore {
   readonly kind: 'kubernetes' | 'etcd';
   /** Where the state is, for people: namespace and server, or key prefix and endpoints. */
   describe(run?: string): string;
+  /** The most bytes of journal lines one chunk may hold (the store's object or request size limit). */
+  readonly maxJournalChunk: number;
   /** Appends journal lines (JSON records) as one new chunk, durably, after every earlier chunk. */
   appendJournal(run: string, planHash: string, lines: readonly string[]): Promise<void>;
   /** Every journal line of a run, in order. */

@@ -46,16 +46,27 @@ export async function runStages<Ctx extends object>(tasks: ListrTask<Ctx>[], mod
   return list.run(ctx);
 }
 
-/** An engine stage as a listr2 task: its title, then `title: <how it went>`; progress as the task's output. */
-export function listrTask<Ctx extends object>(stage: EngineStage): ListrTask<Ctx> {
+/** Seconds each stage took, by title (the JSON result's `timings`). */
+export type StageTimings = Record<string, number>;
+
+/**
+ * An engine stage as a listr2 task: its title, then `title: <how it went>`; progress as the task's
+ * output. With `timings`, the stage's wall time is recorded under its title.
+ */
+export function listrTask<Ctx extends object>(stage: EngineStage, timings?: StageTimings): ListrTask<Ctx> {
   return {
     title: stage.title,
     ...(stage.skip ? { skip: () => stage.skip ?? false } : {}),
     task: async (_ctx, task) => {
-      const line = await stage.run((progress) => {
-        task.output = progress;
-      });
-      if (line) task.title = `${stage.title}: ${line}`;
+      const started = performance.now();
+      try {
+        const line = await stage.run((progress) => {
+          task.output = progress;
+        });
+        if (line) task.title = `${stage.title}: ${line}`;
+      } finally {
+        if (timings) timings[stage.title] = Math.round(performance.now() - started) / 1000;
+      }
     },
   };
 }

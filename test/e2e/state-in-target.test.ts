@@ -202,15 +202,33 @@ test.serial('state in the target (etcd v3): the executable killed mid-write; fro
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_c, signal) => resolve(signal)));
-  const done = async () => Object.values(await keyspace('/calico-migrate/state/')).join('').split('\n').filter((l) => l.includes('"t":"done"')).length;
+  const journal = async () =>
+    Object.entries(await keyspace('/calico-migrate/state/'))
+      .filter(([k]) => k.includes('/journal/'))
+      .map(([, v]) => v)
+      .join('')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as { t: string; key?: string });
+  const written = async () => Object.keys(await keyspace('/calico/resources/v3/projectcalico.org/globalnetworkpolicies/'));
   try {
-    for (let i = 0; i < 400 && (await done()) < 20; i++) await new Promise((r) => setTimeout(r, 25));
+    // Killed once some objects are written: inside the journal batch whose intents were stored first.
+    for (let i = 0; i < 400 && (await written()).length < 20; i++) await new Promise((r) => setTimeout(r, 25));
   } finally {
     child.kill('SIGKILL');
   }
   t.is(await exited, 'SIGKILL', output.slice(-1500));
-  const doneBefore = await done();
-  t.true(doneBefore >= 20 && doneBefore < 301, `${doneBefore} writes done before the kill`);
+  const present = await written();
+  t.true(present.length >= 20 && present.length < 300, `${present.length} policies written before the kill`);
+  // Never a write before its intent: every object in the keyspace has its intent in the journal.
+  const killed = await journal();
+  const intents = killed.filter((r) => r.t === 'intent').map((r) => r.key ?? '');
+  for (const key of present) {
+    // Stored as default.p-0001 (the tier's prefix), planned as GlobalNetworkPolicy/p-0001.
+    const policy = /p-\d{4}$/.exec(key)?.[0] ?? key;
+    t.true(intents.includes(`GlobalNetworkPolicy/${policy}`), `${key} was written without a stored intent`);
+  }
+  t.true(killed.filter((r) => r.t === 'done').length < 301, 'the run was killed before it recorded every outcome');
   t.deepEqual(await readdir(first), []);
 
   const second = await machine();

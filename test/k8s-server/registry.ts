@@ -37,6 +37,7 @@ const GROUP_ORDER = ['', 'apps', 'authorization.k8s.io', 'extensions', 'apiexten
 export class Registry {
   private readonly builtins: ResourceDef[];
   private readonly builtinGvs: Set<string>;
+  private derived: { at: string; defs: ResourceDef[] } | undefined;
 
   constructor(
     private readonly store: Store,
@@ -48,9 +49,14 @@ export class Registry {
 
   /** Every resource currently served (CRD resources from NamesAccepted on). */
   all(): ResourceDef[] {
-    const tprs = this.features.tpr ? this.store.list(TPR_PREFIX).map((e) => tprInstanceDef(e.obj)).filter((d): d is ResourceDef => d !== undefined) : [];
-    const crs = this.store.list(CRD_PREFIX).flatMap((e) => customResourceDefs(e.obj));
-    return [...this.builtins, ...tprs, ...crs];
+    // Derived again only when a CRD or TPR object changed: every request resolves its resource here.
+    const at = `${this.store.changedUnder(CRD_PREFIX)}/${this.features.tpr ? this.store.changedUnder(TPR_PREFIX) : 0}`;
+    if (this.derived?.at !== at) {
+      const tprs = this.features.tpr ? this.store.list(TPR_PREFIX).map((e) => tprInstanceDef(e.obj)).filter((d): d is ResourceDef => d !== undefined) : [];
+      const crs = this.store.list(CRD_PREFIX).flatMap((e) => customResourceDefs(e.obj));
+      this.derived = { at, defs: [...this.builtins, ...tprs, ...crs] };
+    }
+    return [...this.derived.defs];
   }
 
   /** The resource at `<group>/<version>/<plural>`. */

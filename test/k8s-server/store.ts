@@ -31,6 +31,8 @@ export class Store {
   compactedRev = 0;
   private readonly data = new Map<string, Version[]>();
   private readonly listeners = new Set<(e: StoreEvent) => void>();
+  /** Tracked prefixes and the revision of the latest write under each (see `changedUnder`). */
+  private readonly prefixRevs = new Map<string, number>();
   private events: StoreEvent[] = [];
 
   constructor(startRev = 1) {
@@ -51,7 +53,8 @@ export class Store {
     const stored = clone(obj);
     const meta = stored.metadata;
     if (typeof meta === 'object' && meta !== null && !Array.isArray(meta)) (meta as Obj).resourceVersion = String(rev);
-    const existed = this.get(key) !== undefined;
+    const versions = this.data.get(key);
+    const existed = Boolean(versions?.[versions.length - 1]?.obj);
     this.append(key, { rev, obj: stored });
     this.emit({ type: existed ? 'MODIFIED' : 'ADDED', key, rev, obj: stored });
     return clone(stored);
@@ -104,7 +107,22 @@ export class Store {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * The revision of the latest write under `prefix` (0 before any): lets a reader keep what it
+   * derived from those keys (the registry, from CRDs and TPRs) until one of them changes.
+   */
+  changedUnder(prefix: string): number {
+    let rev = this.prefixRevs.get(prefix);
+    if (rev === undefined) {
+      rev = 0;
+      for (const [key, versions] of this.data) if (key.startsWith(prefix)) rev = Math.max(rev, versions[versions.length - 1]?.rev ?? 0);
+      this.prefixRevs.set(prefix, rev);
+    }
+    return rev;
+  }
+
   private append(key: string, version: Version): void {
+    for (const [prefix, rev] of this.prefixRevs) if (key.startsWith(prefix) && version.rev > rev) this.prefixRevs.set(prefix, version.rev);
     const versions = this.data.get(key) ?? [];
     versions.push(version);
     versions.sort((a, b) => a.rev - b.rev);

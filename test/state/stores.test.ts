@@ -57,6 +57,17 @@ async function exercise(t: import('ava').ExecutionContext, store: StateStore, si
   t.truthy(info);
   t.true((info?.chunks ?? 0) < 400, `concurrent appends share chunks: ${info?.chunks ?? 0} chunks for 400 records`);
   t.true((info?.chunks ?? 0) >= 100, 'and each chunk is small');
+
+  // One batch of 3,000 intents of 1 KiB (about 3 MiB, as a batch of before-images can be): stored
+  // before appendAll returns, as chunks within the store's limit, every record in order.
+  const batch = Array.from({ length: 3000 }, (_, i) => ({ t: 'intent' as const, key: `B/${i}`, action: 'update' as const, before: { metadata: { name: `b${i}`, annotations: { pad: 'p'.repeat(1000) } } } }));
+  const chunksBefore = info?.chunks ?? 0;
+  await journal.appendAll(batch);
+  const after = await readStoredJournal(store, run);
+  t.deepEqual(after.slice(400).map((r) => (r.t === 'intent' ? r.key : r.t)), batch.map((b) => b.key));
+  const chunks = ((await store.runs()).find((r) => r.run === run)?.chunks ?? 0) - chunksBefore;
+  t.true(chunks >= Math.ceil((3000 * 1100) / store.maxJournalChunk) && chunks <= 8, `${chunks} chunks for the batch`);
+  t.true((await sizeOf()).every((n) => n <= 1024 * 1024), 'every stored object is within the store\'s limit');
   t.true((await store.forget(run)) > 0);
   t.deepEqual(await store.runs(), []);
 }

@@ -22,7 +22,7 @@ import { readPlanFile, whatMoved } from '../../plan/file.js';
 import { renderFindings } from '../../plan/render.js';
 import type { Plan } from '../../plan/types.js';
 import { confirmApply } from '../../ui/confirm.js';
-import { canPrompt, listrTask, progressMode, runStages } from '../../ui/progress.js';
+import { canPrompt, listrTask, progressMode, runStages, type StageTimings } from '../../ui/progress.js';
 import { resolvePath, type CliIo } from '../io.js';
 import { Migration } from '../migration.js';
 import { colourAllowed } from './plan.js';
@@ -55,9 +55,10 @@ export interface ApplyOptions {
   readonly state?: StateChoice;
 }
 
-function emit(r: RenderedReport, opts: ApplyOptions, io: CliIo): number {
+function emit(r: RenderedReport, opts: ApplyOptions, io: CliIo, timings?: StageTimings): number {
   const { report } = r;
-  if (opts.output === 'json') io.stdout.write(serialize(report, 'json'));
+  // Seconds per stage, for whoever measures a run (they are the only part of the result that varies).
+  if (opts.output === 'json') io.stdout.write(serialize(timings ? { ...report, timings } : report, 'json'));
   else io.stdout.write(`${[...r.lines, `result: ${report.result}${report.message ? `: ${report.message}` : ''} (exit ${report.exitCode})`].join('\n')}\n`);
   return report.exitCode;
 }
@@ -80,6 +81,7 @@ export async function runApply(opts: ApplyOptions, io: CliIo): Promise<number> {
 
 async function applyWith(m: Migration, opts: ApplyOptions, io: CliIo, pinned: Plan | undefined, to: TargetVersion): Promise<number> {
   const mode = progressMode(io, opts.output);
+  const timings: StageTimings = {};
   let moved: string[] = [];
   const stage = (title: string, run: () => Promise<string> | string): EngineStage => ({ title, run: async () => run() });
   await runStages([
@@ -94,7 +96,7 @@ async function applyWith(m: Migration, opts: ApplyOptions, io: CliIo, pinned: Pl
       if (pinned) moved = m.options.cutOver ? whatMoved(pinnedPart(pinned), pinnedPart(fresh)) : whatMoved(pinned, fresh);
       return `${fresh.summary.create} create, ${fresh.summary.update} update, ${fresh.summary.unchanged} unchanged, ${fresh.summary.conflict} conflict${moved.length > 0 ? `; the plan is stale (${moved.length} change(s))` : ''}`;
     }),
-  ].map(listrTask), mode, io, {});
+  ].map((s) => listrTask(s, timings)), mode, io, {});
   const { plan, desired, target: live } = m;
   if (!plan || !desired || !live) throw new CalicoMigrateError('E_INTERNAL', 'the plan stages did not complete');
   const ref = { hash: pinned?.hash ?? plan.hash, ...(opts.plan ? { file: opts.plan } : {}), overwrite: opts.overwrite };
@@ -131,7 +133,7 @@ async function applyWith(m: Migration, opts: ApplyOptions, io: CliIo, pinned: Pl
   });
   let outcome: ApplyOutcome;
   try {
-    await runStages(run.stages.map(listrTask), mode, io, {});
+    await runStages(run.stages.map((s) => listrTask(s, timings)), mode, io, {});
     outcome = await run.finish();
   } catch (e) {
     outcome = await run.finish(e);
@@ -139,5 +141,5 @@ async function applyWith(m: Migration, opts: ApplyOptions, io: CliIo, pinned: Pl
   const wrote = outcome.verdict === 'applied';
   const kept = state?.store;
   const steps = !wrote ? [] : kept ? [...m.nextSteps(undefined), `the run's state (journal, plan, backup) is kept in ${kept.store.describe(kept.runId)} until forgotten: from any machine, calico-migrate status --state target shows it, rollback --state target undoes it, forget ${kept.runId} --state target removes it`] : m.nextSteps(journal?.path);
-  return emit(afterWriting(plan, ref, outcome, { dryRun: opts.dryRun, ...(journal ? { journal: journal.path, backup: kept ? kept.store.describe(kept.runId) : paths.backup } : {}), nextSteps: steps }), opts, io);
+  return emit(afterWriting(plan, ref, outcome, { dryRun: opts.dryRun, ...(journal ? { journal: journal.path, backup: kept ? kept.store.describe(kept.runId) : paths.backup } : {}), nextSteps: steps }), opts, io, timings);
 }
