@@ -9,7 +9,8 @@
  */
 import type { KubeObject, ResourceType } from '../datastore/kube-client.js';
 import type { Destination } from '../destination/types.js';
-import type { Journal, JournalRecord, NodeBefore } from './journal.js';
+import { mapLimit } from '../util.js';
+import type { Journal, JournalEntry, JournalRecord, NodeBefore } from './journal.js';
 
 export interface RollbackStep {
   readonly key: string;
@@ -27,7 +28,12 @@ export interface RollbackOptions {
   readonly force?: boolean;
   /** Checked before each undo: a reason to stop (the lock was lost) leaves the rest as it is. */
   readonly shouldStop?: () => string | undefined;
+  /** Undos in flight at once within one kind (default 8). */
+  readonly concurrency?: number;
 }
+
+/** Undos whose outcomes are journaled together (a re-run skips what is recorded, and finds the rest already undone). */
+const ROLLBACK_BATCH = 500;
 
 /** What the journal knows about one key: its first before-image, the last write that went through. */
 export interface Written {
@@ -81,28 +87,49 @@ export function writtenKeys(records: readonly JournalRecord[]): Written[] {
   return [...byKey.values()].filter((w) => !undone.has(w.key) && !(w.settled && !w.confirmed));
 }
 
-/** Undoes the journal's writes, newest first, then the CRDs it installed. */
+/**
+ * Undoes the journal's writes, newest first, kind by kind (a bounded number at a time within one
+ * kind), then the CRDs it installed. Outcomes are journaled a batch at a time: a rollback killed
+ * before a batch's records are stored undoes those keys again when re-run, and finds them undone.
+ */
 export async function rollbackJournal(o: RollbackOptions, onStep?: (s: RollbackStep) => void): Promise<RollbackStep[]> {
   const hashes = new Set(o.records.flatMap((r) => (r.t === 'begin' ? [r.planHash] : [])));
   const steps: RollbackStep[] = [];
-  const record = async (s: RollbackStep) => {
-    steps.push(s);
-    onStep?.(s);
-    await o.journal.append({ t: 'rollback', key: s.key, outcome: s.outcome, ...(s.detail ? { detail: s.detail } : {}) });
-  };
-  for (const w of writtenKeys(o.records).reverse()) {
+  const entry = (s: RollbackStep): JournalEntry => ({ t: 'rollback', key: s.key, outcome: s.outcome, ...(s.detail ? { detail: s.detail } : {}) });
+  const undoOne = async (w: Written): Promise<RollbackStep> => {
     const stop = o.shouldStop?.();
-    if (stop) {
-      await record({ key: w.key, outcome: 'failed', detail: `not undone: ${stop}` });
-      continue;
-    }
+    if (stop) return { key: w.key, outcome: 'failed', detail: `not undone: ${stop}` };
     try {
-      await record(await o.destination.undo(w, { planHashes: hashes, force: o.force === true }));
+      return await o.destination.undo(w, { planHashes: hashes, force: o.force === true });
     } catch (e) {
-      await record({ key: w.key, outcome: 'failed', detail: e instanceof Error ? e.message : String(e) });
+      return { key: w.key, outcome: 'failed', detail: e instanceof Error ? e.message : String(e) };
     }
+  };
+  const groups: Written[][] = [];
+  for (const w of writtenKeys(o.records).reverse()) {
+    const last = groups[groups.length - 1];
+    const kind = w.key.slice(0, w.key.indexOf('/'));
+    if (last && last[0]?.key.startsWith(`${kind}/`) && last.length < ROLLBACK_BATCH) last.push(w);
+    else groups.push([w]);
   }
-  if (!o.shouldStop?.()) for (const s of await o.destination.removeSchema(o.records)) await record(s);
+  for (const group of groups) {
+    const done = await mapLimit(group, o.concurrency ?? 8, async (w) => {
+      const s = await undoOne(w);
+      onStep?.(s);
+      return s;
+    });
+    const batch = done.filter((s): s is RollbackStep => s !== undefined);
+    for (const s of batch) steps.push(s);
+    await o.journal.appendAll(batch.map(entry));
+  }
+  if (!o.shouldStop?.()) {
+    const schema = await o.destination.removeSchema(o.records);
+    for (const s of schema) {
+      steps.push(s);
+      onStep?.(s);
+    }
+    await o.journal.appendAll(schema.map(entry));
+  }
   const incomplete = steps.filter((s) => s.outcome === 'kept' || s.outcome === 'failed');
   await o.journal.append({ t: 'rollback-end', outcome: incomplete.length > 0 ? 'incomplete' : 'rolled-back', ...(incomplete.length > 0 ? { message: `${incomplete.length} object(s) kept or failed` } : {}) });
   return steps;

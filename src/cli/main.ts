@@ -153,7 +153,7 @@ function program(io: CliIo, setExit: (code: number) => void): Command {
     .option('-y, --yes', 'do not ask for confirmation (needed without a terminal, and with CI=true)', false)
     .addOption(new Option('--dry-run <mode>', 'server: send every write with dryRun=All; nothing is written').choices(['server']))
     .option('--overwrite', 'overwrite objects this tool did not write (backed up first)', false)
-    .option('--concurrency <n>', 'writes in flight at once within one kind', positiveInt('--concurrency'), 4)
+    .option('--concurrency <n>', 'writes in flight at once within one kind', positiveInt('--concurrency'), 16)
     .addOption(new Option('-o, --output <format>', 'text, or json (only the result on stdout)').choices(['text', 'json']).default('text'))
     .option('--ignore-preflight <codes>', 'preflight findings to report without blocking (repeatable, comma-separated)', collectList)
     .option('--diff-context <lines>', 'lines of context in diffs', positiveInt('--diff-context'), 3)

@@ -132,7 +132,7 @@ test.serial('resilience: a storm of 429s on the creates and 503s on the Node pat
     const throttled = c.server.injectFault({ method: 'POST', path: CALICO_PATH, times: 6, action: { type: 'error', status: 429, retryAfterSeconds: 1 } });
     const unavailable = c.server.injectFault({ method: 'PATCH', path: /^\/api\/v1\/nodes\//, times: 2, action: { type: 'error', status: 503, retryAfterSeconds: 1 } });
     const started = Date.now();
-    const r = await cli(c, ['apply', '--state', 'local', '--to', 'v2.5', ...ETCD_ARGS, '--yes', '-o', 'json']);
+    const r = await cli(c, ['apply', '--state', 'local', '--to', 'v2.5', ...ETCD_ARGS, '--yes', '--concurrency', '4', '-o', 'json']);
     const elapsed = Date.now() - started;
     t.is(r.code, 0, r.stdout + r.stderr);
     const result = JSON.parse(r.stdout) as ApplyJson;
