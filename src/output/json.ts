@@ -14,9 +14,61 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
 }
 
+/** Key orders by the object's own key list: records of one shape are sorted once, not once each. */
+const orders = new Map<string, readonly string[]>();
+
+function keyOrder(obj: Record<string, unknown>): readonly string[] {
+  const own = Object.keys(obj);
+  const shape = own.join('\u0000');
+  let order = orders.get(shape);
+  if (!order) {
+    // The order does not depend on the values: keys with nothing to write are skipped when written.
+    order = orderedKeys(Object.fromEntries(own.map((k) => [k, true])));
+    if (orders.size > 10_000) orders.clear();
+    orders.set(shape, order);
+  }
+  return order;
+}
+
+/** Not written in an object, `null` in an array (as JSON.stringify does). */
+const absent = (v: unknown): boolean => v === undefined || typeof v === 'function' || typeof v === 'symbol';
+
+/**
+ * The text `JSON.stringify(sortKeys(v), null, 2)` gives, re-indented by `indent`, written directly:
+ * no sorted copy, no second pass. Anything but JSON-shaped plain data takes the copy and the
+ * native writer, so the text stays the same whatever it is given.
+ */
 function whole(v: unknown, indent: string): string {
+  const direct = written(v, indent);
+  if (direct !== undefined) return direct;
   const text = JSON.stringify(sortKeys(v), null, 2) ?? 'null';
   return indent === '' || !text.includes('\n') ? text : text.replace(/\n/g, `\n${indent}`);
+}
+
+function written(v: unknown, indent: string): string | undefined {
+  if (v === null || typeof v !== 'object') return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean' || v === null ? JSON.stringify(v) : undefined;
+  const inner = `${indent}  `;
+  if (Array.isArray(v)) {
+    if (v.length === 0) return '[]';
+    let out = '[';
+    for (let i = 0; i < v.length; i++) {
+      const item = v[i] as unknown;
+      const text = absent(item) ? 'null' : written(item, inner);
+      if (text === undefined) return undefined;
+      out += `${i === 0 ? '' : ','}\n${inner}${text}`;
+    }
+    return `${out}\n${indent}]`;
+  }
+  if (!isPlainObject(v) || (v as { toJSON?: unknown }).toJSON !== undefined) return undefined;
+  let out = '';
+  for (const k of keyOrder(v)) {
+    const value = v[k];
+    if (absent(value)) continue;
+    const text = written(value, inner);
+    if (text === undefined) return undefined;
+    out += `${out === '' ? '{' : ','}\n${inner}${JSON.stringify(k)}: ${text}`;
+  }
+  return out === '' ? '{}' : `${out}\n${indent}}`;
 }
 
 function* walk(v: unknown, indent: string, depth: number): Generator<string> {

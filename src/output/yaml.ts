@@ -34,6 +34,9 @@ const PLAIN_NETWORK = /^[0-9](?:[0-9.]*\.[0-9]*\.[0-9.]*|[\x21-\x7e]*\/[\x21-\x7
  */
 const PLAIN_ID = /^(?![0-9]+[eE][0-9]+$)(?!0[a-zA-Z])[0-9]+[a-zA-Z][0-9a-zA-Z]*$/;
 
+/** Digits only (a label value such as a pod-template-hash): a YAML 1.1 integer, so the library double-quotes it everywhere. */
+const DIGITS = /^[0-9]{1,30}$/;
+
 function plain(s: string): boolean {
   if (s.length > 1000) return false;
   if (PLAIN_NETWORK.test(s)) return !s.endsWith(':');
@@ -71,7 +74,7 @@ function byLibrary(v: string | number, where: Position): string {
 function scalar(v: unknown, where: Position): string | undefined {
   switch (typeof v) {
     case 'string':
-      return plain(v) ? v : byLibrary(v, where);
+      return plain(v) ? v : DIGITS.test(v) ? `"${v}"` : byLibrary(v, where);
     case 'number':
       return Number.isSafeInteger(v) && !Object.is(v, -0) ? String(v) : byLibrary(v, where);
     case 'boolean':
@@ -135,7 +138,7 @@ class Writer {
   map(obj: Record<string, unknown>, keys: readonly string[], indent: string, first: string): void {
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
-      this.push(`${i === 0 ? first : indent}${plain(k) ? k : byLibrary(k, 'key')}:`);
+      this.push(`${i === 0 ? first : indent}${plain(k) ? k : DIGITS.test(k) ? `"${k}"` : byLibrary(k, 'key')}:`);
       this.nested(obj[k], indent, 'value');
     }
   }
