@@ -22,7 +22,7 @@ import { serialize } from '../output/serialize.js';
 import type { Desired } from '../plan/desired.js';
 import type { LiveTarget } from '../plan/live.js';
 import { isNodePatch, type Plan, type PlanEntry } from '../plan/types.js';
-import type { Journal, JournalRecord } from './journal.js';
+import { capped, withWrites, type Journal, type JournalRecord } from './journal.js';
 import { LockHeldError, type LockHandle, type LockInfo } from './lock.js';
 import { rollbackJournal, type RollbackStep } from './rollback.js';
 import { describeResume, restoreFlag } from './cut-over.js';
@@ -178,7 +178,7 @@ export function startApply(input: ApplyEngineInput): ApplyRun {
       if (input.state) await input.state.store.savePlan(input.state.runId, hash, serialize(plan, 'json'));
       else if (!input.planFile) await writeFileAtomic(input.paths.plan, serialize(plan, 'json'), 0o600);
       // The run's intent first, so that status can say what was planned however the run ends.
-      await journal.append({ t: 'begin', planHash: hash, planFile: input.planFile ?? input.paths.plan, target: o.to, server: plan.cluster.server, ...(plan.cluster.id ? { cluster: plan.cluster.id } : {}), overwrite: o.overwrite, writes: writes.map((w) => ({ key: w.key, action: w.action })), backupFile: input.paths.backup });
+      await journal.appendAll(withWrites({ t: 'begin', planHash: hash, planFile: input.planFile ?? input.paths.plan, target: o.to, server: plan.cluster.server, ...(plan.cluster.id ? { cluster: plan.cluster.id } : {}), overwrite: o.overwrite, writes: [], backupFile: input.paths.backup }, writes));
       if (o.forceUnlock) await journal.append({ t: 'force-unlock', removed: (await destination.forceUnlock()) ?? null, automatic: false });
       const acquire = () => destination.acquireLock({ holder: journal.run, reason: `apply plan ${hash.slice(0, 12)} (--to ${o.to})`, ttlSeconds: o.lockTtlSeconds, planHash: hash, waitMs: o.lockWaitSeconds * 1000 });
       try {
@@ -217,7 +217,8 @@ export function startApply(input: ApplyEngineInput): ApplyRun {
       }
       const again = await cutOver.refresh();
       ({ plan, writes, desired, live } = again);
-      await journal.append({ t: 'replan', writes: writes.map((w) => ({ key: w.key, action: w.action })), changes: again.changes });
+      const changes = capped(again.changes);
+      await journal.appendAll(withWrites({ t: 'replan', writes: [], changes: changes.list, ...(changes.omitted ? { omitted: changes.omitted } : {}) }, writes));
       cutOverReport = { changes: again.changes, flag: `${flag.address} false` };
       for (const c of again.changes.slice(0, 20)) progress(c);
       return `${flag.address} false (was ${pause.before === null ? 'absent' : pause.before}); read again: ${again.changes.length} IPAM/endpoint change(s) since the plan, ${writes.length} write(s)`;
@@ -285,7 +286,8 @@ export function startApply(input: ApplyEngineInput): ApplyRun {
     run: async () => {
       const found = await destination.verify(desired);
       differences = found;
-      await journal?.append({ t: 'verify', ok: found.length === 0, differences: found });
+      const kept = capped(found);
+      await journal?.append({ t: 'verify', ok: found.length === 0, differences: kept.list, ...(kept.omitted ? { omitted: kept.omitted } : {}) });
       if (found.length > 0) throw new CalicoMigrateError('E_TARGET_STATE', `read back, ${found.length} object(s) differ from the plan: ${found.slice(0, 3).join('; ')}`);
       return `all ${plan.entries.length} objects read back as planned`;
     },

@@ -26,7 +26,7 @@ export type JournalRecord =
   | { readonly t: 'done'; readonly time: string; readonly run: string; readonly key: string; readonly action: PlanAction; readonly outcome: string; readonly resourceVersion: string }
   | { readonly t: 'failed'; readonly time: string; readonly run: string; readonly key: string; readonly action: PlanAction; readonly error: string }
   | { readonly t: 'force-unlock'; readonly time: string; readonly run: string; readonly removed: LockInfo | null; readonly automatic: boolean }
-  | { readonly t: 'verify'; readonly time: string; readonly run: string; readonly ok: boolean; readonly differences: readonly string[] }
+  | { readonly t: 'verify'; readonly time: string; readonly run: string; readonly ok: boolean; readonly differences: readonly string[]; readonly omitted?: number }
   | { readonly t: 'end'; readonly time: string; readonly run: string; readonly outcome: 'applied' | 'failed' | 'interrupted' | 'nothing-to-do'; readonly message?: string }
   | { readonly t: 'rollback'; readonly time: string; readonly run: string; readonly key: string; readonly outcome: 'deleted' | 'restored' | 'already-gone' | 'kept' | 'failed'; readonly detail?: string }
   | { readonly t: 'rollback-end'; readonly time: string; readonly run: string; readonly outcome: 'rolled-back' | 'incomplete'; readonly message?: string }
@@ -35,7 +35,9 @@ export type JournalRecord =
   /** The v1 ready flag given back (`moved`: someone else had changed it, so it was left as it was). */
   | { readonly t: 'resume'; readonly time: string; readonly run: string; readonly flag: string; readonly outcome: 'restored' | 'already-restored' | 'moved'; readonly now?: string | null; readonly reason: string }
   /** The writes planned again after the pause, and what had changed since the plan. */
-  | { readonly t: 'replan'; readonly time: string; readonly run: string; readonly writes: readonly { readonly key: string; readonly action: PlanAction }[]; readonly changes: readonly string[] }
+  | { readonly t: 'replan'; readonly time: string; readonly run: string; readonly writes: readonly { readonly key: string; readonly action: PlanAction }[]; readonly changes: readonly string[]; readonly omitted?: number }
+  /** More planned writes of the `begin` or `replan` record just before (a long list spans several records, each a small line). */
+  | { readonly t: 'writes'; readonly time: string; readonly run: string; readonly writes: readonly { readonly key: string; readonly action: PlanAction }[] }
   /** `complete`: ClusterInformation datastoreReady set to true; calico/node v3 owns the datastore. */
   | { readonly t: 'cut-over-complete'; readonly time: string; readonly run: string };
 
@@ -150,6 +152,42 @@ export class Journal {
     await this.flushing?.catch(() => undefined);
     await this.sink.close();
   }
+}
+
+/** A planned write as the journal lists it. */
+export interface PlannedWrite {
+  readonly key: string;
+  readonly action: PlanAction;
+}
+
+/** Planned writes per record, and list entries (differences, changes) kept per record: every line stays far below a chunk. */
+export const WRITES_PER_RECORD = 2000;
+export const LIST_LIMIT = 1000;
+
+/** A `begin` or `replan` record and the `writes` records that continue its list, to append together. */
+export function withWrites(head: Extract<JournalEntry, { t: 'begin' | 'replan' }>, writes: readonly PlannedWrite[]): JournalEntry[] {
+  const list = writes.map((w) => ({ key: w.key, action: w.action }));
+  const more: JournalEntry[] = [];
+  for (let i = WRITES_PER_RECORD; i < list.length; i += WRITES_PER_RECORD) more.push({ t: 'writes', writes: list.slice(i, i + WRITES_PER_RECORD) });
+  return [{ ...head, writes: list.slice(0, WRITES_PER_RECORD) }, ...more];
+}
+
+/** The planned writes of the `begin` or `replan` record at `index`, with the `writes` records that follow it. */
+export function plannedWrites(records: readonly JournalRecord[], index: number): PlannedWrite[] {
+  const head = records[index];
+  if (!head || (head.t !== 'begin' && head.t !== 'replan')) return [];
+  const out = [...head.writes];
+  for (let i = index + 1; i < records.length; i++) {
+    const r = records[i];
+    if (r?.t !== 'writes') break;
+    for (const w of r.writes) out.push(w);
+  }
+  return out;
+}
+
+/** At most LIST_LIMIT entries of a list for one record, and how many were left out. */
+export function capped(list: readonly string[]): { list: string[]; omitted?: number } {
+  return list.length <= LIST_LIMIT ? { list: [...list] } : { list: list.slice(0, LIST_LIMIT), omitted: list.length - LIST_LIMIT };
 }
 
 /** Parses journal lines; a torn final line (a crash during an append) is ignored, any other bad line is an error. */

@@ -2,7 +2,7 @@
  * What a journal says about the applies it recorded: the runs, how the last one ended, and what is
  * left to do. Pure; `status` adds the lock from the cluster.
  */
-import type { JournalRecord } from './journal.js';
+import { plannedWrites, type JournalRecord } from './journal.js';
 import { writtenKeys } from './rollback.js';
 import { completedIn, pauseOf } from './cut-over.js';
 
@@ -34,8 +34,8 @@ export function journalStatus(records: readonly JournalRecord[]): JournalStatus 
   const begins = records.filter((r): r is Extract<JournalRecord, { t: 'begin' }> => r.t === 'begin');
   const last = begins[begins.length - 1];
   // A cut-over plans again after its pause: the writes of the last plan are the ones to do.
-  const lastWrites = [...records].reverse().find((r): r is Extract<JournalRecord, { t: 'begin' | 'replan' }> => r.t === 'begin' || r.t === 'replan');
-  const planned = new Set(lastWrites?.writes.map((w) => w.key) ?? []);
+  const at = records.findLastIndex((r) => r.t === 'begin' || r.t === 'replan');
+  const planned = new Set(plannedWrites(records, at).map((w) => w.key));
   const done = new Set<string>();
   const failed = new Set<string>();
   for (const r of records) {

@@ -166,7 +166,7 @@ export class KubeClient {
    * and WHATWG streams, which cost more CPU than the request itself. A non-2xx answer throws the
    * same ApiException the API classes throw, so retries and error messages are the same.
    */
-  private async raw(method: 'GET' | 'POST' | 'PUT' | 'PATCH', path: string, query: Readonly<Record<string, string | number | undefined>>, body?: unknown, contentType = 'application/json'): Promise<unknown> {
+  private async raw(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, query: Readonly<Record<string, string | number | undefined>>, body?: unknown, contentType = 'application/json'): Promise<unknown> {
     const headers: Record<string, string> = { accept: 'application/json' };
     let dispatcher: Dispatcher | undefined;
     const context = { setHeaderParam: (k: string, v: string) => void (headers[k] = v), setDispatcher: (d: Dispatcher) => void (dispatcher = d) };
@@ -176,7 +176,9 @@ export class KubeClient {
     const qs = params.toString();
     const payload = body === undefined ? undefined : JSON.stringify(body);
     if (payload !== undefined) headers['content-type'] = contentType;
-    const res = await request(`${this.server.replace(/\/$/, '')}${path}${qs ? `?${qs}` : ''}`, { method, headers, ...(payload !== undefined ? { body: payload } : {}), ...(dispatcher ? { dispatcher } : {}) });
+    // reset: false keeps the connection after a DELETE with a body (DeleteOptions, as client-go sends
+    // them); undici would otherwise close it after every such request, and rollback would open one per object.
+    const res = await request(`${this.server.replace(/\/$/, '')}${path}${qs ? `?${qs}` : ''}`, { method, headers, reset: false, ...(payload !== undefined ? { body: payload } : {}), ...(dispatcher ? { dispatcher } : {}) });
     const text = await res.body.text();
     if (res.statusCode < 200 || res.statusCode >= 300) {
       const h: Record<string, string> = {};
@@ -332,9 +334,7 @@ export class KubeClient {
       if (t.group === '' && t.plural === 'configmaps' && ns) return this.core.deleteNamespacedConfigMap({ name, namespace: ns, ...common });
       if (t.group === '' && t.plural === 'secrets' && ns) return this.core.deleteNamespacedSecret({ name, namespace: ns, ...common });
       if (t.group === '') throw new Error(`deleting core ${t.plural} is not supported`);
-      return t.namespaced && ns
-        ? this.custom.deleteNamespacedCustomObject({ group: t.group, version: t.version, namespace: ns, plural: t.plural, name, ...common })
-        : this.custom.deleteClusterCustomObject({ group: t.group, version: t.version, plural: t.plural, name, ...common });
+      return this.raw('DELETE', pathOf(t, ns, name), { ...(opts.dryRun ? { dryRun: 'All' } : {}) }, body);
     });
   }
 

@@ -7,7 +7,8 @@ import test from 'ava';
 import { appendFile, mkdtemp, readFile, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Journal, readJournal, type JournalRecord } from '../../src/apply/journal.js';
+import { capped, Journal, plannedWrites, readJournal, withWrites, type JournalRecord } from '../../src/apply/journal.js';
+import { journalStatus } from '../../src/apply/status.js';
 import { writtenKeys } from '../../src/apply/rollback.js';
 
 const RESOURCE = { group: 'crd.projectcalico.org', version: 'v1', plural: 'ippools', kind: 'IPPool', namespaced: false };
@@ -52,4 +53,25 @@ test('journal: rollback undoes confirmed and unanswered writes, never failed one
   ]);
   const undone = [...records, at('rollback', { key: 'IPPool/created', outcome: 'deleted' })];
   t.deepEqual(writtenKeys(undone).map((w) => w.key), ['IPPool/unanswered', 'IPPool/retried'], 'keys already undone are skipped');
+});
+
+test('journal: a run of 20,000 planned writes is a begin record and continuations, each line small; status counts them all', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'calico-migrate-journal-'));
+  const path = join(dir, 'journal.jsonl');
+  const journal = await Journal.open(path, 'run-1');
+  const writes = Array.from({ length: 20_000 }, (_, i) => ({ key: `GlobalNetworkPolicy/ns-${i % 100}.policy-${i}`, action: 'create' as const }));
+  await journal.appendAll(withWrites({ t: 'begin', planHash: 'h'.repeat(64), target: 'v2.5', server: 'https://k', overwrite: false, writes: [] }, writes));
+  await journal.appendAll(writes.slice(0, 3).map((w) => ({ t: 'intent' as const, key: w.key, action: w.action, before: null })));
+  await journal.append({ t: 'done', key: writes[0]!.key, action: 'create', outcome: 'created', resourceVersion: '7' });
+  await journal.close();
+  const lines = (await readFile(path, 'utf8')).split('\n').filter((l) => l !== '');
+  t.true(lines.every((l) => Buffer.byteLength(l) < 256 * 1024), `longest line ${Math.max(...lines.map((l) => l.length))} bytes`);
+  const records = await readJournal(path);
+  t.is(records.filter((r) => r.t === 'writes').length, 9);
+  t.deepEqual(plannedWrites(records, 0), writes);
+  const s = journalStatus(records);
+  t.is(s.planned, 20_000);
+  t.deepEqual(s.done, [writes[0]!.key]);
+  t.is(s.remaining.length, 19_999);
+  t.deepEqual(capped(Array.from({ length: 1500 }, (_, i) => `d${i}`)).omitted, 500);
 });

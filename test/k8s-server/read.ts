@@ -1,7 +1,7 @@
 /** GET of an item, lists with selectors and `limit`/`continue` paging, and watch streams. */
 import type { ServerResponse } from 'node:http';
 import type { ApiRequest, ApiResponse, Core } from './core.js';
-import { encodeGo, isObj, objAt, sortKeysDeep, strAt, type Obj } from './json.js';
+import { clone, encodeGo, isObj, objAt, sortKeysDeep, strAt, type Obj } from './json.js';
 import { present, presentItem } from './objects.js';
 import { groupVersion, storageKey, storagePrefix, type ResourceDef } from './resources.js';
 import { fieldSelectorMatches, parseFieldSelector, parseLabelSelector, type FieldSelector, type LabelSelector } from './selectors.js';
@@ -105,7 +105,8 @@ export function listObjects(core: Core, req: ApiRequest, def: ResourceDef): ApiR
   const s = selectorsOf(req, def);
   const { rev, start } = listPosition(core, req);
   const prefix = storagePrefix(def, req.info.namespace);
-  const all = core.store.list(prefix, rev).filter((e) => e.key.slice(prefix.length) >= start && selected(e, s));
+  // Only the page is copied out of the store: every page of a long list would otherwise copy all of it.
+  const all = core.store.listShared(prefix, rev).filter((e) => e.key.slice(prefix.length) >= start && selected(e, s));
   const limit = Number(req.query.get('limit') ?? '0');
   const page = Number.isInteger(limit) && limit > 0 ? all.slice(0, limit) : all;
   const more = page.length < all.length;
@@ -115,7 +116,7 @@ export function listObjects(core: Core, req: ApiRequest, def: ResourceDef): ApiR
     meta.continue = encodeContinue({ rv: rev, start: `${last.key.slice(prefix.length)}\u0000` });
     if (s.labels.empty && s.fields.empty) meta.remainingItemCount = all.length - page.length;
   } else if (def.origin !== 'builtin') meta.continue = '';
-  const items = page.map((e) => presentItem(def, e.obj));
+  const items = page.map((e) => presentItem(def, clone(e.obj)));
   if (def.origin !== 'builtin') {
     // A custom resource list is unstructured: its metadata keys come out sorted too.
     return { status: 200, body: { apiVersion: groupVersion(def), items, kind: def.listKind, metadata: sortKeysDeep(meta) } };

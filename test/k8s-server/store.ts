@@ -71,12 +71,20 @@ export class Store {
 
   /** Every live key under `prefix` at revision `atRev` (default latest), sorted by key. */
   list(prefix: string, atRev?: number): StoreEntry[] {
+    return this.listShared(prefix, atRev).map((e) => ({ key: e.key, obj: clone(e.obj) }));
+  }
+
+  /**
+   * As `list`, but the objects are the stored ones, not copies: for a reader that only looks (a
+   * paged list filters every object and copies only its page). Never modify them.
+   */
+  listShared(prefix: string, atRev?: number): StoreEntry[] {
     const rev = atRev ?? this.rev;
     const out: StoreEntry[] = [];
     for (const [key, versions] of this.data) {
       if (!key.startsWith(prefix)) continue;
       const obj = versionAt(versions, rev);
-      if (obj) out.push({ key, obj: clone(obj) });
+      if (obj) out.push({ key, obj });
     }
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
