@@ -7,6 +7,7 @@
  *   npm run bench                 # every row at full size (about 10 minutes on 2 cores)
  *   npm run bench -- --quick      # 1 run each, 30k keys instead of 308k: a smoke run of the harness
  *   npm run bench -- --write      # also rewrite BENCHMARKS.md
+ *   npm run bench -- --only live  # one group: startup, convert, growth, live, apply
  *
  * Speed is measured here, never asserted in a timed test; this is not part of `.ci/run`.
  */
@@ -16,8 +17,11 @@ import { cpus, totalmem, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawn } from 'node:child_process';
+import { Agent, request as httpRequest } from 'node:http';
+import { Etcd3 } from 'etcd3';
 import { startControlPlane } from '../test/_helpers/control-plane.js';
-import { syntheticFlatDump, syntheticPolicyDump } from './synthetic.js';
+import { startEtcd } from '../test/_helpers/etcd.js';
+import { syntheticFlatDump, syntheticKeys, syntheticPolicyDump } from './synthetic.js';
 
 const ROOT = join(import.meta.dirname, '..');
 const BIN = join(ROOT, 'bin', 'calico-migrate.js');
@@ -244,6 +248,68 @@ async function benchApply(kind: ServerKind, sizes: readonly number[], rollbackAt
   }
 }
 
+/** PUTs every key into an etcd's v2 keyspace, 64 at a time over kept connections. */
+async function seedV2(endpoint: string, keys: readonly [string, string][]): Promise<void> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  let next = 0;
+  const put = (key: string, value: string): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const body = `value=${encodeURIComponent(value)}`;
+      const path = `/v2/keys${key.split('/').map(encodeURIComponent).join('/')}`;
+      const req = httpRequest(`${endpoint}${path}`, { method: 'PUT', agent, headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } }, (res) => {
+        res.resume();
+        res.on('end', () => (res.statusCode === 200 || res.statusCode === 201 ? resolve() : reject(new Error(`PUT ${key}: ${res.statusCode}`))));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  await Promise.all(Array.from({ length: 64 }, async () => {
+    for (let i = next++; i < keys.length; i = next++) await put(keys[i]![0], keys[i]![1]);
+  }));
+  agent.destroy();
+}
+
+/** The floor for an etcd v3 read: the etcd3 client reading the prefix in pages of 1,000 and writing etcdctl's JSON. */
+const V3_FLOOR = `import { Etcd3 } from ${JSON.stringify(join(ROOT, 'node_modules', 'etcd3', 'lib', 'index.js'))};
+import { writeFileSync } from 'node:fs';
+const client = new Etcd3({ hosts: process.argv[2] });
+const kvs = [];
+let from = '/calico/';
+const end = '/calico0';
+for (;;) {
+  const page = await client.getAll().inRange({ start: from, end }).limit(1000).sort('Key', 'Ascend').exec();
+  for (const kv of page.kvs) kvs.push({ key: kv.key.toString('base64'), value: kv.value.toString('base64') });
+  if (page.kvs.length < 1000) break;
+  from = page.kvs[page.kvs.length - 1].key.toString('utf8') + '\\0';
+}
+writeFileSync(process.argv[3], JSON.stringify({ kvs, count: kvs.length }));
+client.close();
+`;
+
+async function benchLiveReads(): Promise<void> {
+  const keys: [string, string][] = [];
+  syntheticKeys(FULL, (k, v) => keys.push([k, v]));
+  process.stderr.write(`live reads, ${keys.length} keys: seeding etcd v2 and v3\n`);
+  const etcd = await startEtcd({ enableV2: true });
+  const client = new Etcd3({ hosts: etcd.endpoint });
+  try {
+    await seedV2(etcd.endpoint, keys);
+    for (let i = 0; i < keys.length; i += 500) await Promise.all(keys.slice(i, i + 500).map(([k, v]) => client.put(k).value(v)));
+    const out = join(work, 'export.json');
+    const curl = measure('curl', ['-sS', '-o', out, `${etcd.endpoint}/v2/keys/calico?recursive=true`]);
+    const v2 = measure(process.execPath, [BIN, 'export', '--datastore-type', 'etcdv2', '--etcd-endpoints', etcd.endpoint, '--out', out]);
+    row(`export of an etcd v2 keyspace, ${keys.length} keys`, v2, 'curl of the same keys', curl, 'at most 1.5x', v2.seconds <= 1.5 * curl.seconds);
+    const script = join(work, 'v3-floor.mjs');
+    writeFileSync(script, V3_FLOOR);
+    const paged = measure(process.execPath, [script, etcd.endpoint, out]);
+    const v3 = measure(process.execPath, [BIN, 'export', '--datastore-type', 'etcdv3', '--etcd-endpoints', etcd.endpoint, '--out', out]);
+    row(`export of an etcd v3 keyspace, ${keys.length} keys`, v3, 'etcd3 client, pages of 1,000', paged, 'at most 1.5x', v3.seconds <= 1.5 * paged.seconds);
+  } finally {
+    client.close();
+    await etcd.stop();
+  }
+}
+
 function machine(): string {
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
   return `${cpus().length} cores (${cpu}), ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${execFileSync('uname', ['-sr']).toString().trim()}`;
@@ -261,6 +327,7 @@ try {
   if (!only || only === 'startup') benchStartup();
   if (!only || only === 'convert') benchConvert();
   if (!only || only === 'growth') benchGrowth();
+  if (!only || only === 'live') await benchLiveReads();
   if (!only || only === 'apply') {
     await benchApply('API test server', flags.quick ? [1_000] : [1_000, 5_000, 20_000], flags.quick ? 1_000 : 20_000);
     await benchApply('real kube-apiserver', flags.quick ? [1_000] : [5_000], flags.quick ? 1_000 : 5_000);
@@ -272,7 +339,9 @@ try {
     const doc = readFileSync(path, 'utf8');
     const marker = '<!-- bench:table -->';
     const at = doc.indexOf(marker);
-    writeFileSync(path, `${at < 0 ? doc : doc.slice(0, at)}${marker}\n\n${text}`);
+    // A run of some rows (--only) adds its table below the last full one; a full run replaces them all.
+    if (flags.only && at >= 0) writeFileSync(path, `${doc.trimEnd()}\n\nRows measured on their own (\`--only ${flags.only}\`):\n\n${text}`);
+    else writeFileSync(path, `${at < 0 ? doc : doc.slice(0, at)}${marker}\n\n${text}`);
   }
 } finally {
   rmSync(work, { recursive: true, force: true });
