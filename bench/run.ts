@@ -272,7 +272,7 @@ async function seedV2(endpoint: string, keys: readonly [string, string][]): Prom
 /** The floor for an etcd v3 read: the etcd3 client reading the prefix in pages of 1,000 and writing etcdctl's JSON. */
 const V3_FLOOR = `import { Etcd3 } from ${JSON.stringify(join(ROOT, 'node_modules', 'etcd3', 'lib', 'index.js'))};
 import { writeFileSync } from 'node:fs';
-const client = new Etcd3({ hosts: process.argv[2] });
+const client = new Etcd3({ hosts: process.argv[2], grpcOptions: { 'grpc.max_receive_message_length': -1 } });
 const kvs = [];
 let from = '/calico/';
 const end = '/calico0';

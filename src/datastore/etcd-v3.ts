@@ -43,6 +43,9 @@ export async function etcdClient(settings: DatastoreSettings): Promise<Etcd3> {
   return new Etcd3({
     hosts: [...settings.etcdEndpoints],
     dialTimeout: 5000,
+    // A page of 1,000 keys passes grpc's default 4 MiB answer limit when the values are large (a
+    // v2.4 IPAM block with its attributes is several KiB; etcd takes values up to 1.5 MiB).
+    grpcOptions: { 'grpc.max_receive_message_length': -1 },
     defaultCallOptions: (ctx) => (ctx.isStream ? {} : { deadline: Date.now() + 30_000 }),
     ...(ca || cert || key ? { credentials: { rootCertificate: ca ?? Buffer.alloc(0), ...(cert ? { certChain: cert } : {}), ...(key ? { privateKey: key } : {}) } } : {}),
     ...(settings.etcdUsername !== undefined ? { auth: { username: settings.etcdUsername, password: settings.etcdPassword ?? '' } } : {}),

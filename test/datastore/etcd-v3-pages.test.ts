@@ -12,18 +12,24 @@ test.before(async () => {
   for (let i = 0; i < 250; i++) kvs[`/calico/v1/config/Key${String(i).padStart(3, '0')}`] = `value-${i}`;
   kvs['/calico/resources/v3/projectcalico.org/ippools/x'] = '{}';
   await loadV3Kvs(etcd, kvs);
+  // 600 large values (8 KiB each, about 4.8 MiB): one page of 1,000 passes grpc's default answer limit.
+  const large: Record<string, string> = {};
+  for (let i = 0; i < 600; i++) large[`/calico/v1/host/big/config/K${String(i).padStart(3, '0')}`] = 'x'.repeat(8192);
+  await loadV3Kvs(etcd, large);
 });
 
 test.after.always(async () => {
   await etcd?.stop();
 });
 
-test('etcd v3 reader: 251 keys read in pages of 7 at one revision, Calico v3 keys counted', async (t) => {
+test('etcd v3 reader: 851 keys read in pages of 7 at one revision, Calico v3 keys counted; a page larger than 4 MiB is read', async (t) => {
   const settings = resolveSettings({ flags: { datastoreType: 'etcdv3', etcdEndpoints: etcd.endpoint }, env: {} }).settings;
   const paged = await readEtcdV3(settings, { pageSize: 7 });
   const whole = await readEtcdV3(settings, { pageSize: 10_000 });
-  t.is(paged.dump.records.length, 251);
+  t.is(paged.dump.records.length, 851);
   t.deepEqual(paged.dump.records, whole.dump.records);
+  const defaultPages = await readEtcdV3(settings);
+  t.deepEqual(defaultPages.dump.records, whole.dump.records);
   t.is(paged.fingerprint['calicoV3Keys'], '1');
   t.regex(paged.fingerprint['revision'] ?? '', /^\d+$/);
   const keys = paged.dump.records.map((r) => (r.type === 'etcd' ? r.key : ''));
