@@ -7,6 +7,9 @@ import type { ItemOf, OutputBuilder } from '../../src/migrate/step.js';
 import type { V1Snapshot } from '../../src/model/v1.js';
 import { formatCidr, maskCidr, type Cidr } from '../../src/net.js';
 
+/** Blocks the blocker names one by one. */
+const BLOCKS_NAMED = 10;
+
 export const IPAM_TYPES = ['ipam-block', 'ipam-handle', 'ipam-affinity', 'ipam-config'] as const;
 export type IpamItem = ItemOf<(typeof IPAM_TYPES)[number]>;
 
@@ -46,10 +49,10 @@ export function accountCalicoIpam(items: readonly IpamItem[], snapshot: V1Snapsh
     const pools = snapshot.items.flatMap((i) => (i.type === 'ip-pool' ? [i.pool.cidr] : []));
     const poolNames = [...new Set(inUse.map((b) => pools.find((p) => within(b.cidr, p))).map((p) => (p ? formatCidr(p) : 'no known pool')))].sort();
     const total = inUse.reduce((n, b) => n + b.allocated, 0);
-    const blocks = inUse
-      .map((b) => `${formatCidr(b.cidr)}${b.affinityHost ? ` on ${b.affinityHost}` : ''}: ${b.allocated}`)
-      .sort()
-      .join(', ');
+    // The first few by name; every block is also a record of its own in the report. A large cluster
+    // has thousands of blocks, which on one line would bury the rest of the summary.
+    const named = inUse.map((b) => `${formatCidr(b.cidr)}${b.affinityHost ? ` on ${b.affinityHost}` : ''}: ${b.allocated}`).sort();
+    const blocks = named.length <= BLOCKS_NAMED ? named.join(', ') : `${named.slice(0, BLOCKS_NAMED).join(', ')}, and ${named.length - BLOCKS_NAMED} more (each block is a record in the report)`;
     out.issue(
       undefined,
       'error',

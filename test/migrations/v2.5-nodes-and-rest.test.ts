@@ -97,6 +97,16 @@ test('0070: allocated Calico IPAM blocks are a blocker naming blocks, nodes and 
   t.is(blocker?.message, 'Calico IPAM is in use: 1 block holds 2 allocated addresses in pool(s) 10.0.0.0/16 (10.0.1.0/26 on node-1: 2)');
 });
 
+test('0070: with more than 10 blocks in use, the blocker names the first 10 and counts the rest', (t) => {
+  const keys: Record<string, string> = { '/calico/v1/ipam/v4/pool/10.0.0.0-16': '{"cidr":"10.0.0.0/16"}' };
+  for (let i = 0; i < 12; i++) Object.assign(keys, block(`10.0.${i}.0/26`, `node-${i}`, [0]));
+  const out = runStep(ipam, parseFlat(keys));
+  const blocker = out.issues.find((i) => i.severity === 'error');
+  const first = Array.from({ length: 12 }, (_, i) => `10.0.${i}.0/26 on node-${i}: 1`).sort().slice(0, 10).join(', ');
+  t.is(blocker?.message, `Calico IPAM is in use: 12 blocks hold 12 allocated addresses in pool(s) 10.0.0.0/16 (${first}, and 2 more (each block is a record in the report))`);
+  t.is(out.outcomes.filter((o) => o.origin.includes('/assignment/')).length, 12, 'every block keeps its own record');
+});
+
 test('0070: blocks without allocations are only a warning', (t) => {
   const out = runStep(ipam, parseFlat(block('10.0.2.0/26', 'node-2', [null])));
   t.deepEqual(out.issues.map((i) => [i.severity, i.code]), [['warning', 'calico-ipam-unused']]);
