@@ -262,7 +262,7 @@ export class KubeClient {
     const what = describe(t, undefined, opts.namespace);
     do {
       const page = await this.call('list', what, () => this.listPage(t, opts, cont));
-      for (const item of page.items) items.push(withKind(t, t.group === '' ? plain(item) : asObject(item)));
+      for (const item of page.items) items.push(decoded(t, item));
       resourceVersion ||= page.resourceVersion;
       cont = page.continue;
     } while (cont);
@@ -293,7 +293,7 @@ export class KubeClient {
       if (t.group === '') throw new Error(`creating core ${t.plural} is not supported`);
       return this.raw('POST', pathOf(t, namespace), common, body);
     });
-    return withKind(t, t.group === '' ? plain(out) : asObject(out));
+    return decoded(t, out);
   }
 
   /** PUT: the body must carry `metadata.resourceVersion` (a stale one is a 409 Conflict). */
@@ -305,7 +305,7 @@ export class KubeClient {
       if (t.group === '') throw new Error(`replacing core ${t.plural} is not supported`);
       return this.raw('PUT', pathOf(t, namespace, name), common, body);
     });
-    return withKind(t, t.group === '' ? plain(out) : asObject(out));
+    return decoded(t, out);
   }
 
   /**
@@ -322,7 +322,7 @@ export class KubeClient {
       if (t.group === '') throw new Error(`patching core ${t.plural} is not supported`);
       return this.raw('PATCH', pathOf(t, ns, name), common, patch, 'application/merge-patch+json');
     });
-    return withKind(t, t.group === '' ? plain(out) : asObject(out));
+    return decoded(t, out);
   }
 
   /** DELETE, optionally only if the object is still at `resourceVersion` (else 409). */
@@ -363,6 +363,11 @@ export class KubeClient {
 }
 
 /** Lists of custom objects carry kind/apiVersion per item, core lists do not: fill them in. */
+/** An answer as an object of its type: core answers come as client-node models, custom ones as raw JSON. */
+function decoded(t: ResourceType, answer: unknown): KubeObject {
+  return withKind(t, t.group === '' ? plain(answer) : asObject(answer));
+}
+
 function withKind(t: ResourceType, o: KubeObject): KubeObject {
   return { ...o, apiVersion: o.apiVersion ?? apiVersionOf(t), kind: o.kind ?? t.kind };
 }

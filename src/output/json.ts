@@ -83,12 +83,12 @@ function* walk(v: unknown, indent: string, depth: number): Generator<string> {
     for (let i = 0; i < v.length; i++) {
       yield `${i === 0 ? '' : ','}\n${inner}`;
       const item = v[i];
-      if (item === undefined || typeof item === 'function' || typeof item === 'symbol') yield 'null';
+      if (absent(item)) yield 'null';
       else yield* walk(item, inner, depth + 1);
     }
     return yield `\n${indent}]`;
   }
-  const keys = orderedKeys(v).filter((k) => typeof v[k] !== 'function' && typeof v[k] !== 'symbol');
+  const keys = keyOrder(v).filter((k) => !absent(v[k]));
   if (keys.length === 0) return yield '{}';
   yield '{';
   for (let i = 0; i < keys.length; i++) {

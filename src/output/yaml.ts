@@ -37,6 +37,11 @@ const PLAIN_ID = /^(?![0-9]+[eE][0-9]+$)(?!0[a-zA-Z])[0-9]+[a-zA-Z][0-9a-zA-Z]*$
 /** Digits only (a label value such as a pod-template-hash): a YAML 1.1 integer, so the library double-quotes it everywhere. */
 const DIGITS = /^[0-9]{1,30}$/;
 
+/** A string's text when no library call is needed: plain, or a digit-only string double-quoted. */
+function direct(s: string): string | undefined {
+  return plain(s) ? s : DIGITS.test(s) ? `"${s}"` : undefined;
+}
+
 function plain(s: string): boolean {
   if (s.length > 1000) return false;
   if (PLAIN_NETWORK.test(s)) return !s.endsWith(':');
@@ -74,7 +79,7 @@ function byLibrary(v: string | number, where: Position): string {
 function scalar(v: unknown, where: Position): string | undefined {
   switch (typeof v) {
     case 'string':
-      return plain(v) ? v : DIGITS.test(v) ? `"${v}"` : byLibrary(v, where);
+      return direct(v) ?? byLibrary(v, where);
     case 'number':
       return Number.isSafeInteger(v) && !Object.is(v, -0) ? String(v) : byLibrary(v, where);
     case 'boolean':
@@ -138,7 +143,7 @@ class Writer {
   map(obj: Record<string, unknown>, keys: readonly string[], indent: string, first: string): void {
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
-      this.push(`${i === 0 ? first : indent}${plain(k) ? k : DIGITS.test(k) ? `"${k}"` : byLibrary(k, 'key')}:`);
+      this.push(`${i === 0 ? first : indent}${direct(k) ?? byLibrary(k, 'key')}:`);
       this.nested(obj[k], indent, 'value');
     }
   }
