@@ -15,7 +15,7 @@ import { expandIPv6, formatIp, parseCidr, parseIp, type Cidr, type Ip } from './
 
 /** Reverses the etcd path escaping of names (`%2f` → `/`, then `%25` → `%`). */
 export function unescapeName(segment: string): string {
-  return segment.replace(/%2f/gi, '/').replace(/%25/g, '%');
+  return segment.includes('%') ? segment.replace(/%2f/gi, '/').replace(/%25/g, '%') : segment;
 }
 
 /** v2.4 Kubernetes datastore IP name: compressed form, `.` and `:` → `-`. */

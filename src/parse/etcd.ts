@@ -24,6 +24,17 @@ import {
   type NoteSink,
 } from './values.js';
 
+/** The fields an item has besides its base. */
+type ItemFields = V1Item extends infer I ? (I extends unknown ? Omit<I, keyof ItemBase> : never) : never;
+
+/**
+ * An item: its base, then its fields. Written out rather than as `{ ...base, type, … }`: V8 adds
+ * each property after a spread on a slow path, and this runs for every record of the keyspace.
+ */
+function withBase(base: ItemBase, fields: ItemFields): V1Item {
+  return Object.assign({ origin: base.origin, file: base.file, store: base.store }, fields) as V1Item;
+}
+
 /** A CIDR from a key path segment (`10.0.0.0-8`, `fd80::-64`): the last `-` was the `/`. */
 function cidrFromSegment(segment: string, key: string): Cidr {
   const c = parseCidrSegment(segment);
@@ -58,43 +69,42 @@ function peer(base: ItemBase, value: string, keyIp: string, family: 4 | 6, node:
   warnUnknownFields(v, ['ip', 'as_num'], '', note);
   const asNumber = parseAsNumber(v['as_num'], 'BGP peer field "as_num"');
   return node === undefined
-    ? { ...base, type: 'bgp-global-peer', ip, asNumber, asRaw: String(v['as_num']) }
-    : { ...base, type: 'bgp-node-peer', node, ip, asNumber, asRaw: String(v['as_num']) };
+    ? withBase(base, { type: 'bgp-global-peer', ip, asNumber, asRaw: String(v['as_num']) })
+    : withBase(base, { type: 'bgp-node-peer', node, ip, asNumber, asRaw: String(v['as_num']) });
 }
 
 function parseV1Key(base: ItemBase, p: readonly string[], value: string, note: NoteSink): V1Item | undefined {
   // p: path segments after /calico/v1
-  const [a, b, c, d, e, f, g] = p;
-  if (a === 'Ready' && p.length === 1) return { ...base, type: 'ready-flag', value };
-  if (a === 'config' && p.length === 2 && b) return { ...base, type: 'felix-global-config', name: b, value };
+  const a = p[0], b = p[1], c = p[2], d = p[3], e = p[4], f = p[5], g = p[6];
+  if (a === 'Ready' && p.length === 1) return withBase(base, { type: 'ready-flag', value });
+  if (a === 'config' && p.length === 2 && b) return withBase(base, { type: 'felix-global-config', name: b, value });
   if (a === 'host' && b) {
     const host = b;
     if (c === 'config' && p.length === 4 && d) {
       if (d.toLowerCase() === 'ipiniptunneladdr') {
         const ip = parseIp(value.trim());
-        return { ...base, type: 'node-tunnel-address', host, name: d, value, ...(ip ? { ip } : {}) };
+        return withBase(base, { type: 'node-tunnel-address', host, name: d, value, ...(ip ? { ip } : {}) });
       }
-      return { ...base, type: 'felix-host-config', host, name: d, value };
+      return withBase(base, { type: 'felix-host-config', host, name: d, value });
     }
     if (c === 'metadata' && p.length === 3) {
       parseHostMetadata(value, note);
-      return { ...base, type: 'node-marker', host, field: c, value };
+      return withBase(base, { type: 'node-marker', host, field: c, value });
     }
-    if (c === 'orchestrator_refs' && p.length === 3) return { ...base, type: 'node-marker', host, field: c, value, orchRefs: parseOrchRefs(value, note) };
-    if (c === 'bird_ip' && p.length === 3) return { ...base, type: 'node-marker', host, field: c, value };
+    if (c === 'orchestrator_refs' && p.length === 3) return withBase(base, { type: 'node-marker', host, field: c, value, orchRefs: parseOrchRefs(value, note) });
+    if (c === 'bird_ip' && p.length === 3) return withBase(base, { type: 'node-marker', host, field: c, value });
     if (c === 'endpoint' && p.length === 4 && d) {
-      return { ...base, type: 'host-endpoint', host, endpoint: unescapeName(d), value: parseHostEndpointValue(parseJsonObject(value, 'host endpoint value'), note) };
+      return withBase(base, { type: 'host-endpoint', host, endpoint: unescapeName(d), value: parseHostEndpointValue(parseJsonObject(value, 'host endpoint value'), note) });
     }
     if (c === 'workload' && p.length === 7 && d && e && f === 'endpoint' && g) {
-      return {
-        ...base,
+      return withBase(base, {
         type: 'workload-endpoint',
         host,
         orchestrator: unescapeName(d),
         workload: unescapeName(e),
         endpoint: unescapeName(g),
         value: parseWorkloadEndpointValue(parseJsonObject(value, 'workload endpoint value'), note),
-      };
+      });
     }
     return undefined;
   }
@@ -103,29 +113,28 @@ function parseV1Key(base: ItemBase, p: readonly string[], value: string, note: N
     if (d === 'tags') {
       const tags = parseJsonValue(value, 'profile tags');
       if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) throw new ValueError('profile tags value must be a JSON list of strings');
-      return { ...base, type: 'profile-part', profile, part: d, value: tags };
+      return withBase(base, { type: 'profile-part', profile, part: d, value: tags });
     }
     if (d === 'labels') {
       const labels = parseJsonObject(value, 'profile labels');
       if (!Object.values(labels).every((v) => typeof v === 'string')) throw new ValueError('profile labels value must map strings to strings');
-      return { ...base, type: 'profile-part', profile, part: d, value: labels };
+      return withBase(base, { type: 'profile-part', profile, part: d, value: labels });
     }
-    return { ...base, type: 'profile-part', profile, part: d, value: parseProfileRules(parseJsonObject(value, 'profile rules'), note) };
+    return withBase(base, { type: 'profile-part', profile, part: d, value: parseProfileRules(parseJsonObject(value, 'profile rules'), note) });
   }
   if (a === 'policy' && b === 'tier' && c) {
     const tier = unescapeName(c);
-    if (d === 'metadata' && p.length === 4) return { ...base, type: 'tier-metadata', tier, value };
+    if (d === 'metadata' && p.length === 4) return withBase(base, { type: 'tier-metadata', tier, value });
     if (d === 'policy' && e && p.length === 5) {
       const parsed = parseBackendPolicy(parseJsonObject(value, 'policy value'), 'policy', note);
-      return {
-        ...base,
+      return withBase(base, {
         type: 'policy',
         name: unescapeName(e),
         tier,
         kind: 'etcd-policy',
         spec: parsed.spec,
         ...(parsed.annotations ? { annotations: parsed.annotations } : {}),
-      };
+      });
     }
     return undefined;
   }
@@ -134,48 +143,48 @@ function parseV1Key(base: ItemBase, p: readonly string[], value: string, note: N
     if (keyCidr.ip.family !== familyOf(b)) throw new ValueError(`pool ${formatCidr(keyCidr)} is stored under ${b}`, 'invalid-key');
     const pool = parsePoolValue(parseJsonObject(value, 'IP pool value'), 'IP pool value', note);
     checkCidrMatchesKey(pool.cidr, keyCidr);
-    return { ...base, type: 'ip-pool', pool };
+    return withBase(base, { type: 'ip-pool', pool });
   }
   return undefined;
 }
 
 function parseBgpKey(base: ItemBase, p: readonly string[], value: string, note: NoteSink): V1Item | undefined {
   // p: path segments after /calico/bgp/v1
-  const [a, b, c, d] = p;
+  const a = p[0], b = p[1], c = p[2], d = p[3];
   if (a === 'global') {
     const name = b !== undefined && Object.hasOwn(BGP_GLOBAL, b) ? BGP_GLOBAL[b] : undefined;
     if (b && p.length === 2 && name) {
-      if (name === 'AsNumber') return { ...base, type: 'bgp-global-config', name, storedName: b, value, asNumber: parseAsNumber(value, 'as_num') };
-      if (name === 'NodeMeshEnabled') return { ...base, type: 'bgp-global-config', name, storedName: b, value, meshEnabled: parseNodeMesh(value, 'node_mesh', note) };
-      return { ...base, type: 'bgp-global-config', name, storedName: b, value };
+      if (name === 'AsNumber') return withBase(base, { type: 'bgp-global-config', name, storedName: b, value, asNumber: parseAsNumber(value, 'as_num') });
+      if (name === 'NodeMeshEnabled') return withBase(base, { type: 'bgp-global-config', name, storedName: b, value, meshEnabled: parseNodeMesh(value, 'node_mesh', note) });
+      return withBase(base, { type: 'bgp-global-config', name, storedName: b, value });
     }
     if ((b === 'peer_v4' || b === 'peer_v6') && c && p.length === 3) return peer(base, value, c, b === 'peer_v4' ? 4 : 6, undefined, note);
     if (b === 'custom_filters' && c && d && p.length === 4 && familyOf(c)) {
-      return { ...base, type: 'custom-bgp-filter', family: familyOf(c) ?? 4, name: d, value };
+      return withBase(base, { type: 'custom-bgp-filter', family: familyOf(c) ?? 4, name: d, value });
     }
-    if (b && p.length === 2) return { ...base, type: 'bgp-unknown-global-config', name: b, value };
+    if (b && p.length === 2) return withBase(base, { type: 'bgp-unknown-global-config', name: b, value });
     return undefined;
   }
   if (a === 'host' && b) {
     const host = b;
     if ((c === 'ip_addr_v4' || c === 'ip_addr_v6') && p.length === 3) {
       const family = c === 'ip_addr_v4' ? 4 : 6;
-      if (value.trim() === '') return { ...base, type: 'node-bgp-ip', host, family };
-      return { ...base, type: 'node-bgp-ip', host, family, ip: ipFromValue(value, family) };
+      if (value.trim() === '') return withBase(base, { type: 'node-bgp-ip', host, family });
+      return withBase(base, { type: 'node-bgp-ip', host, family, ip: ipFromValue(value, family) });
     }
     if ((c === 'network_v4' || c === 'network_v6') && p.length === 3) {
       const family = c === 'network_v4' ? 4 : 6;
-      if (value.trim() === '') return { ...base, type: 'node-bgp-network', host, family };
+      if (value.trim() === '') return withBase(base, { type: 'node-bgp-network', host, family });
       const network = parseCidrField(value.trim(), c);
       if (network.ip.family !== family) throw new ValueError(`${c} ${JSON.stringify(value)} is not an IPv${family} network`);
-      return { ...base, type: 'node-bgp-network', host, family, network };
+      return withBase(base, { type: 'node-bgp-network', host, family, network });
     }
-    if (c === 'as_num' && p.length === 3) return { ...base, type: 'node-as-number', host, asNumber: parseAsNumber(value, 'as_num'), raw: value };
-    if (c === 'loglevel' && p.length === 3) return { ...base, type: 'bgp-host-loglevel', host, value };
+    if (c === 'as_num' && p.length === 3) return withBase(base, { type: 'node-as-number', host, asNumber: parseAsNumber(value, 'as_num'), raw: value });
+    if (c === 'loglevel' && p.length === 3) return withBase(base, { type: 'bgp-host-loglevel', host, value });
     if ((c === 'peer_v4' || c === 'peer_v6') && d && p.length === 4) return peer(base, value, d, c === 'peer_v4' ? 4 : 6, host, note);
     return undefined;
   }
-  if ((a === 'rr_v4' || a === 'rr_v6') && p.length >= 2) return { ...base, type: 'route-reflector', value };
+  if ((a === 'rr_v4' || a === 'rr_v6') && p.length >= 2) return withBase(base, { type: 'route-reflector', value });
   return undefined;
 }
 
@@ -209,6 +218,17 @@ function parseBlockValue(v: Record<string, unknown>): V1IpamBlock {
   return { value: v, allocations, handles };
 }
 
+/** Block CIDRs seen in handles: a keyspace has one handle per address, and a few thousand blocks. */
+const cidrTexts = new Set<string>();
+
+function isCidrText(text: string): boolean {
+  if (cidrTexts.has(text)) return true;
+  if (!parseCidr(text)) return false;
+  if (cidrTexts.size >= 100_000) cidrTexts.clear();
+  cidrTexts.add(text);
+  return true;
+}
+
 function parseHandleValue(value: string): { blocks: Record<string, number>; value: Record<string, unknown> } {
   const v = parseJsonObject(value, 'IPAM handle value');
   const b = v['block'] ?? {};
@@ -216,7 +236,7 @@ function parseHandleValue(value: string): { blocks: Record<string, number>; valu
   const blocks: Record<string, number> = {};
   for (const [cidr, n] of Object.entries(b as Record<string, unknown>)) {
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) throw new ValueError(`IPAM handle count for block ${cidr} is ${JSON.stringify(n)}, not a count`);
-    if (!parseCidr(cidr)) throw new ValueError(`IPAM handle names block ${JSON.stringify(cidr)}, which is not a CIDR`);
+    if (!isCidrText(cidr)) throw new ValueError(`IPAM handle names block ${JSON.stringify(cidr)}, which is not a CIDR`);
     blocks[cidr] = n;
   }
   return { blocks, value: v };
@@ -224,9 +244,12 @@ function parseHandleValue(value: string): { blocks: Record<string, number>; valu
 
 function parseIpamKey(base: ItemBase, p: readonly string[], value: string, note: NoteSink): V1Item | undefined {
   // p: path segments after /calico/ipam/v2
-  const [a, b, c, d, e] = p;
-  if (a === 'config' && p.length === 1) return { ...base, type: 'ipam-config', value };
-  if (a === 'handle' && b && p.length === 2) return { ...base, type: 'ipam-handle', handle: b, ...parseHandleValue(value) };
+  const a = p[0], b = p[1], c = p[2], d = p[3], e = p[4];
+  if (a === 'config' && p.length === 1) return withBase(base, { type: 'ipam-config', value });
+  if (a === 'handle' && b && p.length === 2) {
+    const { blocks, value: v } = parseHandleValue(value);
+    return withBase(base, { type: 'ipam-handle', handle: b, blocks, value: v });
+  }
   if (a === 'assignment' && b && familyOf(b) && c === 'block' && d && p.length === 4) {
     const keyCidr = cidrFromSegment(d, base.origin);
     const v = parseJsonObject(value, 'IPAM block value');
@@ -235,16 +258,23 @@ function parseIpamKey(base: ItemBase, p: readonly string[], value: string, note:
     const block = parseBlockValue(v);
     const allocated = block.allocations.filter((x) => x !== null).length;
     const affinityHost = affinity?.startsWith('host:') ? affinity.slice(5) : undefined;
-    return { ...base, type: 'ipam-block', cidr: keyCidr, ...(affinityHost ? { affinityHost } : {}), allocated, block };
+    return withBase(base, { type: 'ipam-block', cidr: keyCidr, ...(affinityHost ? { affinityHost } : {}), allocated, block });
   }
   if (a === 'host' && b && c && familyOf(c) && d === 'block' && e && p.length === 5) {
     // v2.x wrote `{}` (older code an empty value); a state is kept if one is there.
     const v = value.trim() === '' ? {} : parseJsonObject(value, 'IPAM host affinity value');
     warnUnknownFields(v, ['state'], '', note);
     if (v['state'] !== undefined && typeof v['state'] !== 'string') throw new ValueError('IPAM host affinity field "state" is not a string');
-    return { ...base, type: 'ipam-affinity', host: b, cidr: cidrFromSegment(e, base.origin), ...(typeof v['state'] === 'string' ? { state: v['state'] } : {}) };
+    return withBase(base, { type: 'ipam-affinity', host: b, cidr: cidrFromSegment(e, base.origin), ...(typeof v['state'] === 'string' ? { state: v['state'] } : {}) });
   }
   return undefined;
+}
+
+/** A key's path segments, empty ones left out (`/calico//v1/` is `calico`, `v1`). */
+function pathSegments(key: string): string[] {
+  const segs = (key.startsWith('/') ? key.slice(1) : key).split('/');
+  for (const s of segs) if (s === '') return segs.filter((x) => x !== '');
+  return segs;
 }
 
 /**
@@ -253,17 +283,18 @@ function parseIpamKey(base: ItemBase, p: readonly string[], value: string, note:
  */
 export function parseEtcdRecord(rec: RawEtcdRecord, note: NoteSink): V1Item {
   const base: ItemBase = { origin: rec.origin, file: rec.file, store: 'etcd' };
-  const segs = rec.key.split('/').filter((s) => s !== '');
-  const [root, area, ver, ...rest] = segs;
+  const segs = pathSegments(rec.key);
+  const root = segs[0], area = segs[1], ver = segs[2];
+  const rest = (): string[] => segs.slice(3);
   let item: V1Item | undefined;
   if (root === 'calico') {
-    if (area === 'v1' && ver !== undefined) item = parseV1Key(base, [ver, ...rest], rec.value, note);
-    else if (area === 'bgp' && ver === 'v1') item = parseBgpKey(base, rest, rec.value, note);
-    else if (area === 'ipam' && ver === 'v2') item = parseIpamKey(base, rest, rec.value, note);
-    else if (area === 'felix' && ver === 'v1') item = { ...base, type: 'status', ...(rest[0] === 'host' && rest[1] ? { host: rest[1] } : {}) };
-    else if (area === 'dhcp' || area === 'openstack') item = { ...base, type: 'openstack-runtime' };
-    else if (area === 'resources') item = { ...base, type: 'calico-v3-data' };
+    if (area === 'v1' && ver !== undefined) item = parseV1Key(base, segs.slice(2), rec.value, note);
+    else if (area === 'bgp' && ver === 'v1') item = parseBgpKey(base, rest(), rec.value, note);
+    else if (area === 'ipam' && ver === 'v2') item = parseIpamKey(base, rest(), rec.value, note);
+    else if (area === 'felix' && ver === 'v1') item = withBase(base, { type: 'status', ...(segs[3] === 'host' && segs[4] ? { host: segs[4] } : {}) });
+    else if (area === 'dhcp' || area === 'openstack') item = withBase(base, { type: 'openstack-runtime' });
+    else if (area === 'resources') item = withBase(base, { type: 'calico-v3-data' });
   }
-  return item ?? { ...base, type: 'unknown-key', value: rec.value };
+  return item ?? withBase(base, { type: 'unknown-key', value: rec.value });
 }
 

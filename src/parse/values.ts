@@ -93,6 +93,15 @@ function optStringList(o: Record<string, unknown>, key: string, what: string): s
 
 /** Every field of `o` not in `known` is noted with its path (under `path`) and value. */
 export function warnUnknownFields(o: Record<string, unknown>, known: readonly string[], path: string, note: NoteSink): void {
+  // Nearly every value has only known fields: find that out without building a list.
+  let unknown = false;
+  for (const k in o) {
+    if (!known.includes(k)) {
+      unknown = true;
+      break;
+    }
+  }
+  if (!unknown) return;
   for (const k of Object.keys(o).filter((key) => !known.includes(key)).sort()) {
     const at = joinPath(path, k);
     note('unknown-field', `${at} is not a field any Calico v2.4-v2.6 release defines; it is not carried over`, { path: at, value: o[k] });
@@ -175,6 +184,7 @@ function icmpFields(type: number | undefined, code: number | undefined): V1IcmpF
 
 function mergeNets(nets: string[] | undefined, net: string | undefined): string[] | undefined {
   // `net` joins `nets` as libcalico-go does on read; a value already listed is not repeated.
+  if (nets === undefined && !net) return undefined;
   const all = [...new Set([...(nets ?? []), ...(net ? [net] : [])])];
   return all.length > 0 ? all : undefined;
 }
@@ -187,16 +197,31 @@ const BACKEND_RULE_FIELDS = [
   'log_prefix',
 ];
 
+/** The backend field names of one side of a rule, written out: a key built at each call is slower to look up. */
+interface EntityFields {
+  readonly tag: string;
+  readonly nets: string;
+  readonly net: string;
+  readonly selector: string;
+  readonly ports: string;
+}
+const entityFields = (p: string, not: string): EntityFields => ({ tag: `${not}${p}_tag`, nets: `${not}${p}_nets`, net: `${not}${p}_net`, selector: `${not}${p}_selector`, ports: `${not}${p}_ports` });
+const ENTITY_FIELDS = {
+  src: [entityFields('src', ''), entityFields('src', '!')],
+  dst: [entityFields('dst', ''), entityFields('dst', '!')],
+} as const;
+
 function backendEntity(o: Record<string, unknown>, p: 'src' | 'dst', what: string): V1EntityRule {
+  const [is, not] = ENTITY_FIELDS[p];
   return compact({
-    tag: optString(o, `${p}_tag`, what),
-    nets: mergeNets(optStringList(o, `${p}_nets`, what), optString(o, `${p}_net`, what)),
-    selector: optString(o, `${p}_selector`, what),
-    ports: optPorts(o, `${p}_ports`, what),
-    notTag: optString(o, `!${p}_tag`, what),
-    notNets: mergeNets(optStringList(o, `!${p}_nets`, what), optString(o, `!${p}_net`, what)),
-    notSelector: optString(o, `!${p}_selector`, what),
-    notPorts: optPorts(o, `!${p}_ports`, what),
+    tag: optString(o, is.tag, what),
+    nets: mergeNets(optStringList(o, is.nets, what), optString(o, is.net, what)),
+    selector: optString(o, is.selector, what),
+    ports: optPorts(o, is.ports, what),
+    notTag: optString(o, not.tag, what),
+    notNets: mergeNets(optStringList(o, not.nets, what), optString(o, not.net, what)),
+    notSelector: optString(o, not.selector, what),
+    notPorts: optPorts(o, not.ports, what),
   });
 }
 
@@ -282,7 +307,7 @@ function parseTypes(raw: unknown, what: string): ('ingress' | 'egress')[] | unde
 
 function parseAnnotations(raw: unknown, what: string): Record<string, string> | undefined {
   if (raw === undefined || raw === null) return undefined;
-  if (!isRecord(raw) || !Object.values(raw).every((v) => typeof v === 'string')) {
+  if (!isRecord(raw) || !allStrings(raw)) {
     throw new ValueError(`${what} field "annotations" must be a map of strings`);
   }
   return raw as Record<string, string>;
@@ -299,6 +324,8 @@ interface PolicyFieldNames {
 
 const BACKEND_POLICY: PolicyFieldNames = { ingress: 'inbound_rules', egress: 'outbound_rules', doNotTrack: 'untracked', preDNAT: 'pre_dnat', applyOnForward: 'apply_on_forward' };
 const API_POLICY: PolicyFieldNames = { ingress: 'ingress', egress: 'egress', doNotTrack: 'doNotTrack', preDNAT: 'preDNAT', applyOnForward: 'applyOnForward' };
+const BACKEND_POLICY_FIELDS = ['order', 'selector', 'types', 'annotations', ...Object.values(BACKEND_POLICY)];
+const API_POLICY_FIELDS = ['order', 'selector', 'types', ...Object.values(API_POLICY)];
 
 function parsePolicySpec(
   raw: Record<string, unknown>,
@@ -325,7 +352,7 @@ export function parseBackendPolicy(
   what: string,
   note: NoteSink,
 ): { spec: V1PolicySpec; annotations?: Record<string, string> } {
-  warnUnknownFields(raw, ['order', 'selector', 'types', 'annotations', ...Object.values(BACKEND_POLICY)], '', note);
+  warnUnknownFields(raw, BACKEND_POLICY_FIELDS, '', note);
   const annotations = parseAnnotations(raw['annotations'], what);
   const spec = parsePolicySpec(raw, BACKEND_POLICY, (r, w) => parseBackendRule(r, w, note), what, '');
   return annotations ? { spec, annotations } : { spec };
@@ -333,7 +360,7 @@ export function parseBackendPolicy(
 
 /** A v1 API PolicySpec (SystemNetworkPolicy `spec`). */
 export function parseApiPolicySpec(raw: Record<string, unknown>, what: string, note: NoteSink): V1PolicySpec {
-  warnUnknownFields(raw, ['order', 'selector', 'types', ...Object.values(API_POLICY)], what, note);
+  warnUnknownFields(raw, API_POLICY_FIELDS, what, note);
   return parsePolicySpec(raw, API_POLICY, (r, w) => parseApiRule(r, w, note), what, what);
 }
 
@@ -362,10 +389,15 @@ export function parseNodeMesh(raw: string, what: string, note: NoteSink): boolea
   throw new ValueError(`${what} ${JSON.stringify(raw)} is neither {"enabled": true|false} nor true/false`);
 }
 
+function allStrings(o: Record<string, unknown>): boolean {
+  for (const k in o) if (typeof o[k] !== 'string') return false;
+  return true;
+}
+
 function stringMapField(o: Record<string, unknown>, key: string, what: string): Record<string, string> {
   const v = o[key];
   if (v === undefined || v === null) return {};
-  if (!isRecord(v) || !Object.values(v).every((x) => typeof x === 'string')) throw new ValueError(`${what} field "${key}" must map strings to strings, got ${JSON.stringify(v)}`);
+  if (!isRecord(v) || !allStrings(v)) throw new ValueError(`${what} field "${key}" must map strings to strings, got ${JSON.stringify(v)}`);
   return v as Record<string, string>;
 }
 
