@@ -116,30 +116,35 @@ export class OutputBuilder {
    */
   converted(item: V1Item, targets: readonly string[], note?: Note, lost: readonly LostField[] = []): void {
     const allLost = [...(item.unknownFields ?? []), ...lost];
-    this.outcomes.push({
-      origin: item.origin,
-      file: item.file,
-      disposition: allLost.length > 0 ? 'converted-with-loss' : 'converted',
-      targets: [...targets],
-      ...(allLost.length > 0 ? { lost: allLost } : {}),
-    });
+    // Outcomes are built with their keys in the report's order: the report writer then takes the native path.
+    this.outcomes.push(
+      allLost.length > 0
+        ? { disposition: 'converted-with-loss', file: item.file, lost: allLost, origin: item.origin, targets: [...targets] }
+        : { disposition: 'converted', file: item.file, origin: item.origin, targets: [...targets] },
+    );
     if (note?.message) this.issue(item, note.severity, note.code ?? 'note', note.message, note.hint);
     for (const f of allLost) this.issue(item, 'warning', f.code, `${f.path} = ${showValue(f.value)}: ${f.reason}`);
   }
 
   /** Skipped with a reason code; `severity` decides whether it is also an issue to read. */
   skipped(item: V1Item, code: string, message: string, note?: { severity: Severity; hint?: string }): void {
-    this.outcomes.push({ origin: item.origin, file: item.file, disposition: 'skipped', code, message });
+    this.outcomes.push({ code, disposition: 'skipped', file: item.file, message, origin: item.origin });
     if (note && note.severity !== 'info') this.issue(item, note.severity, code, message, note.hint);
     else if (note?.hint) this.issue(item, 'info', code, message, note.hint);
   }
 
   failed(item: V1Item, code: string, message: string, hint?: string): void {
-    this.outcomes.push({ origin: item.origin, file: item.file, disposition: 'error', code, message, ...(hint ? { hint } : {}) });
+    this.outcomes.push(hint ? { code, disposition: 'error', file: item.file, hint, message, origin: item.origin } : { code, disposition: 'error', file: item.file, message, origin: item.origin });
   }
 
   issue(item: Pick<V1Item, 'origin'> | undefined, severity: Severity, code: string, message: string, hint?: string): void {
-    this.issues.push({ severity, code, ...(item ? { origin: item.origin } : {}), message, ...(hint ? { hint } : {}) });
+    // Keys in the report's order, and no spread before other keys (V8 adds those on a slow path).
+    const issue: { code: string; hint?: string; message?: string; origin?: string; severity?: Severity } = { code };
+    if (hint) issue.hint = hint;
+    issue.message = message;
+    if (item) issue.origin = item.origin;
+    issue.severity = severity;
+    this.issues.push(issue as Issue);
   }
 
   rename(item: V1Item, kind: string, from: string, to: string): void {

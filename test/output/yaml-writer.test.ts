@@ -89,6 +89,21 @@ test('json writer: pieces join to JSON.stringify of the sorted copy, at every de
     {}, [], 'top', 1, null, [undefined, () => 1, 'x'], { u: undefined, f: () => 1, d: new Date(0), n: { m: [{ a: 'multi\nline', '1': 2, b: [] }] } },
     { records: Array.from({ length: 5000 }, (_, i) => ({ z: i, a: `r${i}`, nested: { y: [i, { x: 'q"\\' }] } })), empty: [], o: {} },
     ...AWKWARD.flatMap(nestings),
+    // Records already in the written order (the native path) beside near misses that are not.
+    {
+      records: [
+        { a: 1, b: { c: 'x\ny', d: [1.5, -0, null, true, ''] }, e: [] },
+        { a: [NaN, Infinity], b: 1 },
+        { '1': 'index', a: 2 },
+        { '1a': 'digit first', a: 2 },
+        { a: 1, b: undefined, c: 3 },
+        { b: 1, a: 2 },
+        { a: { c: 1, b: 2 } },
+        Object.assign(Object.create({ inherited: 1 }) as object, { a: 1 }),
+        { a: { toJSON: () => 'x' } },
+        { a: [undefined, () => 1] },
+      ],
+    },
   ];
   for (const doc of docs) t.is([...jsonPieces(doc)].join(''), nativeJson(doc), JSON.stringify(doc)?.slice(0, 100));
   // Large values come in many pieces.
