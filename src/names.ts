@@ -115,9 +115,9 @@ export function workloadEndpointName(ids: {
   readonly node: string;
   readonly orchestrator: string;
   readonly endpoint: string;
-  readonly workload?: string;
-  readonly pod?: string;
-  readonly containerID?: string;
+  readonly workload?: string | undefined;
+  readonly pod?: string | undefined;
+  readonly containerID?: string | undefined;
 }): { name: string } | { problem: string } {
   const middle: [string, string | undefined] =
     ids.orchestrator === 'k8s' ? ['pod', ids.pod] : ids.orchestrator === 'cni' ? ['containerID', ids.containerID] : ids.orchestrator === 'libnetwork' ? ['orchestrator', ids.orchestrator] : ['workload', ids.workload];

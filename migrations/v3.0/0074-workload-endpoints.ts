@@ -14,7 +14,6 @@
 import { defineStep, OutputBuilder, type ItemOf } from '../../src/migrate/step.js';
 import { convertName, normalizeName, workloadEndpointName } from '../../src/names.js';
 import { formatCidr, formatIp, maskCidr, parseCidr, parseIp } from '../../src/net.js';
-import { compact } from '../../src/util.js';
 import { v3Object } from './common.js';
 import type { LostField } from '../../src/model/report.js';
 import type { V1Nat } from '../../src/model/v1.js';
@@ -79,23 +78,24 @@ function convert(item: Wep, out: OutputBuilder): void {
   const nats = [...ipNats(v.ipv4Nat, 'ipv4_nat', problems), ...ipNats(v.ipv6Nat, 'ipv6_nat', problems)];
   const node = normalizeName(item.host);
   const endpoint = convertName(item.endpoint);
-  const spec = compact({
-    orchestrator,
-    workload,
-    node,
-    containerID,
-    pod,
-    endpoint,
-    ipNetworks: ipNetworks.length > 0 ? ipNetworks : undefined,
-    ipNATs: nats.length > 0 ? nats : undefined,
-    ipv4Gateway: v.ipv4Gateway === '' ? undefined : v.ipv4Gateway,
-    ipv6Gateway: v.ipv6Gateway === '' ? undefined : v.ipv6Gateway,
-    profiles: v.profileIds.length > 0 ? v.profileIds.map(convertProfileName) : undefined,
-    interfaceName: v.name,
-    mac: v.mac === '' ? undefined : v.mac,
-    ports: endpointPortsV3(v.ports),
-  });
-  const name = workloadEndpointName(compact({ node, orchestrator, endpoint, workload, pod, containerID }));
+  // Built field by field in the written order rather than through compact(): a literal with
+  // fourteen optional fields is compacted for every endpoint, and the generic copy is slow here.
+  const spec: Record<string, unknown> = { orchestrator };
+  if (workload !== undefined) spec['workload'] = workload;
+  spec['node'] = node;
+  if (containerID !== undefined) spec['containerID'] = containerID;
+  if (pod !== undefined) spec['pod'] = pod;
+  spec['endpoint'] = endpoint;
+  if (ipNetworks.length > 0) spec['ipNetworks'] = ipNetworks;
+  if (nats.length > 0) spec['ipNATs'] = nats;
+  if (v.ipv4Gateway !== undefined && v.ipv4Gateway !== '') spec['ipv4Gateway'] = v.ipv4Gateway;
+  if (v.ipv6Gateway !== undefined && v.ipv6Gateway !== '') spec['ipv6Gateway'] = v.ipv6Gateway;
+  if (v.profileIds.length > 0) spec['profiles'] = v.profileIds.map(convertProfileName);
+  if (v.name !== undefined) spec['interfaceName'] = v.name;
+  if (v.mac !== undefined && v.mac !== '') spec['mac'] = v.mac;
+  const ports = endpointPortsV3(v.ports);
+  if (ports !== undefined) spec['ports'] = ports;
+  const name = workloadEndpointName({ node, orchestrator, endpoint, workload, pod, containerID });
   if ('problem' in name) problems.push(name.problem);
   if (problems.length > 0 || 'problem' in name) {
     out.failed(item, 'conversion-error', `workload endpoint: ${problems.join('; ')}`);

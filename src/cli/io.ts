@@ -1,11 +1,13 @@
 /** File and stream I/O for the CLI, kept out of the pure stages. */
+import { once } from 'node:events';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CalicoMigrateError } from '../errors.js';
 import { decodeDump, type DecodedDump, type InputFormat } from '../input/dump.js';
 export { writeFileAtomic } from '../output/files.js';
 
-export type { CliIo } from '../io.js';
+import type { CliIo } from '../io.js';
+export type { CliIo };
 
 export async function readDumps(paths: readonly string[], cwd: string, format?: InputFormat): Promise<DecodedDump[]> {
   const dumps: DecodedDump[] = [];
@@ -21,6 +23,17 @@ export async function readDumps(paths: readonly string[], cwd: string, format?: 
     dumps.push(decodeDump(path, text, format));
   }
   return dumps;
+}
+
+/**
+ * Writes text to a command's stream a piece at a time, in order, waiting whenever the stream asks
+ * (a process stream into a slow pipe), so that large output is never all held at once.
+ */
+export async function writeStream(stream: CliIo['stdout'], pieces: Iterable<string>): Promise<void> {
+  for (const piece of pieces) {
+    const emitter = stream as Partial<NodeJS.EventEmitter>;
+    if (stream.write(piece) === false && typeof emitter.once === 'function') await once(emitter as NodeJS.EventEmitter, 'drain');
+  }
 }
 
 export function resolvePath(cwd: string, path: string): string {

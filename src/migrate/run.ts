@@ -5,7 +5,7 @@
  */
 import { CalicoMigrateError } from '../errors.js';
 import { isConverted, type Issue, type RecordOutcome, type Rename } from '../model/report.js';
-import { objectId, type OutputForm, type TargetObject } from '../model/target.js';
+import { type OutputForm, type TargetObject } from '../model/target.js';
 import type { V1Item, V1ItemType, V1Snapshot } from '../model/v1.js';
 import { serialize } from '../output/serialize.js';
 import { byString } from '../util.js';
@@ -111,7 +111,7 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
   const byId = new Map<string, EmittedObject[]>();
   const standaloneOnly: EmittedObject[] = [];
   for (const e of emitted) {
-    const id = objectId(e.object);
+    const id = e.id;
     if (!named.has(id)) {
       if (e.standalone) standaloneOnly.push(e);
       continue;
@@ -142,12 +142,12 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
       continue;
     }
     for (const origin of e.origins) {
-      replaceWithError(outcomes, origin, 'invalid-target', `converted ${objectId(e.object)} is not valid: ${problems.join('; ')}`, { converted: serialize(e.object, 'yaml') });
+      replaceWithError(outcomes, origin, 'invalid-target', `converted ${e.id} is not valid: ${problems.join('; ')}`, { converted: serialize(e.object, 'yaml') });
     }
   }
 
   // Converted records may only point at objects that are written.
-  const written = new Set(valid.map((e) => objectId(e.object)));
+  const written = new Set(valid.map((e) => e.id));
   for (const [origin, o] of outcomes) {
     if (!isConverted(o.disposition)) continue;
     const lost = (o.targets ?? []).filter((t) => !written.has(t));
@@ -160,14 +160,14 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
   // was invalid) is not written either: nothing converted names it any more; unless it is
   // standalone, and then its issue accounts for it.
   const stillNamed = namedTargets(outcomes);
-  const fedObjects = valid.filter((e) => stillNamed.has(objectId(e.object)) || e.standalone);
-  for (const e of fedObjects) if (e.standalone && !stillNamed.has(objectId(e.object))) issues.push(e.standalone);
+  const fedObjects = valid.filter((e) => stillNamed.has(e.id) || e.standalone);
+  for (const e of fedObjects) if (e.standalone && !stillNamed.has(e.id)) issues.push(e.standalone);
 
   // Standalone objects no converted record named: written when valid and alone on their name;
   // otherwise left out with a warning that says why (the records keep their own outcomes).
-  const taken = new Set(fedObjects.map((e) => objectId(e.object)));
+  const taken = new Set(fedObjects.map((e) => e.id));
   const standaloneById = new Map<string, EmittedObject[]>();
-  for (const e of standaloneOnly) standaloneById.set(objectId(e.object), [...(standaloneById.get(objectId(e.object)) ?? []), e]);
+  for (const e of standaloneOnly) standaloneById.set(e.id, [...(standaloneById.get(e.id) ?? []), e]);
   for (const [id, group] of standaloneById) {
     const first = group[0];
     if (!first?.standalone) continue;
@@ -191,7 +191,7 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
   };
   // The sort keys are computed once per object, not once per comparison.
   const objects = fedObjects
-    .map((e) => ({ object: e.object, rank: rank(e.object.kind), id: objectId(e.object) }))
+    .map((e) => ({ object: e.object, rank: rank(e.object.kind), id: e.id }))
     .sort((a, b) => a.rank - b.rank || byString(a.object.kind, b.object.kind) || byString(a.id, b.id))
     .map((e) => e.object);
 

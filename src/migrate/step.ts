@@ -11,6 +11,8 @@ import type { V1Item, V1ItemType, V1Snapshot } from '../model/v1.js';
 /** A target object with the origins of every record that fed it. */
 export interface EmittedObject {
   readonly object: TargetObject;
+  /** `objectId(object)`, made once: the runner looks objects up by it several times each. */
+  readonly id: string;
   readonly origins: readonly string[];
   /**
    * Written even when no converted record names it (as long as it is valid and clashes with
@@ -106,7 +108,8 @@ export class OutputBuilder {
   /** Emits an object fed by the given items; returns its id. */
   emit(object: TargetObject, from: readonly Pick<V1Item, 'origin'>[], options: { standalone?: Omit<Issue, 'targets'> } = {}): string {
     const id = objectId(object);
-    this.objects.push({ object, origins: from.map((i) => i.origin), ...(options.standalone ? { standalone: { ...options.standalone, targets: [id] } } : {}) });
+    const origins = from.map((i) => i.origin);
+    this.objects.push(options.standalone ? { object, id, origins, standalone: { ...options.standalone, targets: [id] } } : { object, id, origins });
     return id;
   }
 

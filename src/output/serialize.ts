@@ -29,6 +29,28 @@ export function toList(objects: readonly TargetObject[]): { apiVersion: 'v1'; ki
  * top-level sequence as a list of resources). Order as given (apply order).
  */
 export function serializeCalicoctl(objects: readonly TargetObject[], format: OutputFormat): string {
-  if (format === 'json') return serialize(objects, 'json');
-  return objects.map((o) => serialize(o, 'yaml')).join('---\n');
+  return [...calicoctlPieces(objects, format)].join('');
+}
+
+/** Size of the pieces output is written in. */
+const PIECE = 1 << 16;
+
+/**
+ * The text of `serializeCalicoctl`, in pieces of about 64 KiB: each object is written when its
+ * piece is, so a large keyspace's documents are never all held as text at once.
+ */
+export function* calicoctlPieces(objects: readonly TargetObject[], format: OutputFormat): Generator<string> {
+  if (format === 'json') {
+    yield* jsonPieces(objects);
+    return;
+  }
+  let buf = '';
+  for (let i = 0; i < objects.length; i++) {
+    buf += `${i === 0 ? '' : '---\n'}${serialize(objects[i], 'yaml')}`;
+    if (buf.length >= PIECE) {
+      yield buf;
+      buf = '';
+    }
+  }
+  if (buf !== '') yield buf;
 }

@@ -131,5 +131,18 @@ export function parseIpamStored(key: string, value: string): TargetObject | unde
 
 /** IPAM objects as the keys and values they are stored as, one JSON `{"key","value"}` per line, in apply order. */
 export function ipamKeyLines(objects: readonly TargetObject[]): string {
-  return objects.map((o) => `${JSON.stringify({ key: ipamKeyOf(o), value: ipamValueOf(o) })}\n`).join('');
+  return [...ipamKeyPieces(objects)].join('');
+}
+
+/** The text of `ipamKeyLines` in pieces of about 64 KiB, for writing a large keyspace's IPAM without holding it all. */
+export function* ipamKeyPieces(objects: readonly TargetObject[]): Generator<string> {
+  let buf = '';
+  for (const o of objects) {
+    buf += `${JSON.stringify({ key: ipamKeyOf(o), value: ipamValueOf(o) })}\n`;
+    if (buf.length >= 1 << 16) {
+      yield buf;
+      buf = '';
+    }
+  }
+  if (buf !== '') yield buf;
 }

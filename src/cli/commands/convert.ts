@@ -5,11 +5,11 @@ import { CalicoMigrateError, EXIT } from '../../errors.js';
 import type { InputFormat } from '../../input/dump.js';
 import type { OutputForm, TargetVersion } from '../../model/target.js';
 import { jsonPieces } from '../../output/json.js';
-import { serialize, serializeCalicoctl, toList, type OutputFormat } from '../../output/serialize.js';
+import { calicoctlPieces, serialize, toList, type OutputFormat } from '../../output/serialize.js';
 import { isNodePatch, nodePatchScript } from '../../output/node-patches.js';
-import { ipamKeyLines, isIpamObject } from '../../v3/ipam.js';
+import { ipamKeyLines, ipamKeyPieces, isIpamObject } from '../../v3/ipam.js';
 import { renderSummary } from '../../report/render.js';
-import { readDumps, resolvePath, writeFileAtomic, writeOutDir, type CliIo } from '../io.js';
+import { readDumps, resolvePath, writeFileAtomic, writeOutDir, writeStream, type CliIo } from '../io.js';
 import { readSource } from '../source.js';
 
 export interface ConvertOptions {
@@ -47,8 +47,8 @@ export async function runConvert(opts: ConvertOptions, io: CliIo): Promise<numbe
     }
   }
   const live = opts.fromFile.length > 0 ? undefined : (await readSource(opts.source ?? {}, io)).live;
-  const dumps = live ? [live.dump] : await readDumps(opts.fromFile, io.cwd, opts.inputFormat);
-  const result = convertDumps(dumps, opts.to, opts.form, live ?? {});
+  // The dumps are not kept past the conversion: at large sizes their records are much of the heap.
+  const result = convertDumps(live ? [live.dump] : await readDumps(opts.fromFile, io.cwd, opts.inputFormat), opts.to, opts.form, live ?? {});
 
   let written: string;
   const objects = result.objects.filter((o) => !isNodePatch(o) && !isIpamObject(o));
@@ -64,7 +64,7 @@ export async function runConvert(opts: ConvertOptions, io: CliIo): Promise<numbe
     await writeOutDir(dir, files);
     written = `${objects.length} objects written to ${opts.outDir}/ (one file each${script ? `; ${patches.length} Node annotation patch(es) as kubectl commands in ${NODE_PATCH_FILE}` : ''}${ipam.length > 0 ? `; ${ipam.length} Calico IPAM keys in ${IPAM_FILE}` : ''})`;
   } else if (opts.form === 'calicoctl') {
-    io.stdout.write(serializeCalicoctl(objects, opts.output));
+    await writeStream(io.stdout, calicoctlPieces(objects, opts.output));
     written = `${objects.length} objects written to stdout as ${opts.output === 'json' ? 'a JSON array' : 'YAML documents'} for calicoctl create -f`;
   } else {
     io.stdout.write(serialize(toList(objects), opts.output));
@@ -79,7 +79,7 @@ export async function runConvert(opts: ConvertOptions, io: CliIo): Promise<numbe
   }
   if (opts.ipamOut) {
     // Always written, even empty, as the Node patches are.
-    await writeFileAtomic(resolvePath(io.cwd, opts.ipamOut), ipamKeyLines(ipam));
+    await writeFileAtomic(resolvePath(io.cwd, opts.ipamOut), ipamKeyPieces(ipam));
     written += `; ${ipam.length} Calico IPAM keys in ${opts.ipamOut}`;
   } else if (ipam.length > 0 && !opts.outDir) {
     written += `; ${ipam.length} Calico IPAM keys (blocks, handles, affinities) are not calicoctl resources and are not on stdout: calico-migrate apply --target-datastore-type etcdv3 writes them, or --ipam-out FILE saves them`;
