@@ -114,6 +114,26 @@ function written(v: unknown, indent: string): string | undefined {
   return out === '' ? '{}' : `${out}\n${indent}}`;
 }
 
+/** Elements written by one native call: enough to spread its cost, few enough to keep the text small. */
+const RUN = 512;
+
+/**
+ * The text of canonical array elements at `inner`, joined as `walk` joins them (`,`, a newline
+ * and `inner`), from one `JSON.stringify`: the run is nested in arrays until the native writer
+ * indents its elements by `inner`, and the brackets of the nesting are cut off again.
+ */
+function nativeRun(run: readonly unknown[], inner: string): string {
+  const levels = inner.length / 2;
+  let wrapped: unknown = run;
+  for (let l = 1; l < levels; l++) wrapped = [wrapped];
+  const text = JSON.stringify(wrapped, null, 2);
+  let head = 0;
+  for (let l = 1; l <= levels; l++) head += 2 + 2 * l; // `[`, a newline and the next level's indent
+  let tail = 0;
+  for (let l = 0; l < levels; l++) tail += 2 + 2 * l; // a newline, the level's indent and `]`
+  return text.slice(head, text.length - tail);
+}
+
 function* walk(v: unknown, indent: string, depth: number): Generator<string> {
   if (depth >= WALKED_DEPTH || !(Array.isArray(v) || isPlainObject(v)) || (v as { toJSON?: unknown }).toJSON !== undefined) {
     yield whole(v, indent);
@@ -123,11 +143,20 @@ function* walk(v: unknown, indent: string, depth: number): Generator<string> {
   if (Array.isArray(v)) {
     if (v.length === 0) return yield '[]';
     yield '[';
-    for (let i = 0; i < v.length; i++) {
+    for (let i = 0; i < v.length; ) {
       yield `${i === 0 ? '' : ','}\n${inner}`;
+      // A run of elements already in the written order goes through the native writer in one call.
+      let end = i;
+      while (end < v.length && end - i < RUN && canonical(v[end], 0)) end++;
+      if (end > i) {
+        yield nativeRun(v.slice(i, end), inner);
+        i = end;
+        continue;
+      }
       const item = v[i];
       if (absent(item)) yield 'null';
       else yield* walk(item, inner, depth + 1);
+      i++;
     }
     return yield `\n${indent}]`;
   }

@@ -89,6 +89,10 @@ test('json writer: pieces join to JSON.stringify of the sorted copy, at every de
     {}, [], 'top', 1, null, [undefined, () => 1, 'x'], { u: undefined, f: () => 1, d: new Date(0), n: { m: [{ a: 'multi\nline', '1': 2, b: [] }] } },
     { records: Array.from({ length: 5000 }, (_, i) => ({ z: i, a: `r${i}`, nested: { y: [i, { x: 'q"\\' }] } })), empty: [], o: {} },
     ...AWKWARD.flatMap(nestings),
+    // Long runs already in the written order, at the top and nested, broken now and then by one that is not.
+    Array.from({ length: 1200 }, (_, i) => ({ a: i, b: [`x${i}`, { c: null }], d: {} })),
+    { records: Array.from({ length: 1500 }, (_, i) => (i % 700 === 0 ? { b: i, a: 'unsorted' } : { a: i, b: [`x\n${i}`], c: { d: null } })) },
+    { a: { b: [[1, 2], [{ c: 3 }], []] } },
     // Records already in the written order (the native path) beside near misses that are not.
     {
       records: [
