@@ -155,7 +155,8 @@ function fromEtcdV3(path: string, doc: Record<string, unknown>): RawEtcdRecord[]
 function fromFlat(path: string, doc: Record<string, unknown>): { records: RawEtcdRecord[]; failures: RecordOutcome[] } {
   const records: RawEtcdRecord[] = [];
   const failures: RecordOutcome[] = [];
-  for (const [key, value] of Object.entries(doc)) {
+  for (const key of Object.keys(doc)) {
+    const value = doc[key];
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
       records.push(etcdRecord(path, key, String(value)));
     } else {

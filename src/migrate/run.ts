@@ -74,26 +74,34 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
   for (const step of steps) {
     const items = step.handles.flatMap((t) => byType.get(t) ?? []);
     const out = step.run(items, { snapshot, form });
-    const expected = new Set(items.map((i) => i.origin));
+    // One map operation per outcome and one per item: a record seen twice does not grow the map,
+    // and an outcome for a record the step was not given shows as fewer of its items accounted
+    // than outcomes reported (earlier steps' records are checked already, and no two steps share one).
+    const notGiven = (origin: string) => new CalicoMigrateError('E_INTERNAL', `step ${step.id} reported an outcome for ${origin}, which it was not given`);
     for (const o of out.outcomes) {
-      if (!expected.has(o.origin)) {
-        throw new CalicoMigrateError('E_INTERNAL', `step ${step.id} reported an outcome for ${o.origin}, which it was not given`);
-      }
-      if (outcomes.has(o.origin)) {
+      const size = outcomes.size;
+      if (outcomes.set(o.origin, o).size === size) {
+        if (!items.some((i) => i.origin === o.origin)) throw notGiven(o.origin);
         throw new CalicoMigrateError('E_INTERNAL', `step ${step.id} reported ${o.origin} twice`);
       }
-      outcomes.set(o.origin, o);
     }
+    let accounted = 0;
     for (const item of items) {
-      if (!outcomes.has(item.origin)) {
-        outcomes.set(item.origin, {
-          origin: item.origin,
-          file: item.file,
-          disposition: 'error',
-          code: 'unaccounted',
-          message: `internal: step ${step.id} did not account for this record; please report this as a bug`,
-        });
+      if (outcomes.has(item.origin)) {
+        accounted++;
+        continue;
       }
+      outcomes.set(item.origin, {
+        origin: item.origin,
+        file: item.file,
+        disposition: 'error',
+        code: 'unaccounted',
+        message: `internal: step ${step.id} did not account for this record; please report this as a bug`,
+      });
+    }
+    if (accounted !== out.outcomes.length) {
+      const given = new Set(items.map((i) => i.origin));
+      throw notGiven(out.outcomes.find((o) => !given.has(o.origin))?.origin ?? '(a record)');
     }
     // Loops, not push(...spread): a step's output can hold hundreds of thousands of entries.
     for (const i of out.issues) issues.push(i);

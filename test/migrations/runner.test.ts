@@ -36,6 +36,37 @@ test('runner: a step reporting a record twice, or one it was not given, is an in
     return out.build();
   });
   t.throws(() => runSteps(snapshot, [twice], target), { message: /reported \/calico\/v1\/config\/A twice/ });
+
+  // An outcome for a record that is nowhere, that a later step handles, or that an earlier step handled.
+  const mixed = parseFlat({ '/calico/v1/config/A': '1', '/calico/bgp/v1/global/as_num': '64512' }).snapshot;
+  const handling = (id: string, handles: RegisteredStep['handles'], extra: string) =>
+    ({
+      ...testStep(id, (items) => {
+        const out = new OutputBuilder();
+        for (const i of items) out.skipped(i, 'x', 'x');
+        out.skipped({ ...items[0]!, origin: extra }, 'x', 'x');
+        return out.build();
+      }),
+      handles,
+    }) satisfies RegisteredStep;
+  const noop = (id: string, handles: RegisteredStep['handles']): RegisteredStep => ({
+    ...testStep(id, (items) => {
+      const out = new OutputBuilder();
+      for (const i of items) out.skipped(i, 'x', 'x');
+      return out.build();
+    }),
+    handles,
+  });
+  const run = (steps: RegisteredStep[]) => () => runSteps(mixed, steps, target);
+  t.throws(run([handling('0001-a', ['felix-global-config'], '/calico/v1/config/Nowhere'), noop('0002-b', ['bgp-global-config'])]), {
+    message: 'step 0001-a reported an outcome for /calico/v1/config/Nowhere, which it was not given',
+  });
+  t.throws(run([handling('0001-a', ['felix-global-config'], '/calico/bgp/v1/global/as_num'), noop('0002-b', ['bgp-global-config'])]), {
+    message: 'step 0001-a reported an outcome for /calico/bgp/v1/global/as_num, which it was not given',
+  });
+  t.throws(run([noop('0001-a', ['felix-global-config']), handling('0002-b', ['bgp-global-config'], '/calico/v1/config/A')]), {
+    message: 'step 0002-b reported an outcome for /calico/v1/config/A, which it was not given',
+  });
 });
 
 test('runner: two records converting to the same object are both errors and neither is written', (t) => {
