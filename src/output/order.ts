@@ -2,6 +2,8 @@
 
 const INDEX_KEY = /^(?:0|[1-9][0-9]{0,9})$/;
 
+const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+
 /** The keys of a map in the order `sortKeys` leaves them (an object's own order for such keys): index-like keys first by number, then by code unit. */
 export function orderedKeys(obj: Record<string, unknown>): string[] {
   const keys: string[] = [];
@@ -9,9 +11,22 @@ export function orderedKeys(obj: Record<string, unknown>): string[] {
   for (const k in obj) {
     if (!Object.hasOwn(obj, k) || obj[k] === undefined) continue;
     keys.push(k);
-    if (!indexLike && INDEX_KEY.test(k) && Number(k) < 4294967295) indexLike = true;
+    if (!indexLike && isDigit(k.charCodeAt(0)) && INDEX_KEY.test(k) && Number(k) < 4294967295) indexLike = true;
   }
-  keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (keys.length <= 16) {
+    // Maps are small and often nearly in order: an insertion sort, with no comparator calls.
+    for (let i = 1; i < keys.length; i++) {
+      const k = keys[i]!;
+      let j = i - 1;
+      while (j >= 0 && keys[j]! > k) {
+        keys[j + 1] = keys[j]!;
+        j--;
+      }
+      keys[j + 1] = k;
+    }
+  } else {
+    keys.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  }
   if (!indexLike) return keys;
   const isIndex = (k: string): boolean => INDEX_KEY.test(k) && Number(k) < 4294967295;
   const indexes = keys.filter(isIndex).sort((a, b) => Number(a) - Number(b));

@@ -20,8 +20,6 @@ export const YAML_OPTIONS = { version: '1.1', lineWidth: 0, minContentWidth: 0, 
 
 class Unhandled extends Error {}
 
-const PLAIN = /^[A-Za-z][\x20-\x7e]{0,999}$/;
-const NOT_PLAIN = /: | #|[ :]$/;
 const BOOL_OR_NULL = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL)$/;
 /**
  * Addresses and networks: a string starting with a digit is plain when it holds a `/` or at least two
@@ -30,12 +28,13 @@ const BOOL_OR_NULL = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|Fals
 const PLAIN_NETWORK = /^[0-9](?:[0-9.]*\.[0-9]*\.[0-9.]*|[\x21-\x7e]*\/[\x21-\x7e]*)$/;
 /**
  * Ids (container ids, hashes): digits and letters only, starting with a digit, holding a letter, not
- * `0` and a letter (`0x1f`, `0b1`), and not digits, `e` and digits (`1e5`): no YAML 1.1 number.
+ * `0` and a base letter (`0x1f`, `0b1`, `0o7`), and not digits, `e` and digits (`1e5`): no YAML 1.1
+ * number.
  */
-const PLAIN_ID = /^(?![0-9]+[eE][0-9]+$)(?!0[a-zA-Z])[0-9]+[a-zA-Z][0-9a-zA-Z]*$/;
+const PLAIN_ID = /^(?![0-9]+[eE][0-9]+$)(?!0[xXbBoO])[0-9]+[a-zA-Z][0-9a-zA-Z]*$/;
 
 /** Digits only (a label value such as a pod-template-hash): a YAML 1.1 integer, so the library double-quotes it everywhere. */
-const DIGITS = /^[0-9]{1,30}$/;
+const DIGITS = /^[0-9]{1,100}$/;
 
 /** A string's text when no library call is needed: plain, or a digit-only string double-quoted. */
 function direct(s: string): string | undefined {
@@ -44,9 +43,27 @@ function direct(s: string): string | undefined {
 
 function plain(s: string): boolean {
   if (s.length > 1000) return false;
-  if (PLAIN_NETWORK.test(s)) return !s.endsWith(':');
-  if (PLAIN_ID.test(s)) return true;
-  return PLAIN.test(s) && !NOT_PLAIN.test(s) && !BOOL_OR_NULL.test(s);
+  // The rules below are for strings starting with a letter, or with a digit: nothing else is plain here.
+  const first = s.charCodeAt(0);
+  if (first >= 48 && first <= 57) return PLAIN_NETWORK.test(s) ? !s.endsWith(':') : PLAIN_ID.test(s);
+  return plainFromLetter(s) && (s.length > 5 || !BOOL_OR_NULL.test(s));
+}
+
+/**
+ * A string starting with a letter is plain when it is printable ASCII (`/^[A-Za-z][\x20-\x7e]*$/`)
+ * with no `: ` or ` #` and no space or colon at its end (`/: | #|[ :]$/`), checked in one pass.
+ */
+function plainFromLetter(s: string): boolean {
+  const first = s.charCodeAt(0);
+  if (!((first >= 65 && first <= 90) || (first >= 97 && first <= 122))) return false;
+  const last = s.length - 1;
+  for (let i = 1; i <= last; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return false;
+    if (c === 0x20 && (i === last || s.charCodeAt(i + 1) === 0x23)) return false;
+    if (c === 0x3a && (i === last || s.charCodeAt(i + 1) === 0x20)) return false;
+  }
+  return true;
 }
 
 type Position = 'value' | 'item' | 'key';
