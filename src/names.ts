@@ -54,6 +54,18 @@ export function nameToCidr(name: string): Cidr | undefined {
  * runs of `.`/`-` containing a `.` → `.`; leading and trailing `.`/`-` stripped.
  */
 export function normalizeName(name: string): string {
+  // Host, orchestrator and interface names come back once per endpoint: each is worked out once.
+  const known = normalized.get(name);
+  if (known !== undefined) return known;
+  if (normalized.size >= 100_000) normalized.clear();
+  const out = normalizeUncached(name);
+  normalized.set(name, out);
+  return out;
+}
+
+const normalized = new Map<string, string>();
+
+function normalizeUncached(name: string): string {
   return name
     // Go's ToLower maps U+0130 (İ) to a plain "i"; JavaScript adds a combining dot.
     .replace(/\u0130/g, 'i')

@@ -69,11 +69,10 @@ function convert(item: Wep, out: OutputBuilder): void {
     containerID = v.activeInstanceId === '' ? undefined : v.activeInstanceId;
   }
   const orchestrator = convertName(item.orchestrator);
-  const labels: Record<string, string> = Object.fromEntries([
-    ...Object.entries(v.labels).map(([k, val]) => [k === 'calico/k8s_ns' ? 'projectcalico.org/namespace' : k, val]),
-    ['projectcalico.org/namespace', namespace],
-    ['projectcalico.org/orchestrator', orchestrator],
-  ]);
+  const entries = Object.entries(v.labels);
+  for (const e of entries) if (e[0] === 'calico/k8s_ns') e[0] = 'projectcalico.org/namespace';
+  entries.push(['projectcalico.org/namespace', namespace], ['projectcalico.org/orchestrator', orchestrator]);
+  const labels: Record<string, string> = Object.fromEntries(entries);
   const ipNetworks = [...ipNets(v.ipv4Nets, 'ipv4_nets', problems), ...ipNets(v.ipv6Nets, 'ipv6_nets', problems)];
   const nats = [...ipNats(v.ipv4Nat, 'ipv4_nat', problems), ...ipNats(v.ipv6Nat, 'ipv6_nat', problems)];
   const node = normalizeName(item.host);

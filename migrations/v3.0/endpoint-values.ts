@@ -26,8 +26,17 @@ export function endpointPortsV3(ports: readonly V1EndpointPort[]): Record<string
  * makes a Node for every host directory, whatever it holds.
  */
 export function hostNodeId(host: string): string {
-  return `Node/${normalizeName(host)}`;
+  // One string per host, however many endpoints name it: the runner looks these up in its sets.
+  let id = nodeIds.get(host);
+  if (id === undefined) {
+    if (nodeIds.size >= 100_000) nodeIds.clear();
+    id = `Node/${normalizeName(host)}`;
+    nodeIds.set(host, id);
+  }
+  return id;
 }
+
+const nodeIds = new Map<string, string>();
 
 /** `[]`, or the lost field when a value the target drops is not the one it implies. */
 export function unlessImplied(path: string, value: string | undefined, implied: string, reason: string): LostField[] {

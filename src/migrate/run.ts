@@ -197,11 +197,20 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
     const i = target.kindOrder.indexOf(kind);
     return i < 0 ? target.kindOrder.length : i;
   };
-  // The sort keys are computed once per object, not once per comparison.
-  const objects = fedObjects
-    .map((e) => ({ object: e.object, rank: rank(e.object.kind), id: e.id }))
-    .sort((a, b) => a.rank - b.rank || byString(a.object.kind, b.object.kind) || byString(a.id, b.id))
-    .map((e) => e.object);
+  // Kinds in apply order (then by kind), and within a kind by id: ids are unique here, and a list
+  // of strings sorts natively, without a comparator call per comparison.
+  const byKind = new Map<string, Map<string, TargetObject>>();
+  for (const e of fedObjects) {
+    const group = byKind.get(e.object.kind);
+    if (group?.has(e.id)) throw new CalicoMigrateError('E_INTERNAL', `${e.id} would be written twice; please report this as a bug`);
+    if (group) group.set(e.id, e.object);
+    else byKind.set(e.object.kind, new Map([[e.id, e.object]]));
+  }
+  const objects: TargetObject[] = [];
+  for (const kind of [...byKind.keys()].sort((a, b) => rank(a) - rank(b) || byString(a, b))) {
+    const group = byKind.get(kind)!;
+    for (const id of [...group.keys()].sort()) objects.push(group.get(id)!);
+  }
 
   return { objects, outcomes: [...outcomes.values()], issues, renames, steps: steps.map((s) => s.id) };
 }

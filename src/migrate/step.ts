@@ -151,7 +151,8 @@ export class OutputBuilder {
   }
 
   rename(item: V1Item, kind: string, from: string, to: string): void {
-    if (from !== to) this.renames.push({ kind, from, to, origin: item.origin });
+    // Keys in the report's order (the report writer's native path).
+    if (from !== to) this.renames.push({ from, kind, origin: item.origin, to });
   }
 
   build(): StepOutput {
