@@ -16,6 +16,8 @@ export interface LiveDump {
   readonly fingerprint: Readonly<Record<string, string>>;
   /** The raw text, for `export`. */
   readonly text: string;
+  /** The bytes `text` came from, when they are exactly `text` encoded as UTF-8: `export` writes them as they are. */
+  readonly bytes?: readonly Buffer[];
 }
 
 function jsonError(body: string): { errorCode?: number; message?: string } | undefined {
@@ -75,8 +77,9 @@ export async function readEtcdV2(settings: DatastoreSettings, options: { timeout
     }
     if (answer.status !== 200) throw answerError(endpoint, answer);
     const index = answer.headers['x-etcd-index'];
-    const dump = decodeDump(`etcdv2 ${endpoint}`, answer.body, 'etcd-v2');
-    return { dump, text: answer.body, fingerprint: { source: 'etcdv2', endpoint, etcdIndex: typeof index === 'string' ? index : '' } };
+    // Valid UTF-8 bytes hash as their text does: the hash made while the body arrived is the dump's.
+    const dump = decodeDump(`etcdv2 ${endpoint}`, answer.body, 'etcd-v2', answer.validUtf8 ? answer.sha256 : undefined);
+    return { dump, text: answer.body, ...(answer.validUtf8 ? { bytes: answer.raw } : {}), fingerprint: { source: 'etcdv2', endpoint, etcdIndex: typeof index === 'string' ? index : '' } };
   }
   if (tlsFailure) {
     throw new CalicoMigrateError('E_SOURCE_TLS', `cannot connect to etcd over TLS: ${failures.join('; ')}. Check ETCD_CA_CERT_FILE (the CA that signed the server), ETCD_CERT_FILE and ETCD_KEY_FILE (a client certificate the server trusts)`);

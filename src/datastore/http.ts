@@ -3,8 +3,10 @@
  * certificate and basic auth, a timeout, and errors classified for the operator (unreachable,
  * TLS, HTTP answer). Global fetch cannot take client certificates without an extra agent package.
  */
+import { createHash } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
+import { StringDecoder } from 'node:string_decoder';
 
 export interface TlsFiles {
   readonly ca?: Buffer;
@@ -16,6 +18,14 @@ export interface HttpAnswer {
   readonly status: number;
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly body: string;
+  /**
+   * The body as it came, and its SHA-256, both worked out while it arrived: for a large read they
+   * cost nothing after the last byte. When the bytes are valid UTF-8 (the body holds no U+FFFD),
+   * they are exactly `body` encoded again, and the hash is that text's.
+   */
+  readonly raw: readonly Buffer[];
+  readonly sha256: string;
+  readonly validUtf8: boolean;
 }
 
 /** Why a request got no HTTP answer: the connection, or the TLS handshake. */
@@ -66,8 +76,24 @@ export function httpRequest(method: 'GET' | 'PUT' | 'DELETE', url: string, optio
       { method, headers, timeout: options.timeoutMs ?? 10_000, ...(u.protocol === 'https:' ? { ca: options.tls?.ca, cert: options.tls?.cert, key: options.tls?.key } : {}) },
       (res) => {
         const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+        const hash = createHash('sha256');
+        const decoder = new StringDecoder('utf8');
+        let body = '';
+        let replaced = false;
+        const decoded = (text: string): void => {
+          // A U+FFFD in the text is an invalid byte replaced (or one that was sent as such): either way the bytes are not re-encodable as they came.
+          replaced ||= text.includes('\ufffd');
+          body += text;
+        };
+        res.on('data', (c: Buffer) => {
+          chunks.push(c);
+          hash.update(c);
+          decoded(decoder.write(c));
+        });
+        res.on('end', () => {
+          decoded(decoder.end());
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, raw: chunks, sha256: hash.digest('hex'), validUtf8: !replaced });
+        });
         res.on('error', (e: NodeJS.ErrnoException) => reject(classify(e)));
       },
     );

@@ -214,16 +214,17 @@ function fromKubernetes(path: string, docs: readonly Doc[], total: number): { re
 
 /**
  * Decodes one dump file. `forced` overrides detection (`--input-format`); the content must still
- * have that format's shape.
+ * have that format's shape. `sha256OfText` is the SHA-256 of `text` as UTF-8, when the caller
+ * already has it (a live read hashes the body while it arrives).
  */
-export function decodeDump(path: string, text: string, forced?: InputFormat): DecodedDump {
+export function decodeDump(path: string, text: string, forced?: InputFormat, sha256OfText?: string): DecodedDump {
   const { docs, total } = parseDocuments(path, text);
   const values = docs.map((d) => d.value);
   const detected = detect(path, values);
   if (forced && forced !== detected) {
     throw formatError(path, `--input-format ${forced} was given, but the content looks like ${detected}`);
   }
-  const sha256 = createHash('sha256').update(text, 'utf8').digest('hex');
+  const sha256 = sha256OfText ?? createHash('sha256').update(text, 'utf8').digest('hex');
   const first = values[0];
   switch (detected) {
     case 'etcd-v2':

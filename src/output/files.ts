@@ -3,8 +3,8 @@ import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CalicoMigrateError } from '../errors.js';
 
-/** Writes a file atomically: a temporary sibling, then a rename. The text may come in pieces. */
-export async function writeFileAtomic(path: string, text: string | Iterable<string>, mode = 0o644): Promise<void> {
+/** Writes a file atomically: a temporary sibling, then a rename. The text may come in pieces (strings, or bytes). */
+export async function writeFileAtomic(path: string, text: string | Iterable<string | Uint8Array>, mode = 0o644): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
     await mkdir(dirname(path), { recursive: true });
@@ -17,10 +17,14 @@ export async function writeFileAtomic(path: string, text: string | Iterable<stri
   }
 }
 
-async function writePieces(path: string, pieces: Iterable<string>, mode: number): Promise<void> {
+async function writePieces(path: string, pieces: Iterable<string | Uint8Array>, mode: number): Promise<void> {
   const handle = await open(path, 'w', mode);
   try {
-    for (const piece of pieces) await handle.write(piece);
+    for (const piece of pieces) {
+      // A write may take less than it is given: the rest follows until the piece is all written.
+      const bytes = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
+      for (let done = 0; done < bytes.length; ) done += (await handle.write(bytes, done)).bytesWritten;
+    }
   } finally {
     await handle.close();
   }
