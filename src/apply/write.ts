@@ -34,6 +34,14 @@ export interface WriteResult {
 export interface Wire {
   /** Sends the write, conditional on the version the entry was planned against. */
   send(entry: PlanEntry, live: KubeObject | undefined, planHash: string, dryRun: boolean): Promise<{ outcome: WriteOutcome; resourceVersion: string }>;
+  /**
+   * Sends several writes as one atomic request, each conditional as `send`'s is (never in a dry
+   * run): every one's result, in order, when all went through; undefined when a condition failed and
+   * nothing was written. The loop then sends them one by one, which finds the one that lost its race.
+   */
+  sendAll?(items: readonly { readonly entry: PlanEntry; readonly live: KubeObject | undefined }[], planHash: string): Promise<{ outcome: WriteOutcome; resourceVersion: string }[] | undefined>;
+  /** The most writes `sendAll` takes at once, and the most bytes of values it should be given. */
+  readonly sendAllLimits?: { readonly writes: number; readonly bytes: number };
   /** The object as it is now (after a lost race). */
   readOne(entry: PlanEntry): Promise<KubeObject | undefined>;
   /** The write lost a race: the object changed since it was planned (409, a failed compare). */
@@ -217,40 +225,67 @@ async function writeBatch(wire: Wire, o: LoopOptions, batch: readonly PlanEntry[
       journalFailed(e);
     }
   }
-  const results = await mapLimit(batch, o.concurrency, async (planned, i): Promise<WriteResult> => {
-    const p = prepared[i]!;
-    let r: WriteResult;
-    if ('settled' in p) {
-      if (p.record) outcomes.push(p.record);
-      r = p.settled;
-    } else {
-      const stop = abort.reason ?? o.shouldStop?.();
-      if (stop) r = { key: planned.key, action: planned.action, outcome: 'failed', error: `not written: ${stop}` };
-      else {
+  /** One write on its own: sent, and after a lost race read, planned and sent again. */
+  const one = async (planned: PlanEntry, p: { intent: JournalEntry; entry: PlanEntry; live: KubeObject | undefined }): Promise<WriteResult> => {
+    const stop = abort.reason ?? o.shouldStop?.();
+    if (stop) return { key: planned.key, action: planned.action, outcome: 'failed', error: `not written: ${stop}` };
+    try {
+      const sent = await sendOnce(wire, o, planned, p);
+      outcomes.push(sent.record);
+      return sent.result;
+    } catch (e) {
+      const why = o.dryRun ? wire.uncheckable?.(e, p.entry) : undefined;
+      if (why) return { key: planned.key, action: planned.action, outcome: 'not-validated', error: why };
+      if (wire.isConflict(e) && !o.dryRun) {
         try {
-          const sent = await sendOnce(wire, o, planned, p);
-          outcomes.push(sent.record);
-          r = sent.result;
-        } catch (e) {
-          const why = o.dryRun ? wire.uncheckable?.(e, p.entry) : undefined;
-          if (why) r = { key: planned.key, action: planned.action, outcome: 'not-validated', error: why };
-          else if (wire.isConflict(e) && !o.dryRun) {
-            try {
-              r = await retry(wire, o, planned, p.entry, abort);
-            } catch (again) {
-              if (again instanceof CalicoMigrateError && again.code === 'E_OUTPUT_WRITE') abort.reason ??= again.message;
-              r = { key: planned.key, action: planned.action, outcome: 'failed', error: wire.describe(again) };
-            }
-          } else {
-            const error = wire.describe(e);
-            outcomes.push({ t: 'failed', key: p.entry.key, action: p.entry.action, error });
-            r = { key: planned.key, action: planned.action, outcome: 'failed', error };
-          }
+          return await retry(wire, o, planned, p.entry, abort);
+        } catch (again) {
+          if (again instanceof CalicoMigrateError && again.code === 'E_OUTPUT_WRITE') abort.reason ??= again.message;
+          return { key: planned.key, action: planned.action, outcome: 'failed', error: wire.describe(again) };
         }
       }
+      const error = wire.describe(e);
+      outcomes.push({ t: 'failed', key: p.entry.key, action: p.entry.action, error });
+      return { key: planned.key, action: planned.action, outcome: 'failed', error };
     }
-    report(r);
-    return r;
+  };
+  const results: (WriteResult | undefined)[] = new Array<WriteResult | undefined>(batch.length);
+  const sendable: number[] = [];
+  prepared.forEach((p, i) => {
+    if ('settled' in p) {
+      if (p.record) outcomes.push(p.record);
+      results[i] = p.settled;
+      report(p.settled);
+    } else sendable.push(i);
+  });
+  // Writes go in groups when the destination takes several in one atomic request (an etcd
+  // transaction): one request, and one commit, for many objects. Otherwise each goes on its own.
+  const groups = wire.sendAll && !o.dryRun ? groupsOf(sendable, (i) => sizeOf((prepared[i] as { entry: PlanEntry }).entry), wire.sendAllLimits ?? { writes: 1, bytes: Infinity }) : sendable.map((i) => [i]);
+  await mapLimit(groups, o.concurrency, async (group) => {
+    const items = group.map((i) => prepared[i] as { intent: JournalEntry; entry: PlanEntry; live: KubeObject | undefined });
+    let sent: { outcome: WriteOutcome; resourceVersion: string }[] | undefined;
+    if (group.length > 1 && wire.sendAll && !(abort.reason ?? o.shouldStop?.())) {
+      try {
+        sent = await wire.sendAll(items, o.planHash);
+      } catch {
+        // Not known to be written or not (a lost connection): each is sent on its own, and a write
+        // that did go through is found as this plan left it, and recorded as written.
+        sent = undefined;
+      }
+    }
+    for (let k = 0; k < group.length; k++) {
+      const i = group[k]!;
+      const planned = batch[i]!;
+      const p = items[k]!;
+      let r: WriteResult;
+      const s = sent?.[k];
+      if (s) {
+        outcomes.push({ t: 'done', key: p.entry.key, action: p.entry.action, outcome: s.outcome, resourceVersion: s.resourceVersion });
+        r = { key: p.entry.key, action: planned.action, outcome: s.outcome, resourceVersion: s.resourceVersion };
+      } else r = await one(planned, p);
+      results[i] = r;
+      report(r);
+    }
   });
   if (!o.dryRun) {
     try {
@@ -260,6 +295,30 @@ async function writeBatch(wire: Wire, o: LoopOptions, batch: readonly PlanEntry[
     }
   }
   return results.filter((r): r is WriteResult => r !== undefined);
+}
+
+/** The bytes an entry's object takes as JSON: what a grouped write must stay within. */
+function sizeOf(entry: PlanEntry): number {
+  return JSON.stringify(entry.desired).length;
+}
+
+/** Consecutive indexes in groups of at most `limits.writes` writes and (beyond a group's first) `limits.bytes` bytes. */
+function groupsOf(indexes: readonly number[], size: (i: number) => number, limits: { readonly writes: number; readonly bytes: number }): number[][] {
+  const groups: number[][] = [];
+  let current: number[] = [];
+  let bytes = 0;
+  for (const i of indexes) {
+    const b = size(i);
+    if (current.length > 0 && (current.length >= limits.writes || bytes + b > limits.bytes)) {
+      groups.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(i);
+    bytes += b;
+  }
+  if (current.length > 0) groups.push(current);
+  return groups;
 }
 
 /** Every entry that writes, on a Kubernetes API (the library's entry point since before destinations). */

@@ -112,6 +112,73 @@ test.serial('etcd v3 destination: an object someone else writes between plan and
   }
 });
 
+/** A flat v2.4 dump of `n` policies: one GlobalNetworkPolicy each in the v3 form. */
+function policies(n: number): Desired {
+  const flat: Record<string, string> = {};
+  for (let i = 0; i < n; i++) flat[`/calico/v1/policy/tier/default/policy/p-${String(i).padStart(4, '0')}`] = JSON.stringify({ order: i, selector: `app == 'a${i}'`, inbound_rules: [{ action: 'allow' }], outbound_rules: [] });
+  const r = convertDumps([decodeDump('policies.json', JSON.stringify(flat))], 'v3.0', 'calicoctl');
+  return desiredForEtcd(r.objects, r.report, 'calico-migrate test');
+}
+
+const revisionOf = async (client: Etcd3): Promise<number> => Number((await client.get('/none').exec()).header.revision);
+
+test.serial('etcd v3 destination: writes go in transactions of up to 100 objects; a transaction whose condition fails writes nothing and its objects go one by one', async (t) => {
+  const server = etcd!;
+  const client = new Etcd3({ hosts: server.endpoint });
+  const dest = new EtcdV3Destination(new Etcd3({ hosts: server.endpoint }), server.endpoint);
+  const dir = await mkdtemp(join(tmpdir(), 'calico-migrate-etcd-dest-'));
+  try {
+    await client.delete().all();
+    const desired = policies(250);
+    const write = async (path: string, entries: ReturnType<typeof buildEntries>, live: Awaited<ReturnType<typeof dest.readLive>>) => {
+      const journal = await Journal.open(join(dir, path), 'test/4/run');
+      try {
+        return await dest.write({ planHash: 'c'.repeat(64), entries: writesOf(entries, false), live, overwrite: false, dryRun: false, concurrency: 4, journal });
+      } finally {
+        await journal.close();
+      }
+    };
+
+    // 250 creates: three transactions (100, 100, 50), each one revision of the keyspace.
+    let live = await dest.readLive(desired);
+    let before = await revisionOf(client);
+    let results = await write('a.journal', buildEntries(desired, live), live);
+    t.is(results.length, 250);
+    t.true(results.every((r) => r.outcome === 'created'));
+    t.is(await revisionOf(client), before + 3);
+    const written = await client.getAll().prefix('/calico/resources/v3/projectcalico.org/globalnetworkpolicies/').keys();
+    t.is(written.length, 250);
+
+    // Again on an empty keyspace, with one object of the second transaction created by someone else
+    // after the plan: that transaction fails whole, its other 99 objects are written one by one, and
+    // theirs is left as it is.
+    await client.delete().all();
+    live = await dest.readLive(desired);
+    const entries = buildEntries(desired, live);
+    const victim = entries[150]!;
+    const key = written.find((k) => k.endsWith(`.${victim.name}`) || k.endsWith(`/${victim.name}`)) ?? '';
+    t.not(key, '');
+    const theirs = JSON.stringify({ kind: 'GlobalNetworkPolicy', apiVersion: 'projectcalico.org/v3', metadata: { name: key.slice(key.lastIndexOf('/') + 1), uid: 'theirs' }, spec: { selector: 'all()' } });
+    await client.put(key).value(theirs);
+    before = await revisionOf(client);
+    results = await write('b.journal', entries, live);
+    const lost = results.find((r) => r.key === victim.key);
+    t.is(lost?.outcome, 'failed');
+    t.regex(lost?.error ?? '', /exists with different content and was not written by calico-migrate/);
+    t.is(await client.get(key).string(), theirs, 'their object is untouched');
+    t.is(results.filter((r) => r.outcome === 'created').length, 249);
+    t.is(await revisionOf(client), before + 2 + 99, 'two whole transactions, and 99 single writes');
+    // Every write has its intent, and every created object its outcome, in the journal.
+    const records = await readJournal(join(dir, 'b.journal'));
+    t.is(records.filter((r) => r.t === 'intent').length, 250);
+    t.is(records.filter((r) => r.t === 'done' && r.outcome === 'created').length, 249);
+  } finally {
+    dest.close();
+    client.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test.serial('etcd v3 destination: the lock is one key bound to a lease: a second holder is refused, and a holder that stops renewing loses it when the lease expires', async (t) => {
   const server = etcd!;
   const a = new EtcdV3Destination(new Etcd3({ hosts: server.endpoint }), server.endpoint);
