@@ -7,7 +7,7 @@
  *   npm run bench                 # every row at full size (about 10 minutes on 2 cores)
  *   npm run bench -- --quick      # 1 run each, 30k keys instead of 308k: a smoke run of the harness
  *   npm run bench -- --write      # also rewrite BENCHMARKS.md
- *   npm run bench -- --only live  # one group: startup, convert, growth, live, apply
+ *   npm run bench -- --only live  # one group: startup, convert, growth, live, apply, etcd-apply
  *
  * Speed is measured here, never asserted in a timed test; this is not part of `.ci/run`.
  */
@@ -249,6 +249,68 @@ async function benchApply(kind: ServerKind, sizes: readonly number[], rollbackAt
   }
 }
 
+/** The floor for the etcd v3 destination: a plain loop of conditional puts (create only if absent) of the same keys and values. */
+const ETCD_PUT_FLOOR = `import { Etcd3 } from ${JSON.stringify(join(ROOT, 'node_modules', 'etcd3', 'lib', 'index.js'))};
+import { readFileSync } from 'node:fs';
+const client = new Etcd3({ hosts: process.argv[2] });
+for (const [key, value] of JSON.parse(readFileSync(process.argv[3], 'utf8'))) {
+  const r = await client.if(key, 'Create', '==', 0).then(client.put(key).value(value)).commit();
+  if (!r.succeeded) throw new Error(key + ' exists');
+}
+client.close();
+`;
+
+/** apply --to v3.0 to Calico v3's etcd v3 datastore (state kept there, the default) against the loop of conditional puts. */
+async function benchEtcdApply(sizes: readonly number[]): Promise<void> {
+  const script = join(work, 'etcd-put-floor.mjs');
+  writeFileSync(script, ETCD_PUT_FLOOR);
+  for (const n of sizes) {
+    process.stderr.write(`apply to etcd v3, ${n} policies\n`);
+    const dump = join(work, `policies-${n}.json`);
+    writeFileSync(dump, syntheticPolicyDump(n));
+    const kvs = join(work, `kvs-${n}.json`);
+    const ours: Sample[] = [];
+    const write: number[] = [];
+    const verify: number[] = [];
+    const theirs: Sample[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const etcd = await startEtcd({ enableV2: false });
+      try {
+        ours.push(once(process.execPath, [BIN, 'apply', '--from-file', dump, '--to', 'v3.0', '--target-datastore-type', 'etcdv3', '--target-etcd-endpoints', etcd.endpoint, '--yes', '-o', 'json']));
+        const result = JSON.parse(readFileSync(join(work, 'stdout.txt'), 'utf8')) as { result: string; timings: Record<string, number> };
+        if (result.result !== 'applied') throw new Error(`apply answered ${result.result}`);
+        write.push(result.timings['Write'] ?? NaN);
+        verify.push(result.timings['Verify'] ?? NaN);
+        if (i === 0) {
+          // The floor writes exactly the Calico keys and values the apply wrote.
+          const client = new Etcd3({ hosts: etcd.endpoint, grpcOptions: { 'grpc.max_receive_message_length': -1 } });
+          try {
+            writeFileSync(kvs, JSON.stringify(Object.entries(await client.getAll().prefix('/calico/').strings())));
+          } finally {
+            client.close();
+          }
+        }
+      } finally {
+        await etcd.stop();
+      }
+      const other = await startEtcd({ enableV2: false });
+      try {
+        theirs.push(once(process.execPath, [script, other.endpoint, kvs]));
+      } finally {
+        await other.stop();
+      }
+    }
+    const m = medianSample(ours);
+    const k = medianSample(theirs);
+    const w = median(write);
+    row(`apply --to v3.0 of ${n} policies to etcd v3, whole command`, m, 'a loop of conditional puts of the same keys', k, 'at most 1/3 of the loop', m.seconds * 3 <= k.seconds);
+    rows.push([`  its Write stage`, `${w.toFixed(2)} s`, `${k.seconds.toFixed(2)} s`, `${(w / k.seconds).toFixed(2)}x`, 'at most 1/3 of the loop', w * 3 <= k.seconds ? 'met' : '**not met**']);
+    rows.push([`  its Verify stage (range reads)`, `${median(verify).toFixed(2)} s`, `Write: ${w.toFixed(2)} s`, `${(median(verify) / w).toFixed(2)}x`, 'at most 2x Write', median(verify) <= 2 * w ? 'met' : '**not met**']);
+    rmSync(dump);
+    rmSync(kvs);
+  }
+}
+
 /** PUTs every key into an etcd's v2 keyspace, 64 at a time over kept connections. */
 async function seedV2(endpoint: string, keys: readonly [string, string][]): Promise<void> {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -332,6 +394,9 @@ try {
   if (!only || only === 'apply') {
     await benchApply('API test server', flags.quick ? [1_000] : [1_000, 5_000, 20_000], flags.quick ? 1_000 : 20_000);
     await benchApply('real kube-apiserver', flags.quick ? [1_000] : [5_000], flags.quick ? 1_000 : 5_000);
+  }
+  if (!only || only === 'etcd-apply') {
+    await benchEtcdApply(flags.quick ? [1_000] : [1_000, 5_000, 20_000]);
   }
   const text = `Measured ${new Date().toISOString().slice(0, 10)} on ${machine()}${flags.quick ? ' (quick run: 1 run each, smaller sizes)' : ''}.\n\n${table()}${notes.map((n) => `\n${n}\n`).join('')}`;
   process.stdout.write(text);
