@@ -45,10 +45,12 @@ export function checkSteps(steps: readonly RegisteredStep[], allTypes: readonly 
   if (missing.length > 0) throw new CalicoMigrateError('E_STEP_REGISTRY', `no step handles item type(s) ${missing.join(', ')}`);
 }
 
-function replaceWithError(outcomes: Map<string, RecordOutcome>, origin: string, code: string, message: string, extra: { hint?: string; converted?: string } = {}): void {
+/** Replaces a record's outcome with an error; whether there was one to replace. */
+function replaceWithError(outcomes: Map<string, RecordOutcome>, origin: string, code: string, message: string, extra: { hint?: string; converted?: string } = {}): boolean {
   const prev = outcomes.get(origin);
-  if (!prev) return;
+  if (!prev) return false;
   outcomes.set(origin, { origin, file: prev.file, disposition: 'error', code, message, ...extra });
+  return true;
 }
 
 /** Ids of the objects that converted records name as their targets. */
@@ -112,6 +114,8 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
   // An object is written only when a converted record names it (a step may offer an object that
   // records of other steps feed, such as a host's v3 Node; if none of them converts, it is not written).
   const named = namedTargets(outcomes);
+  // When no outcome becomes an error below, the objects named afterwards are these same ones.
+  let replaced = 0;
 
   // Two records landing on the same object: an error for every origin, and neither is written.
   // A standalone object no converted record names has no record of its own to blame: it is handled
@@ -137,7 +141,7 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
     const origins = group.flatMap((g) => g.origins);
     for (const origin of origins) {
       const others = origins.filter((o) => o !== origin).join(', ');
-      replaceWithError(outcomes, origin, 'name-clash', `converts to ${id}, as does ${others}; neither is written`, { hint: 'rename or remove one of the records so that each converts to a distinct object' });
+      if (replaceWithError(outcomes, origin, 'name-clash', `converts to ${id}, as does ${others}; neither is written`, { hint: 'rename or remove one of the records so that each converts to a distinct object' })) replaced++;
     }
   }
 
@@ -150,30 +154,28 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
       continue;
     }
     for (const origin of e.origins) {
-      replaceWithError(outcomes, origin, 'invalid-target', `converted ${e.id} is not valid: ${problems.join('; ')}`, { converted: serialize(e.object, 'yaml') });
+      if (replaceWithError(outcomes, origin, 'invalid-target', `converted ${e.id} is not valid: ${problems.join('; ')}`, { converted: serialize(e.object, 'yaml') })) replaced++;
     }
   }
 
   // Converted records may only point at objects that are written.
   const written = new Set(valid.map((e) => e.id));
   for (const [origin, o] of outcomes) {
-    if (!isConverted(o.disposition)) continue;
+    if (!isConverted(o.disposition) || (o.targets ?? []).every((t) => written.has(t))) continue;
     const lost = (o.targets ?? []).filter((t) => !written.has(t));
-    if (lost.length > 0) {
-      replaceWithError(outcomes, origin, 'target-not-written', `fed ${lost.join(', ')}, which is not written because of another record's error`);
-    }
+    if (replaceWithError(outcomes, origin, 'target-not-written', `fed ${lost.join(', ')}, which is not written because of another record's error`)) replaced++;
   }
 
   // An object whose every feeder ended in an error (e.g. a host's Node when its only host endpoint
   // was invalid) is not written either: nothing converted names it any more; unless it is
   // standalone, and then its issue accounts for it.
-  const stillNamed = namedTargets(outcomes);
+  const stillNamed = replaced === 0 ? named : namedTargets(outcomes);
   const fedObjects = valid.filter((e) => stillNamed.has(e.id) || e.standalone);
   for (const e of fedObjects) if (e.standalone && !stillNamed.has(e.id)) issues.push(e.standalone);
 
   // Standalone objects no converted record named: written when valid and alone on their name;
   // otherwise left out with a warning that says why (the records keep their own outcomes).
-  const taken = new Set(fedObjects.map((e) => e.id));
+  const taken = new Set(standaloneOnly.length > 0 ? fedObjects.map((e) => e.id) : []);
   const standaloneById = new Map<string, EmittedObject[]>();
   for (const e of standaloneOnly) standaloneById.set(e.id, [...(standaloneById.get(e.id) ?? []), e]);
   for (const [id, group] of standaloneById) {
