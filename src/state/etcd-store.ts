@@ -11,7 +11,8 @@
  */
 import type { Etcd3 } from 'etcd3';
 import { CalicoMigrateError } from '../errors.js';
-import { splitText, type RunInfo, type StateStore } from './types.js';
+import { mapLimit } from '../util.js';
+import { PARALLEL_PARTS, splitText, type RunInfo, type StateStore } from './types.js';
 
 export const STATE_PREFIX = '/calico-migrate/state/';
 const MAX_PART = 512 * 1024;
@@ -82,8 +83,11 @@ export class EtcdStateStore implements StateStore {
 
   async savePlan(run: string, planHash: string, text: string): Promise<void> {
     await this.meta(run, planHash);
-    if ((await this.keys(`${STATE_PREFIX}${run}/plan/`)).length > 0) return;
-    for (const [i, p] of splitText(text, MAX_PART).entries()) await this.create(`${STATE_PREFIX}${run}/plan/${pad(i, 4)}`, p);
+    const parts = splitText(text, MAX_PART);
+    if ((await this.keys(`${STATE_PREFIX}${run}/plan/`)).length >= parts.length) return;
+    // A few parts at a time; each is created only where it is absent, so a save cut short is
+    // completed by the next one (the parts of one plan's text are always the same).
+    await mapLimit(parts, PARALLEL_PARTS, (p, i) => this.create(`${STATE_PREFIX}${run}/plan/${pad(i, 4)}`, p));
   }
 
   async loadPlan(run: string): Promise<string | undefined> {
@@ -94,7 +98,7 @@ export class EtcdStateStore implements StateStore {
   async addBackup(run: string, planHash: string, text: string): Promise<void> {
     await this.meta(run, planHash);
     const gens = new Set((await this.keys(`${STATE_PREFIX}${run}/backup/`)).map((k) => k.split('/').slice(-2, -1)[0]));
-    for (const [i, p] of splitText(text, MAX_PART).entries()) await this.create(`${STATE_PREFIX}${run}/backup/${pad(gens.size, 4)}/${pad(i, 4)}`, p);
+    await mapLimit(splitText(text, MAX_PART), PARALLEL_PARTS, (p, i) => this.create(`${STATE_PREFIX}${run}/backup/${pad(gens.size, 4)}/${pad(i, 4)}`, p));
   }
 
   async loadBackup(run: string): Promise<string[]> {

@@ -13,7 +13,8 @@
 import { NAMESPACES, SECRETS } from '../datastore/calico-resources.js';
 import { KubeApiError, type KubeClient, type KubeObject } from '../datastore/kube-client.js';
 import { CalicoMigrateError } from '../errors.js';
-import { splitText, type RunInfo, type StateStore } from './types.js';
+import { mapLimit } from '../util.js';
+import { PARALLEL_PARTS, splitText, type RunInfo, type StateStore } from './types.js';
 
 export const STATE_NAMESPACE = 'calico-migrate';
 const L = 'calico-migrate.projectcalico.org/';
@@ -101,9 +102,16 @@ export class KubernetesStateStore implements StateStore {
   }
 
   async savePlan(run: string, planHash: string, text: string): Promise<void> {
-    if ((await this.parts(run, 'plan')).length > 0) return;
     const parts = splitText(text, MAX_PART);
-    for (const [i, p] of parts.entries()) await this.put(`run-${run}-plan-${pad(i, 3)}`, this.labels(run, planHash, 'plan'), { content: p });
+    const stored = new Set((await this.parts(run, 'plan')).map((s) => s.metadata.name));
+    if (stored.size >= parts.length) return;
+    // A few parts at a time; only the ones missing, so a save cut short is completed by the next one
+    // (the parts of one plan's text are always the same).
+    await this.ensureNamespace();
+    await mapLimit(parts, PARALLEL_PARTS, async (p, i) => {
+      const name = `run-${run}-plan-${pad(i, 3)}`;
+      if (!stored.has(name)) await this.put(name, this.labels(run, planHash, 'plan'), { content: p });
+    });
   }
 
   async loadPlan(run: string): Promise<string | undefined> {
@@ -114,7 +122,8 @@ export class KubernetesStateStore implements StateStore {
   async addBackup(run: string, planHash: string, text: string): Promise<void> {
     const existing = await this.parts(run, 'backup');
     const gen = new Set(existing.map((s) => s.metadata.name.split('-').slice(-2, -1)[0])).size;
-    for (const [i, p] of splitText(text, MAX_PART).entries()) await this.put(`run-${run}-backup-${pad(gen, 4)}-${pad(i, 3)}`, this.labels(run, planHash, 'backup'), { content: p });
+    await this.ensureNamespace();
+    await mapLimit(splitText(text, MAX_PART), PARALLEL_PARTS, (p, i) => this.put(`run-${run}-backup-${pad(gen, 4)}-${pad(i, 3)}`, this.labels(run, planHash, 'backup'), { content: p }));
   }
 
   /** The backup's generations, each joined from its parts. */

@@ -44,6 +44,9 @@ export function runIdOf(planHash: string): string {
   return planHash.slice(0, 12);
 }
 
+/** Parts of a plan or backup stored at once: a 20k-object plan is tens of parts, each a round trip. */
+export const PARALLEL_PARTS = 8;
+
 /** Splits text into parts of at most `max` UTF-8 bytes, never inside a character. */
 export function splitText(text: string, max: number): string[] {
   const buf = Buffer.from(text, 'utf8');

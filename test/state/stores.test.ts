@@ -7,6 +7,7 @@
 import test from 'ava';
 import { Etcd3 } from 'etcd3';
 import { Journal, readStoredJournal } from '../../src/apply/journal.js';
+import { SECRETS } from '../../src/datastore/calico-resources.js';
 import { KubeClient } from '../../src/datastore/kube-client.js';
 import { resolveSettings } from '../../src/datastore/settings.js';
 import { EtcdStateStore } from '../../src/state/etcd-store.js';
@@ -24,11 +25,16 @@ test('splitText: parts of at most the given bytes, never inside a character, joi
   }
 });
 
-async function exercise(t: import('ava').ExecutionContext, store: StateStore, sizeOf: () => Promise<number[]>): Promise<void> {
+async function exercise(t: import('ava').ExecutionContext, store: StateStore, sizeOf: () => Promise<number[]>, dropPlanPart: (run: string, part: number) => Promise<void>): Promise<void> {
   const run = '0123456789ab';
   const big = `${'{"k":"'}${'x'.repeat(2_500_000)}"}`;
   await store.savePlan(run, 'f'.repeat(64), big);
   t.is(await store.loadPlan(run), big, 'a plan larger than one object reads back whole');
+  // A save cut short (its parts are written several at a time) is completed by the next save.
+  await dropPlanPart(run, 1);
+  t.not(await store.loadPlan(run), big);
+  await store.savePlan(run, 'f'.repeat(64), big);
+  t.is(await store.loadPlan(run), big, 'the missing part is written again');
   await store.addBackup(run, 'f'.repeat(64), `first ${'y'.repeat(1_800_000)}`);
   await store.addBackup(run, 'f'.repeat(64), 'second');
   t.deepEqual((await store.loadBackup(run)).map((b) => b.slice(0, 6)), ['first ', 'second'], 'backup generations in order, each whole');
@@ -78,7 +84,12 @@ test('state store (Kubernetes Secrets): split plan and backup, chunked journal, 
     const { settings } = resolveSettings({ flags: { datastoreType: 'kubernetes', kubeconfig: c.kubeconfig }, env: {} });
     const client = KubeClient.fromSettings(settings, {});
     const store = new KubernetesStateStore(client);
-    await exercise(t, store, async () => c.server.state.list('v1', 'Secret', 'calico-migrate').map((s) => Object.values((s['data'] as Record<string, string>) ?? {}).reduce((n, v) => n + Buffer.from(v, 'base64').length, 0)));
+    await exercise(
+      t,
+      store,
+      async () => c.server.state.list('v1', 'Secret', 'calico-migrate').map((s) => Object.values((s['data'] as Record<string, string>) ?? {}).reduce((n, v) => n + Buffer.from(v, 'base64').length, 0)),
+      (run, part) => client.delete(SECRETS, `run-${run}-plan-${String(part).padStart(3, '0')}`, { namespace: 'calico-migrate' }),
+    );
     t.deepEqual(c.server.state.list('v1', 'Namespace').map((n) => (n['metadata'] as { name: string }).name).filter((n) => n === 'calico-migrate'), ['calico-migrate'], 'its own namespace, created');
   } finally {
     await c.stop();
@@ -91,7 +102,9 @@ test('state store (etcd v3 keys): split plan and backup, chunked journal, forget
   try {
     const store = new EtcdStateStore(client, etcd.endpoint);
     const sizes = async () => Promise.all((await client.getAll().prefix('/calico-migrate/state/').keys()).map(async (k) => Buffer.byteLength((await client.get(k).string()) ?? '')));
-    await exercise(t, store, sizes);
+    await exercise(t, store, sizes, async (run, part) => {
+      await client.delete().key(`/calico-migrate/state/${run}/plan/${String(part).padStart(4, '0')}`);
+    });
   } finally {
     client.close();
     await etcd.stop();
