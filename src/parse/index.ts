@@ -27,6 +27,8 @@ export function parseDumps(dumps: readonly DecodedDump[]): ParseResult {
   const failures: RecordOutcome[] = [...dumps.flatMap((d) => d.failures)];
   const issues: Issue[] = [];
   const seen = new Map<string, string>();
+  // One flat map holds each key once (JSON keeps one value per key): nothing can be read twice.
+  const unique = dumps.length === 1 && dumps[0]?.format === 'etcd-flat';
 
   // One note sink for the record being parsed (parsing is synchronous): no closures or lists are
   // made per record, which at hundreds of thousands of records is garbage collection time saved.
@@ -38,7 +40,7 @@ export function parseDumps(dumps: readonly DecodedDump[]): ParseResult {
   };
 
   const attempt = <A>(origin: string, file: string, parse: (arg: A, note: NoteSink) => V1Item, arg: A): void => {
-    const firstFile = seen.get(origin);
+    const firstFile = unique ? undefined : seen.get(origin);
     if (firstFile !== undefined) {
       failures.push({
         origin,
@@ -49,7 +51,7 @@ export function parseDumps(dumps: readonly DecodedDump[]): ParseResult {
       });
       return;
     }
-    seen.set(origin, file);
+    if (!unique) seen.set(origin, file);
     // Unknown fields travel with the item: they are reported where the record is converted.
     current = origin;
     unknownFields = undefined;
