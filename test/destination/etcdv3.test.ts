@@ -40,6 +40,21 @@ async function keyspace(client: Etcd3): Promise<Record<string, string>> {
   return client.getAll().prefix('/').strings();
 }
 
+/** A client, a destination and a scratch directory on the test's etcd, closed and removed afterwards. */
+async function onEtcd(run: (c: { client: Etcd3; dest: EtcdV3Destination; dir: string }) => Promise<void>, options: { now?: () => Date } = {}): Promise<void> {
+  const server = etcd!;
+  const client = new Etcd3({ hosts: server.endpoint });
+  const dest = new EtcdV3Destination(new Etcd3({ hosts: server.endpoint }), server.endpoint, options);
+  const dir = await mkdtemp(join(tmpdir(), 'calico-migrate-etcd-dest-'));
+  try {
+    await run({ client, dest, dir });
+  } finally {
+    dest.close();
+    client.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
 async function apply(dest: EtcdV3Destination, desired: Desired, journalPath: string): Promise<ApplyOutcome> {
   const live = await dest.readLive(desired);
   const entries = buildEntries(desired, live);
@@ -55,11 +70,7 @@ async function apply(dest: EtcdV3Destination, desired: Desired, journalPath: str
 }
 
 test.serial('etcd v3 destination: the engine writes a whole conversion; verify passes; planning again finds everything unchanged; rollback restores the keyspace exactly', async (t) => {
-  const server = etcd!;
-  const client = new Etcd3({ hosts: server.endpoint });
-  const dest = new EtcdV3Destination(new Etcd3({ hosts: server.endpoint }), server.endpoint, { now: () => new Date('2026-12-05T12:00:00Z') });
-  const dir = await mkdtemp(join(tmpdir(), 'calico-migrate-etcd-dest-'));
-  try {
+  await onEtcd(async ({ client, dest, dir }) => {
     await client.delete().all();
     await client.put('/calico/resources/v3/projectcalico.org/ippools/unrelated').value(JSON.stringify({ kind: 'IPPool', apiVersion: 'projectcalico.org/v3', metadata: { name: 'unrelated' }, spec: { cidr: '10.99.0.0/16' } }));
     const before = await keyspace(client);
@@ -79,19 +90,11 @@ test.serial('etcd v3 destination: the engine writes a whole conversion; verify p
     const steps = await rollbackUnderLock({ destination: dest, records: await readJournal(join(dir, 'j.journal')), journal: await Journal.open(join(dir, 'j.journal'), 'test/2/rollback'), reason: 'rollback', force: false, forceUnlock: false, lockTtlSeconds: 10, lockWaitSeconds: 0 });
     t.true(steps.every((s) => s.outcome === 'deleted'), JSON.stringify(steps));
     t.deepEqual(await keyspace(client), before, 'the keyspace is exactly as before the apply');
-  } finally {
-    dest.close();
-    client.close();
-    await rm(dir, { recursive: true, force: true });
-  }
+  }, { now: () => new Date('2026-12-05T12:00:00Z') });
 });
 
 test.serial('etcd v3 destination: an object someone else writes between plan and write is a lost race: re-planned, never overwritten', async (t) => {
-  const server = etcd!;
-  const client = new Etcd3({ hosts: server.endpoint });
-  const dest = new EtcdV3Destination(new Etcd3({ hosts: server.endpoint }), server.endpoint);
-  const dir = await mkdtemp(join(tmpdir(), 'calico-migrate-etcd-dest-'));
-  try {
+  await onEtcd(async ({ client, dest, dir }) => {
     await client.delete().all();
     const desired = await desiredOf('fixtures/sources/etcd-typical/etcd-v2.json');
     const live = await dest.readLive(desired);
@@ -105,11 +108,7 @@ test.serial('etcd v3 destination: an object someone else writes between plan and
     t.regex(pool?.error ?? '', /exists with different content and was not written by calico-migrate/);
     t.is(await client.get('/calico/resources/v3/projectcalico.org/ippools/192-168-0-0-16').string(), theirs, 'their object is untouched');
     t.true(results.filter((r) => r.key !== 'IPPool/192-168-0-0-16').every((r) => r.outcome === 'created'));
-  } finally {
-    dest.close();
-    client.close();
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 /** A flat v2.4 dump of `n` policies: one GlobalNetworkPolicy each in the v3 form. */
@@ -123,11 +122,7 @@ function policies(n: number): Desired {
 const revisionOf = async (client: Etcd3): Promise<number> => Number((await client.get('/none').exec()).header.revision);
 
 test.serial('etcd v3 destination: writes go in transactions of up to 100 objects; a transaction whose condition fails writes nothing and its objects go one by one', async (t) => {
-  const server = etcd!;
-  const client = new Etcd3({ hosts: server.endpoint });
-  const dest = new EtcdV3Destination(new Etcd3({ hosts: server.endpoint }), server.endpoint);
-  const dir = await mkdtemp(join(tmpdir(), 'calico-migrate-etcd-dest-'));
-  try {
+  await onEtcd(async ({ client, dest, dir }) => {
     await client.delete().all();
     const desired = policies(250);
     const write = async (path: string, entries: ReturnType<typeof buildEntries>, live: Awaited<ReturnType<typeof dest.readLive>>) => {
@@ -172,11 +167,7 @@ test.serial('etcd v3 destination: writes go in transactions of up to 100 objects
     const records = await readJournal(join(dir, 'b.journal'));
     t.is(records.filter((r) => r.t === 'intent').length, 250);
     t.is(records.filter((r) => r.t === 'done' && r.outcome === 'created').length, 249);
-  } finally {
-    dest.close();
-    client.close();
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 });
 
 test.serial('etcd v3 destination: the lock is one key bound to a lease: a second holder is refused, and a holder that stops renewing loses it when the lease expires', async (t) => {
