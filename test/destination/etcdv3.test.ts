@@ -55,6 +55,16 @@ async function onEtcd(run: (c: { client: Etcd3; dest: EtcdV3Destination; dir: st
   }
 }
 
+/** The destination's write of planned entries, journaled in a file of `dir` that is closed afterwards. */
+async function writeJournaled(dest: EtcdV3Destination, dir: string, file: string, planHash: string, entries: ReturnType<typeof buildEntries>, live: Awaited<ReturnType<EtcdV3Destination['readLive']>>) {
+  const journal = await Journal.open(join(dir, file), 'test/run');
+  try {
+    return await dest.write({ planHash, entries: writesOf(entries, false), live, overwrite: false, dryRun: false, concurrency: 4, journal });
+  } finally {
+    await journal.close();
+  }
+}
+
 async function apply(dest: EtcdV3Destination, desired: Desired, journalPath: string): Promise<ApplyOutcome> {
   const live = await dest.readLive(desired);
   const entries = buildEntries(desired, live);
@@ -102,7 +112,7 @@ test.serial('etcd v3 destination: an object someone else writes between plan and
     // Another writer creates one of the planned objects after the plan was made.
     const theirs = JSON.stringify({ kind: 'IPPool', apiVersion: 'projectcalico.org/v3', metadata: { name: '192-168-0-0-16', uid: 'theirs' }, spec: { cidr: '192.168.0.0/16', ipipMode: 'Never' } });
     await client.put('/calico/resources/v3/projectcalico.org/ippools/192-168-0-0-16').value(theirs);
-    const results = await dest.write({ planHash: 'b'.repeat(64), entries: writesOf(entries, false), live, overwrite: false, dryRun: false, concurrency: 4, journal: await Journal.open(join(dir, 'j.journal'), 'test/3/run') });
+    const results = await writeJournaled(dest, dir, 'j.journal', 'b'.repeat(64), entries, live);
     const pool = results.find((r) => r.key === 'IPPool/192-168-0-0-16');
     t.is(pool?.outcome, 'failed');
     t.regex(pool?.error ?? '', /exists with different content and was not written by calico-migrate/);
@@ -125,14 +135,7 @@ test.serial('etcd v3 destination: writes go in transactions of up to 100 objects
   await onEtcd(async ({ client, dest, dir }) => {
     await client.delete().all();
     const desired = policies(250);
-    const write = async (path: string, entries: ReturnType<typeof buildEntries>, live: Awaited<ReturnType<typeof dest.readLive>>) => {
-      const journal = await Journal.open(join(dir, path), 'test/4/run');
-      try {
-        return await dest.write({ planHash: 'c'.repeat(64), entries: writesOf(entries, false), live, overwrite: false, dryRun: false, concurrency: 4, journal });
-      } finally {
-        await journal.close();
-      }
-    };
+    const write = (file: string, entries: ReturnType<typeof buildEntries>, live: Awaited<ReturnType<typeof dest.readLive>>) => writeJournaled(dest, dir, file, 'c'.repeat(64), entries, live);
 
     // 250 creates: three transactions (100, 100, 50), each one revision of the keyspace.
     let live = await dest.readLive(desired);
