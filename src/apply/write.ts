@@ -142,9 +142,14 @@ export function kubernetesWire(client: KubeClient, live: LiveTarget): Wire {
 export const JOURNAL_BATCH = 500;
 
 /** What one entry needs before it is sent: nothing (it is settled, with a record to journal, if any), or its intent. */
-type Prepared =
-  | { readonly settled: WriteResult; readonly record?: JournalEntry }
-  | { readonly intent: JournalEntry; readonly entry: PlanEntry; readonly live: KubeObject | undefined };
+type Prepared = { readonly settled: WriteResult; readonly record?: JournalEntry } | ToSend;
+
+/** An entry to send, with its intent (stored before it is sent). */
+interface ToSend {
+  readonly intent: JournalEntry;
+  readonly entry: PlanEntry;
+  readonly live: KubeObject | undefined;
+}
 
 /** Decides an entry before a write: settled without one (unchanged, missing, refused), or the intent to write it. */
 function prepare(o: LoopOptions, planned: PlanEntry, entry: PlanEntry, live: KubeObject | undefined): Prepared {
@@ -226,7 +231,7 @@ async function writeBatch(wire: Wire, o: LoopOptions, batch: readonly PlanEntry[
     }
   }
   /** One write on its own: sent, and after a lost race read, planned and sent again. */
-  const one = async (planned: PlanEntry, p: { intent: JournalEntry; entry: PlanEntry; live: KubeObject | undefined }): Promise<WriteResult> => {
+  const one = async (planned: PlanEntry, p: ToSend): Promise<WriteResult> => {
     const stop = abort.reason ?? o.shouldStop?.();
     if (stop) return { key: planned.key, action: planned.action, outcome: 'failed', error: `not written: ${stop}` };
     try {
@@ -250,19 +255,19 @@ async function writeBatch(wire: Wire, o: LoopOptions, batch: readonly PlanEntry[
     }
   };
   const results: (WriteResult | undefined)[] = new Array<WriteResult | undefined>(batch.length);
-  const sendable: number[] = [];
+  const sendable: { readonly i: number; readonly p: ToSend }[] = [];
   prepared.forEach((p, i) => {
     if ('settled' in p) {
       if (p.record) outcomes.push(p.record);
       results[i] = p.settled;
       report(p.settled);
-    } else sendable.push(i);
+    } else sendable.push({ i, p });
   });
   // Writes go in groups when the destination takes several in one atomic request (an etcd
   // transaction): one request, and one commit, for many objects. Otherwise each goes on its own.
-  const groups = wire.sendAll && !o.dryRun ? groupsOf(sendable, (i) => sizeOf((prepared[i] as { entry: PlanEntry }).entry), wire.sendAllLimits ?? { writes: 1, bytes: Infinity }) : sendable.map((i) => [i]);
+  const groups = wire.sendAll && !o.dryRun ? groupsOf(sendable, (s) => sizeOf(s.p.entry), wire.sendAllLimits ?? { writes: 1, bytes: Infinity }) : sendable.map((s) => [s]);
   await mapLimit(groups, o.concurrency, async (group) => {
-    const items = group.map((i) => prepared[i] as { intent: JournalEntry; entry: PlanEntry; live: KubeObject | undefined });
+    const items = group.map((s) => s.p);
     let sent: { outcome: WriteOutcome; resourceVersion: string }[] | undefined;
     if (group.length > 1 && wire.sendAll && !(abort.reason ?? o.shouldStop?.())) {
       try {
@@ -274,9 +279,8 @@ async function writeBatch(wire: Wire, o: LoopOptions, batch: readonly PlanEntry[
       }
     }
     for (let k = 0; k < group.length; k++) {
-      const i = group[k]!;
+      const { i, p } = group[k]!;
       const planned = batch[i]!;
-      const p = items[k]!;
       let r: WriteResult;
       const s = sent?.[k];
       if (s) {
@@ -302,12 +306,12 @@ function sizeOf(entry: PlanEntry): number {
   return JSON.stringify(entry.desired).length;
 }
 
-/** Consecutive indexes in groups of at most `limits.writes` writes and (beyond a group's first) `limits.bytes` bytes. */
-function groupsOf(indexes: readonly number[], size: (i: number) => number, limits: { readonly writes: number; readonly bytes: number }): number[][] {
-  const groups: number[][] = [];
-  let current: number[] = [];
+/** Consecutive items in groups of at most `limits.writes` writes and (beyond a group's first) `limits.bytes` bytes. */
+function groupsOf<T>(items: readonly T[], size: (item: T) => number, limits: { readonly writes: number; readonly bytes: number }): T[][] {
+  const groups: T[][] = [];
+  let current: T[] = [];
   let bytes = 0;
-  for (const i of indexes) {
+  for (const i of items) {
     const b = size(i);
     if (current.length > 0 && (current.length >= limits.writes || bytes + b > limits.bytes)) {
       groups.push(current);

@@ -184,10 +184,26 @@ export class EtcdV3Destination implements Destination {
 
   /** Puts `value` at `key` only if the key is absent (`revision` empty) or still at `revision`; its new mod revision. */
   private async conditionalPut(key: string, value: string, revision: string): Promise<string> {
-    const cmp = revision === '' ? this.etcd.if(key, 'Create', '==', 0) : this.etcd.if(key, 'Mod', '==', revision);
-    const r = await cmp.then(this.etcd.put(key).value(value)).commit();
-    if (!r.succeeded) throw new EtcdCompareFailed(key);
-    return r.header.revision;
+    const revisionAfter = await this.conditionalPuts([{ key, value, revision }]);
+    if (revisionAfter === undefined) throw new EtcdCompareFailed(key);
+    return revisionAfter;
+  }
+
+  /**
+   * Puts every value in one transaction, each only if its key is absent (`revision` empty) or still
+   * at `revision`: the mod revision they all have after it, or undefined when a condition failed and
+   * nothing was written.
+   */
+  private async conditionalPuts(writes: readonly { readonly key: string; readonly value: string; readonly revision: string }[]): Promise<string | undefined> {
+    const [first, ...rest] = writes;
+    if (!first) return undefined;
+    const txn = first.revision === '' ? this.etcd.if(first.key, 'Create', '==', 0) : this.etcd.if(first.key, 'Mod', '==', first.revision);
+    for (const w of rest) {
+      if (w.revision === '') txn.and(w.key, 'Create', '==', 0);
+      else txn.and(w.key, 'Mod', '==', w.revision);
+    }
+    const r = await txn.then(...writes.map((w) => this.etcd.put(w.key).value(w.value))).commit();
+    return r.succeeded ? r.header.revision : undefined;
   }
 
   private async conditionalDelete(key: string, revision: string): Promise<void> {
@@ -220,16 +236,9 @@ export class EtcdV3Destination implements Destination {
       // One transaction for many writes: every key's condition, then every put, committed together.
       sendAll: async (items, planHash) => {
         const writes = items.map((i) => this.put(i.entry, i.live, planHash));
-        const [first, ...rest] = writes;
-        if (!first) return [];
-        const txn = first.revision === '' ? this.etcd.if(first.key, 'Create', '==', 0) : this.etcd.if(first.key, 'Mod', '==', first.revision);
-        for (const w of rest) {
-          if (w.revision === '') txn.and(w.key, 'Create', '==', 0);
-          else txn.and(w.key, 'Mod', '==', w.revision);
-        }
-        const r = await txn.then(...writes.map((w) => this.etcd.put(w.key).value(w.value))).commit();
-        if (!r.succeeded) return undefined;
-        return writes.map((w) => ({ outcome: w.outcome, resourceVersion: r.header.revision }));
+        if (writes.length === 0) return [];
+        const revision = await this.conditionalPuts(writes);
+        return revision === undefined ? undefined : writes.map((w) => ({ outcome: w.outcome, resourceVersion: revision }));
       },
       // etcd takes 128 operations and 1.5 MiB per request by default; a transaction stays well within both.
       sendAllLimits: { writes: 100, bytes: 512 * 1024 },

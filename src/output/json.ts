@@ -5,10 +5,10 @@
  * the text a piece at a time.
  */
 import { orderedKeys, sortKeys } from './order.js';
+import { inPieces } from './pieces.js';
 
 /** Levels walked here before elements are stringified whole. */
 const WALKED_DEPTH = 2;
-const PIECE = 1 << 16;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null);
@@ -173,13 +173,10 @@ function* walk(v: unknown, indent: string, depth: number): Generator<string> {
 
 /** The text of `JSON.stringify(sortKeys(value), null, 2)` and a newline, in pieces of about 64 KiB. */
 export function* jsonPieces(value: unknown): Generator<string> {
-  let buf = '';
-  for (const s of walk(value, '', 0)) {
-    buf += s;
-    if (buf.length >= PIECE) {
-      yield buf;
-      buf = '';
-    }
-  }
-  yield `${buf}\n`;
+  yield* inPieces(withNewline(walk(value, '', 0)));
+}
+
+function* withNewline(texts: Iterable<string>): Generator<string> {
+  yield* texts;
+  yield '\n';
 }

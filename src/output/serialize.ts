@@ -2,6 +2,7 @@
 import YAML from 'yaml';
 import type { TargetObject } from '../model/target.js';
 import { jsonPieces } from './json.js';
+import { inPieces } from './pieces.js';
 import { sortKeys } from './order.js';
 import { toYaml, YAML_OPTIONS } from './yaml.js';
 
@@ -32,25 +33,14 @@ export function serializeCalicoctl(objects: readonly TargetObject[], format: Out
   return [...calicoctlPieces(objects, format)].join('');
 }
 
-/** Size of the pieces output is written in. */
-const PIECE = 1 << 16;
-
 /**
  * The text of `serializeCalicoctl`, in pieces of about 64 KiB: each object is written when its
  * piece is, so a large keyspace's documents are never all held as text at once.
  */
-export function* calicoctlPieces(objects: readonly TargetObject[], format: OutputFormat): Generator<string> {
-  if (format === 'json') {
-    yield* jsonPieces(objects);
-    return;
-  }
-  let buf = '';
-  for (let i = 0; i < objects.length; i++) {
-    buf += `${i === 0 ? '' : '---\n'}${serialize(objects[i], 'yaml')}`;
-    if (buf.length >= PIECE) {
-      yield buf;
-      buf = '';
-    }
-  }
-  if (buf !== '') yield buf;
+export function calicoctlPieces(objects: readonly TargetObject[], format: OutputFormat): Generator<string> {
+  return format === 'json' ? jsonPieces(objects) : inPieces(documents(objects));
+}
+
+function* documents(objects: readonly TargetObject[]): Generator<string> {
+  for (let i = 0; i < objects.length; i++) yield `${i === 0 ? '' : '---\n'}${serialize(objects[i], 'yaml')}`;
 }

@@ -14,6 +14,7 @@
 import { CalicoMigrateError } from '../errors.js';
 import type { TargetObject } from '../model/target.js';
 import { cidrSegment, formatCidr, parseCidr, parseCidrSegment, type Cidr } from '../net.js';
+import { inPieces } from '../output/pieces.js';
 
 export const IPAM_API_VERSION = 'ipam.calico-migrate/v2';
 export const IPAM_PREFIX = '/calico/ipam/v2/';
@@ -135,14 +136,10 @@ export function ipamKeyLines(objects: readonly TargetObject[]): string {
 }
 
 /** The text of `ipamKeyLines` in pieces of about 64 KiB, for writing a large keyspace's IPAM without holding it all. */
-export function* ipamKeyPieces(objects: readonly TargetObject[]): Generator<string> {
-  let buf = '';
-  for (const o of objects) {
-    buf += `${JSON.stringify({ key: ipamKeyOf(o), value: ipamValueOf(o) })}\n`;
-    if (buf.length >= 1 << 16) {
-      yield buf;
-      buf = '';
-    }
-  }
-  if (buf !== '') yield buf;
+export function ipamKeyPieces(objects: readonly TargetObject[]): Generator<string> {
+  return inPieces(keyLines(objects));
+}
+
+function* keyLines(objects: readonly TargetObject[]): Generator<string> {
+  for (const o of objects) yield `${JSON.stringify({ key: ipamKeyOf(o), value: ipamValueOf(o) })}\n`;
 }
