@@ -329,7 +329,7 @@ export function startApply(input: ApplyEngineInput): ApplyRun {
         return { verdict: error instanceof LockHeldError ? 'blocked' : 'failed', results, rejected: 0, message, ...(differences ? { differences } : {}), ...(cutOverReport ? { cutOver: cutOverReport } : {}) };
       } finally {
         if (lock) {
-          lock.stop();
+          await lock.stop();
           await lock.release().catch(() => undefined);
         }
         if (journal) await journal.close();
@@ -369,7 +369,7 @@ export async function rollbackUnderLock(input: RollbackEngineInput): Promise<Rol
     return await rollbackJournal({ destination, records: input.records, journal, force: input.force, shouldStop: () => lost }, input.onStep);
   } finally {
     if (lock) {
-      lock.stop();
+      await lock.stop();
       await lock.release().catch(() => undefined);
     }
     await journal.close();

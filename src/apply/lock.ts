@@ -70,7 +70,8 @@ export interface LockHandle {
   renew(): Promise<void>;
   /** Renews every `intervalMs` in the background (unref'd timer); the first failure calls `onLost` once and stops. */
   startRenewing(intervalMs: number, onLost: (err: unknown) => void): void;
-  stop(): void;
+  /** Stops renewing; resolves once a renewal already in flight has ended, so nothing changes the lock after it. */
+  stop(): Promise<void>;
   /** Stops renewing and deletes the lock if it is still ours. */
   release(): Promise<ReleaseResult>;
 }
@@ -174,7 +175,7 @@ class Handle implements LockHandle {
 
   private lose(message: string, info?: LockInfo): never {
     this.isLost = true;
-    this.stop();
+    void this.stop();
     throw new LockLostError(`lost the migration lock (${describeKind(this.target.kind)}): ${message}`, info);
   }
 
@@ -204,13 +205,13 @@ class Handle implements LockHandle {
   }
 
   startRenewing(intervalMs: number, onLost: (err: unknown) => void): void {
-    this.stop();
+    void this.stop();
     let reported = false;
     const timer = setInterval(() => {
       if (this.inFlight || this.timer !== timer) return;
       this.inFlight = this.renew()
         .catch((e: unknown) => {
-          if (this.timer === timer) this.stop();
+          if (this.timer === timer) void this.stop();
           if (!reported && !this.released) {
             reported = true;
             onLost(e);
@@ -224,15 +225,15 @@ class Handle implements LockHandle {
     this.timer = timer;
   }
 
-  stop(): void {
+  stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
+    return this.inFlight ?? Promise.resolve();
   }
 
   /** Deletes with a resourceVersion precondition, so a lock someone else took over is never removed. */
   async release(): Promise<ReleaseResult> {
-    this.stop();
-    await this.inFlight;
+    await this.stop();
     this.released = true;
     for (let attempt = 0; ; attempt++) {
       try {

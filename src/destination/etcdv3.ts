@@ -348,7 +348,7 @@ export class EtcdV3Destination implements Destination {
     let timer: NodeJS.Timeout | undefined;
     let lost = false;
     const info = this.lockInfo({ key: Buffer.from(ETCD_LOCK_KEY), value: Buffer.from(value), mod_revision: '', create_revision: '', version: '', lease: '' } as unknown as IKeyValue);
-    let renewing = false;
+    let inFlight: Promise<void> | undefined;
     const renew = async (): Promise<void> => {
       try {
         // A renewal that gets no answer within half the lease counts as failed: the lock may be gone.
@@ -368,9 +368,10 @@ export class EtcdV3Destination implements Destination {
         throw new LockLostError(`lost the migration lock (etcd key ${ETCD_LOCK_KEY}): it was removed or taken`, kv ? this.lockInfo(kv) : undefined);
       }
     };
-    const stop = (): void => {
+    const stop = (): Promise<void> => {
       if (timer) clearInterval(timer);
       timer = undefined;
+      return inFlight ?? Promise.resolve();
     };
     return {
       info,
@@ -379,22 +380,21 @@ export class EtcdV3Destination implements Destination {
       },
       renew,
       startRenewing: (intervalMs, onLost) => {
-        stop();
+        void stop();
         timer = setInterval(() => {
-          if (renewing) return;
-          renewing = true;
-          renew()
+          if (inFlight) return;
+          inFlight = renew()
             .catch((err: unknown) => {
-              stop();
+              void stop();
               onLost(err);
             })
-            .finally(() => (renewing = false));
+            .finally(() => (inFlight = undefined));
         }, intervalMs);
         timer.unref();
       },
       stop,
       release: async (): Promise<ReleaseResult> => {
-        stop();
+        await stop();
         // Deleted only while it is still this holder's value; then the lease goes too.
         const r = await etcd.if(ETCD_LOCK_KEY, 'Value', '==', value).then(etcd.delete().key(ETCD_LOCK_KEY)).else(etcd.get(ETCD_LOCK_KEY)).commit();
         await lease.revoke().catch(() => undefined);

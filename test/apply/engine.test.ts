@@ -31,7 +31,7 @@ function recorder(fail: { write?: boolean; lockHeld?: boolean } = {}) {
     info: INFO, lost: false,
     renew: async () => undefined,
     startRenewing: () => void calls.push('renewing'),
-    stop: () => void calls.push('stop-renewing'),
+    stop: async () => void calls.push('stop-renewing'),
     release: async () => {
       released++;
       return { outcome: 'released' };

@@ -200,7 +200,7 @@ for (const v of VARIANTS) {
     clock = at(50);
     t.false((await readLock(client, at(50)))?.stale ?? true);
     await t.throwsAsync(acquireLock(client, opts('run-b', { now: () => at(50) })), { instanceOf: LockHeldError });
-    lock.stop();
+    await lock.stop();
     const rv = lock.info.resourceVersion;
     clock = at(60);
     await new Promise((r) => setTimeout(r, 50));
