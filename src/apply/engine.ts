@@ -20,6 +20,7 @@ import type { TargetVersion } from '../model/target.js';
 import { writeFileAtomic } from '../output/files.js';
 import { serialize } from '../output/serialize.js';
 import type { Desired } from '../plan/desired.js';
+import { planText } from '../plan/file.js';
 import type { LiveTarget } from '../plan/live.js';
 import { isNodePatch, type Plan, type PlanEntry } from '../plan/types.js';
 import { capped, withWrites, type Journal, type JournalRecord } from './journal.js';
@@ -175,8 +176,8 @@ export function startApply(input: ApplyEngineInput): ApplyRun {
     ...(dry ? { skip: dry } : {}),
     run: async () => {
       if (!journal) return '';
-      if (input.state) await input.state.store.savePlan(input.state.runId, hash, serialize(plan, 'json'));
-      else if (!input.planFile) await writeFileAtomic(input.paths.plan, serialize(plan, 'json'), 0o600);
+      if (input.state) await input.state.store.savePlan(input.state.runId, hash, planText(plan));
+      else if (!input.planFile) await writeFileAtomic(input.paths.plan, planText(plan), 0o600);
       // The run's intent first, so that status can say what was planned however the run ends.
       await journal.appendAll(withWrites({ t: 'begin', planHash: hash, planFile: input.planFile ?? input.paths.plan, target: o.to, server: plan.cluster.server, ...(plan.cluster.id ? { cluster: plan.cluster.id } : {}), overwrite: o.overwrite, writes: [], backupFile: input.paths.backup }, writes));
       if (o.forceUnlock) await journal.append({ t: 'force-unlock', removed: (await destination.forceUnlock()) ?? null, automatic: false });

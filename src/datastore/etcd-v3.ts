@@ -52,20 +52,27 @@ export async function etcdClient(settings: DatastoreSettings): Promise<Etcd3> {
   });
 }
 
-function classify(e: unknown, endpoints: readonly string[]): CalicoMigrateError {
+/**
+ * An etcd failure as the operator needs it: what failed (credentials, permission, TLS, no answer)
+ * and where. The source reader reports it with its own codes; a destination (`side: 'target'`)
+ * with E_TARGET_UNREACHABLE, as the Kubernetes destination does.
+ */
+export function classifyEtcdError(e: unknown, endpoints: readonly string[], side: 'source' | 'target' = 'source'): CalicoMigrateError {
   const where = endpoints.join(',');
   const message = e instanceof Error ? e.message : String(e);
+  const code = <C extends CalicoMigrateError['code']>(c: C) => (side === 'target' ? 'E_TARGET_UNREACHABLE' : c);
+  const what = side === 'target' ? 'the destination etcd' : 'etcd';
   if (e instanceof EtcdAuthenticationFailedError || e instanceof GRPCUnauthenticatedError) {
-    return new CalicoMigrateError('E_SOURCE_AUTH', `etcd ${where} refused the credentials (${message}); check ETCD_USERNAME and ETCD_PASSWORD`, { cause: e });
+    return new CalicoMigrateError(code('E_SOURCE_AUTH'), `${what} ${where} refused the credentials (${message}); check ETCD_USERNAME and ETCD_PASSWORD`, { cause: e });
   }
-  if (e instanceof EtcdPermissionDeniedError) return new CalicoMigrateError('E_SOURCE_FORBIDDEN', `etcd ${where} denied reading /calico/ (${message})`, { cause: e });
+  if (e instanceof EtcdPermissionDeniedError) return new CalicoMigrateError(code('E_SOURCE_FORBIDDEN'), `${what} ${where} denied ${side === 'target' ? 'the request' : 'reading /calico/'} (${message})`, { cause: e });
   if (/certificate|handshake|ssl|tls/i.test(message)) {
-    return new CalicoMigrateError('E_SOURCE_TLS', `cannot connect to etcd ${where} over TLS (${message}). Check ETCD_CA_CERT_FILE, ETCD_CERT_FILE and ETCD_KEY_FILE`, { cause: e });
+    return new CalicoMigrateError(code('E_SOURCE_TLS'), `cannot connect to ${what} ${where} over TLS (${message}). Check ETCD_CA_CERT_FILE, ETCD_CERT_FILE and ETCD_KEY_FILE`, { cause: e });
   }
   if (e instanceof GRPCUnavailableError || e instanceof GRPCDeadlineExceededError) {
-    return new CalicoMigrateError('E_SOURCE_UNREACHABLE', `no etcd endpoint answered (${where}): ${message}`, { cause: e });
+    return new CalicoMigrateError(code('E_SOURCE_UNREACHABLE'), `${side === 'target' ? 'no endpoint of the destination etcd' : 'no etcd endpoint'} answered (${where}): ${message}`, { cause: e });
   }
-  return new CalicoMigrateError('E_SOURCE_PROTOCOL', `reading etcd ${where} failed: ${message}`, { cause: e });
+  return new CalicoMigrateError(code('E_SOURCE_PROTOCOL'), `${side === 'target' ? 'talking to' : 'reading'} ${what} ${where} failed: ${message}`, { cause: e });
 }
 
 /**
@@ -106,7 +113,7 @@ export async function readEtcdV3(settings: DatastoreSettings, options: { pageSiz
     try {
       read = await readKeys(etcd, options.pageSize ?? PAGE_SIZE);
     } catch (e) {
-      throw classify(e, settings.etcdEndpoints);
+      throw classifyEtcdError(e, settings.etcdEndpoints);
     }
     const where = settings.etcdEndpoints.join(',');
     if (read.kvs.length === read.v3Keys && read.v3Keys > 0) {

@@ -14,7 +14,7 @@ import type { JournalRecord } from '../apply/journal.js';
 import { isNodeBefore, keyNames, type RollbackStep, type Written } from '../apply/rollback.js';
 import { writePlanned, type Wire, type WriteOutcome } from '../apply/write.js';
 import type { KubeObject } from '../datastore/kube-client.js';
-import { etcdClient } from '../datastore/etcd-v3.js';
+import { classifyEtcdError, etcdClient } from '../datastore/etcd-v3.js';
 import type { DatastoreSettings } from '../datastore/settings.js';
 import { CalicoMigrateError } from '../errors.js';
 import type { TargetObject } from '../model/target.js';
@@ -93,6 +93,7 @@ export class EtcdV3Destination implements Destination {
   private readonly etcd: Etcd3;
   private readonly now: () => Date;
   private readonly uid: () => string;
+  private clusterId: string | undefined;
 
   constructor(etcd: Etcd3, address: string, options: EtcdV3DestinationOptions = {}) {
     this.etcd = etcd;
@@ -101,8 +102,17 @@ export class EtcdV3Destination implements Destination {
     this.uid = options.uid ?? (() => randomUUID());
   }
 
+  /** Connects and asks the cluster's status: an etcd that cannot be reached is an error naming it, before anything else. */
   static async open(settings: DatastoreSettings, options: EtcdV3DestinationOptions = {}): Promise<EtcdV3Destination> {
-    return new EtcdV3Destination(await etcdClient(settings), settings.etcdEndpoints.join(','), options);
+    const etcd = await etcdClient(settings);
+    const destination = new EtcdV3Destination(etcd, settings.etcdEndpoints.join(','), options);
+    try {
+      destination.clusterId = (await etcd.maintenance.status()).header.cluster_id;
+    } catch (e) {
+      etcd.close();
+      throw classifyEtcdError(e, settings.etcdEndpoints, 'target');
+    }
+    return destination;
   }
 
   close(): void {
@@ -116,8 +126,8 @@ export class EtcdV3Destination implements Destination {
 
   /** The etcd cluster's id: what a plan and a journal are pinned to, whatever endpoint reaches it. */
   async identity(): Promise<string> {
-    const status = await this.etcd.maintenance.status();
-    return status.header.cluster_id;
+    this.clusterId ??= (await this.etcd.maintenance.status()).header.cluster_id;
+    return this.clusterId;
   }
 
   /**

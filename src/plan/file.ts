@@ -8,21 +8,40 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { CalicoMigrateError } from '../errors.js';
 import { isRecord } from '../input/dump.js';
-import { sortKeys } from '../output/serialize.js';
+import { serialize, sortKeys } from '../output/serialize.js';
+import { orderedKeys } from '../output/order.js';
 import { recordChanges } from './fingerprint.js';
 import { summarize } from './build.js';
 import { isNodePatch, type Plan, type PlanEntry } from './types.js';
 
 export type PlanBody = Omit<Plan, 'hash' | 'summary' | 'planVersion'>;
 
-function hashOf(body: Omit<Plan, 'hash'>): string {
-  return createHash('sha256').update(JSON.stringify(sortKeys(body)), 'utf8').digest('hex');
+/** The hash of a plan's content: its compact JSON with sorted keys. `sorted` says the keys already are. */
+function hashOf(body: Omit<Plan, 'hash'>, sorted = false): string {
+  return createHash('sha256').update(JSON.stringify(sorted ? body : sortKeys(body)), 'utf8').digest('hex');
 }
+
+/**
+ * The sorted copy each plan made here was hashed from. The plan itself keeps its objects' own key
+ * order (an etcd value is written in it), but its file text is this copy's: written natively.
+ */
+const sortedCopies = new WeakMap<Plan, Omit<Plan, 'hash'>>();
 
 /** Completes a plan: version, summary and hash. */
 export function makePlan(body: PlanBody): Plan {
   const withSummary: Omit<Plan, 'hash'> = { planVersion: 1, ...body, summary: summarize(body.entries) };
-  return { ...withSummary, hash: hashOf(withSummary) };
+  const sorted = sortKeys(withSummary) as Omit<Plan, 'hash'>;
+  const plan = { ...withSummary, hash: hashOf(sorted, true) };
+  sortedCopies.set(plan, sorted);
+  return plan;
+}
+
+/** The plan file's text: `serialize(plan, 'json')`, from one native call for a plan made here. */
+export function planText(plan: Plan): string {
+  const sorted = sortedCopies.get(plan);
+  if (!sorted) return serialize(plan, 'json');
+  const top: Record<string, unknown> = { ...sorted, hash: plan.hash };
+  return `${JSON.stringify(Object.fromEntries(orderedKeys(top).map((k) => [k, top[k]])), null, 2)}\n`;
 }
 
 /** Reads a plan file, checking its shape and that its hash still matches its content. */

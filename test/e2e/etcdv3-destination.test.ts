@@ -191,3 +191,16 @@ test.serial('etcd v3 road: a live etcd v3 source in the destination\'s own keysp
   t.regex(plan.stdout, /error +source-in-destination: the source is the etcd v3 keyspace of http:\/\/127\.0\.0\.1:\d+, which is also the destination/);
   t.deepEqual(await v3Keyspace(), before);
 });
+
+test.serial('etcd v3 road: a destination etcd nobody answers at is an error naming it, for plan, apply, status and rollback; never an internal error', async (t) => {
+  // A port with nothing listening: a server started and stopped again.
+  const gone = await startEtcd({ enableV2: false });
+  await gone.stop();
+  const nowhere = ['--target-datastore-type', 'etcdv3', '--target-etcd-endpoints', gone.endpoint];
+  for (const args of [['plan', '--to', 'v3.0', '--from-file', V2_DUMP], ['apply', '--to', 'v3.0', '--from-file', V2_DUMP, '--yes'], ['status'], ['rollback', '--yes']]) {
+    const r = await runCli([...args, ...nowhere], dir, {});
+    t.is(r.code, 1, `${args[0]}: ${r.stdout}${r.stderr}`);
+    t.true(r.stderr.includes(`no endpoint of the destination etcd answered (${gone.endpoint})`), `${args[0]}: ${r.stderr}`);
+    t.notRegex(r.stderr, /internal error|This is a bug/, args[0]);
+  }
+});

@@ -13,6 +13,7 @@ import { writesOf } from '../../plan/build.js';
 import { entryDiff, externalDiff, planDiff } from '../../plan/diff.js';
 import { renderEntries, renderFindings, renderPlanHeader } from '../../plan/render.js';
 import type { Plan } from '../../plan/types.js';
+import { planText } from '../../plan/file.js';
 import { resolvePath, writeFileAtomic, type CliIo } from '../io.js';
 import { Migration } from '../migration.js';
 
@@ -73,7 +74,7 @@ async function planWith(m: Migration, opts: PlanOptions, io: CliIo): Promise<num
   await m.runPreflight();
   await m.readTarget();
   const plan = await m.makePlan();
-  if (opts.out) await writeFileAtomic(resolvePath(io.cwd, opts.out), serialize(plan, 'json'), 0o600);
+  if (opts.out) await writeFileAtomic(resolvePath(io.cwd, opts.out), planText(plan), 0o600);
   const verdict = verdictOf(plan, opts.overwrite);
   if (opts.output === 'json') {
     const diffs = Object.fromEntries(plan.entries.map((e) => [e.key, entryDiff(e, m.target, { context: opts.diffContext })]).filter(([, d]) => d !== ''));
