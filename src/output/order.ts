@@ -44,3 +44,44 @@ export function sortKeys(value: unknown): unknown {
   }
   return value;
 }
+
+/** A value as JSON sees it: a non-finite number is null; a function or symbol is nothing. */
+function asJson(v: unknown): unknown {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : null;
+  return typeof v === 'function' || typeof v === 'symbol' ? undefined : v;
+}
+
+const isPlain = (v: object): boolean => {
+  const proto: unknown = Object.getPrototypeOf(v);
+  return (proto === Object.prototype || proto === null || proto === Array.prototype) && (v as { toJSON?: unknown }).toJSON === undefined;
+};
+
+/**
+ * `JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b))`, compared in place: no sorted copies
+ * and no text. Key order is ignored, a property holding nothing is absent, and a hole in an array
+ * is null, as in the text. Anything but plain data is compared as text.
+ */
+export function sameJson(x: unknown, y: unknown): boolean {
+  const a = asJson(x);
+  const b = asJson(y);
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (!isPlain(a) || !isPlain(b)) return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+  if (Array.isArray(a) || Array.isArray(b)) {
+    if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(asJson(a[i]) ?? null, asJson(b[i]) ?? null)) return false;
+    return true;
+  }
+  const ra = a as Record<string, unknown>;
+  const rb = b as Record<string, unknown>;
+  let present = 0;
+  for (const k in ra) {
+    if (!Object.hasOwn(ra, k)) continue;
+    const v = asJson(ra[k]);
+    if (v === undefined) continue;
+    present++;
+    if (!Object.hasOwn(rb, k) || !sameJson(v, rb[k])) return false;
+  }
+  for (const k in rb) if (Object.hasOwn(rb, k) && asJson(rb[k]) !== undefined) present--;
+  return present === 0;
+}

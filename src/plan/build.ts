@@ -11,7 +11,7 @@ import type { LiveTarget } from './live.js';
 import { isOwned, nodeKeysWritten, sameContent } from './ownership.js';
 import { prunedPaths, withDefaults, type StructuralSchema } from './schema.js';
 import { isNodePatch, type PlanEntry, type PlanSummary } from './types.js';
-import { sortKeys } from '../output/serialize.js';
+import { sameJson } from '../output/order.js';
 import { resourceName } from '../datastore/kube-client.js';
 
 /** What the CRD's schema does to the desired spec: the stored spec when defaults change it, and what it prunes. */
@@ -25,7 +25,7 @@ function storageOf(d: DesiredObject, schema: StructuralSchema | undefined): Stor
   const spec = d.object['spec'] ?? {};
   const stored = withDefaults(schema, spec);
   const pruned = prunedPaths(schema, spec, 'spec');
-  const changed = JSON.stringify(sortKeys(stored)) !== JSON.stringify(sortKeys(spec));
+  const changed = !sameJson(stored, spec);
   return { ...(changed ? { storedSpec: stored } : {}), ...(pruned.length > 0 ? { pruned } : {}) };
 }
 

@@ -9,7 +9,7 @@ import { readFile } from 'node:fs/promises';
 import { CalicoMigrateError } from '../errors.js';
 import { isRecord } from '../input/dump.js';
 import { serialize, sortKeys } from '../output/serialize.js';
-import { orderedKeys } from '../output/order.js';
+import { orderedKeys, sameJson } from '../output/order.js';
 import { recordChanges } from './fingerprint.js';
 import { summarize } from './build.js';
 import { isNodePatch, type Plan, type PlanEntry } from './types.js';
@@ -74,7 +74,6 @@ export function sameCluster(a: { readonly server: string; readonly id?: string |
   return a.id !== undefined && b.id !== undefined ? a.id === b.id : a.server === b.server;
 }
 
-const sameJson = (a: unknown, b: unknown) => JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
 const list = (xs: readonly string[], max = 5) => `${xs.slice(0, max).join(', ')}${xs.length > max ? `, … (${xs.length} in all)` : ''}`;
 
 /** A live object moved unless it still reads as the plan read it, or now already holds what the plan writes. */

@@ -5,7 +5,7 @@
  * tells an object this tool wrote (update it) from one somebody else wrote (a conflict).
  */
 import type { KubeObject } from '../datastore/kube-client.js';
-import { sortKeys } from '../output/serialize.js';
+import { sameJson } from '../output/order.js';
 
 const PREFIX = 'calico-migrate.projectcalico.org/';
 
@@ -39,7 +39,7 @@ export function contentOf(o: KubeObject): Content {
 
 /** Equal content: same labels, same non-bookkeeping annotations, same spec (key order ignored). */
 export function sameContent(a: KubeObject, b: KubeObject): boolean {
-  return JSON.stringify(sortKeys(contentOf(a))) === JSON.stringify(sortKeys(contentOf(b)));
+  return sameJson(contentOf(a), contentOf(b));
 }
 
 /** The object carries this tool's ownership annotation: an earlier apply wrote it. */
