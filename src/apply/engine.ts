@@ -176,7 +176,7 @@ export function startApply(input: ApplyEngineInput): ApplyRun {
     ...(dry ? { skip: dry } : {}),
     run: async () => {
       if (!journal) return '';
-      if (input.state) await input.state.store.savePlan(input.state.runId, hash, planText(plan));
+      if (input.state) await input.state.store.savePlan(input.state.runId, hash, planText(plan, true));
       else if (!input.planFile) await writeFileAtomic(input.paths.plan, planText(plan), 0o600);
       // The run's intent first, so that status can say what was planned however the run ends.
       await journal.appendAll(withWrites({ t: 'begin', planHash: hash, planFile: input.planFile ?? input.paths.plan, target: o.to, server: plan.cluster.server, ...(plan.cluster.id ? { cluster: plan.cluster.id } : {}), overwrite: o.overwrite, writes: [], backupFile: input.paths.backup }, writes));

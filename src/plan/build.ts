@@ -29,15 +29,31 @@ function storageOf(d: DesiredObject, schema: StructuralSchema | undefined): Stor
   return { ...(changed ? { storedSpec: stored } : {}), ...(pruned.length > 0 ? { pruned } : {}) };
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+/** Built field by field, in one order: an object spread puts every later field on V8's slow path. */
 function objectEntry(d: DesiredObject, live: KubeObject | undefined, storage: Storage): PlanEntry {
-  const base = { key: d.key, kind: d.resource.kind, name: d.object.metadata.name, ...(d.object.metadata.namespace ? { namespace: d.object.metadata.namespace } : {}), resource: d.resource, desired: d.object, origins: d.origins, ...storage };
-  if (!live) return { ...base, action: 'create', resourceVersion: '', owned: false };
+  const metadata = d.object.metadata;
+  const e = { key: d.key, kind: d.resource.kind, name: metadata.name } as Mutable<PlanEntry>;
+  if (metadata.namespace) e.namespace = metadata.namespace;
+  e.resource = d.resource;
+  e.desired = d.object;
+  e.origins = d.origins;
+  if (storage.storedSpec !== undefined) e.storedSpec = storage.storedSpec;
+  if (storage.pruned !== undefined) e.pruned = storage.pruned;
+  if (!live) {
+    e.action = 'create';
+    e.resourceVersion = '';
+    e.owned = false;
+    return e;
+  }
   const owned = isOwned(live);
-  const resourceVersion = live.metadata.resourceVersion ?? '';
   const expected = storage.storedSpec === undefined ? d.object : { ...d.object, spec: storage.storedSpec };
-  if (sameContent(expected, live)) return { ...base, action: 'unchanged', resourceVersion, owned };
-  if (owned) return { ...base, action: 'update', resourceVersion, owned };
-  return { ...base, action: 'conflict', resourceVersion, owned, reason: `${d.key} exists with different content and was not written by calico-migrate; apply with --overwrite to replace it (it is backed up first)` };
+  e.action = sameContent(expected, live) ? 'unchanged' : owned ? 'update' : 'conflict';
+  e.resourceVersion = live.metadata.resourceVersion ?? '';
+  e.owned = owned;
+  if (e.action === 'conflict') e.reason = `${d.key} exists with different content and was not written by calico-migrate; apply with --overwrite to replace it (it is backed up first)`;
+  return e;
 }
 
 /** Nodes whose names look like the one a Calico host was expected to have. */

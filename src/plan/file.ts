@@ -36,12 +36,16 @@ export function makePlan(body: PlanBody): Plan {
   return plan;
 }
 
-/** The plan file's text: `serialize(plan, 'json')`, from one native call for a plan made here. */
-export function planText(plan: Plan): string {
+/**
+ * The plan file's text: `serialize(plan, 'json')`, from one native call for a plan made here.
+ * `compact` leaves out the indentation (a plan kept in the target's state store, where nobody reads
+ * it by eye: less than half the bytes to store).
+ */
+export function planText(plan: Plan, compact = false): string {
   const sorted = sortedCopies.get(plan);
-  if (!sorted) return serialize(plan, 'json');
-  const top: Record<string, unknown> = { ...sorted, hash: plan.hash };
-  return `${JSON.stringify(Object.fromEntries(orderedKeys(top).map((k) => [k, top[k]])), null, 2)}\n`;
+  if (!sorted && !compact) return serialize(plan, 'json');
+  const top: Record<string, unknown> = { ...(sorted ?? (sortKeys(plan) as Plan)), hash: plan.hash };
+  return `${JSON.stringify(Object.fromEntries(orderedKeys(top).map((k) => [k, top[k]])), null, compact ? undefined : 2)}\n`;
 }
 
 /** Reads a plan file, checking its shape and that its hash still matches its content. */

@@ -41,6 +41,8 @@ test('plan file: the text is the sorted JSON of the plan, and the plan keeps its
   const text = planText(p);
   t.regex(text, /"labels": \{\n +"2": "3",\n +"10": "2",\n +"a": "4",\n +"b": "1"\n/, 'index-like keys first, by number');
   t.false(text.includes('"types"'));
+  const compact = planText(p, true);
+  t.is(compact, `${JSON.stringify(JSON.parse(text))}\n`, 'compact: the same JSON, in the same order, without the indentation');
   t.true(text.indexOf('"hash"') > text.indexOf('"form"') && text.indexOf('"hash"') < text.indexOf('"planVersion"'), 'the hash in key order');
 });
 
@@ -53,6 +55,7 @@ test('plan file: read back, the hash still matches and the text is the same', as
     const back = await readPlanFile(path);
     t.is(back.hash, p.hash);
     t.is(planText(back), await readFile(path, 'utf8'), 'a plan read back (no sorted copy) writes the same text');
+    t.is(planText(back, true), planText(p, true));
     const again = plan();
     t.is(again.hash, p.hash, 'the same content hashes the same');
   } finally {
