@@ -6,7 +6,8 @@
  * objects (which would miss other authorizers and need extra read rights).
  */
 import { mapLimit } from '../util.js';
-import { KubeApiError, type KubeClient } from '../datastore/kube-client.js';
+import { KubeApiError } from '../datastore/kube-api.js';
+import type { KubeClient } from '../datastore/kube-client.js';
 import { describePermission, type Permission } from './permissions.js';
 
 /** A permission the server said no to, with the authorizer's reason when it gave one. */

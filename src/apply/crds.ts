@@ -10,7 +10,8 @@
 import { CalicoMigrateError, type ErrorCode } from '../errors.js';
 import { isRecord } from '../input/dump.js';
 import { CALICO_CRD_GROUP, CALICO_CRDS, CRDS_V1, CRDS_V1BETA1, crdName, type CalicoCrd } from '../datastore/calico-resources.js';
-import { isConflict, type KubeClient, type KubeObject, type ResourceType } from '../datastore/kube-client.js';
+import { isConflict, type KubeObject, type ResourceType } from '../datastore/kube-api.js';
+import type { KubeClient } from '../datastore/kube-client.js';
 import type { TargetVersion } from '../model/target.js';
 
 export type CrdApiVersion = 'apiextensions.k8s.io/v1' | 'apiextensions.k8s.io/v1beta1';

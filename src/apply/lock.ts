@@ -9,7 +9,8 @@
  * The clock is injected so that expiry can be tested without waiting.
  */
 import { hostname } from 'node:os';
-import { isConflict, isNotFound, type KubeClient, type KubeObject } from '../datastore/kube-client.js';
+import { isConflict, isNotFound, type KubeObject } from '../datastore/kube-api.js';
+import type { KubeClient } from '../datastore/kube-client.js';
 import { bodyOf, describeKind, factsOf, infoOf, lockTarget, microTime, type Facts, type LockInfo, type LockTarget } from './lock-object.js';
 
 export { CONFIGMAP_LOCK_NAME, LEASE_LOCK_NAME, LOCK_NAMESPACE, lockTarget, microTime, type LockInfo, type LockTarget } from './lock-object.js';

@@ -6,7 +6,7 @@
  * (`access-check.ts`), so the manifest we hand out and the check we run can never disagree.
  * Pure: no I/O.
  */
-import { TPR_KINDS, V25_CRD_PLURALS } from '../datastore/kubernetes.js';
+import { TPR_KINDS, V25_CRD_PLURALS } from '../datastore/calico-resources.js';
 import { CALICO_CRD_GROUP, CALICO_CRDS, CONFIGMAPS, CRDS_V1, LEASES, NAMESPACES, NODES, SECRETS } from '../datastore/calico-resources.js';
 import { STATE_NAMESPACE } from '../state/kubernetes-store.js';
 import { LOCK_NAMESPACE } from './lock-object.js';

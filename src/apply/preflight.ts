@@ -5,7 +5,8 @@
  * `preflight-checks.ts`; this file runs them, keeps their order stable, contains their failures
  * and applies `--ignore-preflight`.
  */
-import { KubeApiError, type KubeClient } from '../datastore/kube-client.js';
+import { KubeApiError } from '../datastore/kube-api.js';
+import type { KubeClient } from '../datastore/kube-client.js';
 import { CalicoMigrateError } from '../errors.js';
 import type { Mode } from './permissions.js';
 import type { Report } from '../model/report.js';

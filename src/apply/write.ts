@@ -7,7 +7,8 @@
  * against the new resourceVersion; if somebody else changed it, it is a conflict — never blindly
  * overwritten. Throttling and transient errors are retried inside the client (Retry-After honoured).
  */
-import { isConflict, isNotFound, KubeApiError, type KubeClient, type KubeObject } from '../datastore/kube-client.js';
+import { isConflict, isNotFound, KubeApiError, type KubeObject } from '../datastore/kube-api.js';
+import type { KubeClient } from '../datastore/kube-client.js';
 import { NODES } from '../datastore/calico-resources.js';
 import { replan } from '../plan/build.js';
 import type { LiveTarget } from '../plan/live.js';

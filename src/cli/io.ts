@@ -87,3 +87,8 @@ export async function writeOutDir(dir: string, files: readonly { name: string; t
   }
   await rm(retired, { recursive: true, force: true });
 }
+
+/** Colour only on a terminal, and never with NO_COLOR set. */
+export function colourAllowed(io: CliIo): boolean {
+  return io.interactive?.isTTY === true && !(io.env ?? process.env)['NO_COLOR'];
+}

@@ -7,7 +7,8 @@
  */
 import { convertDumps, type ConvertResult } from '../convert.js';
 import { CalicoMigrateError } from '../errors.js';
-import { KubeApiError, KubeClient } from '../datastore/kube-client.js';
+import { KubeApiError } from '../datastore/kube-api.js';
+import type { KubeClient } from '../datastore/kube-client.js';
 import { NAMESPACES } from '../datastore/calico-resources.js';
 import type { LiveRead } from '../datastore/index.js';
 import type { ResolvedSettings } from '../datastore/settings.js';
@@ -23,7 +24,7 @@ import { runPreflight, type PreflightFacts } from '../apply/preflight.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { datastorePreflight, withIgnored } from '../apply/preflight.js';
 import { cutOverNextSteps, etcdNextSteps, nextSteps } from '../apply/next-steps.js';
-import { EtcdV3Destination } from '../destination/etcdv3.js';
+import type { EtcdV3Destination } from '../destination/etcdv3.js';
 import { kubernetesDestination } from '../destination/kubernetes.js';
 import type { Destination } from '../destination/types.js';
 import { desiredForEtcd } from '../plan/desired.js';
@@ -169,6 +170,8 @@ export class Migration {
       if (this.options.to !== 'v3.0') throw new CalicoMigrateError('E_USAGE', `an etcd v3 datastore is Calico v3's: --to ${this.options.to} cannot be written there (use --to v3.0)`);
       this.resolved = await resolveSource(this.options.source, this.io);
       this.io.stderr.write(describeDestination(destination));
+      // Each destination's client is loaded only when it is the one used (grpc, or the Kubernetes client).
+      const { EtcdV3Destination } = await import('../destination/etcdv3.js');
       this.etcd = await EtcdV3Destination.open(destination.settings);
       this.etcdId = await this.etcd.identity();
       if (this.options.cutOver) {
@@ -179,6 +182,7 @@ export class Migration {
     }
     if (this.options.cutOver) throw new CalicoMigrateError('E_USAGE', '--cut-over is for the etcd v3 destination (--target-datastore-type etcdv3): the Kubernetes datastore has no v1 ready flag to pause');
     this.resolved = await resolveSource(this.options.source, this.io);
+    const { KubeClient } = await import('../datastore/kube-client.js');
     this.client = KubeClient.fromSettings(this.resolved.settings, this.io.env ?? process.env);
     this.version = await this.client.version();
     return `${this.client.server} runs Kubernetes ${this.version.gitVersion}`;

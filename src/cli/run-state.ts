@@ -12,8 +12,6 @@ import { pauseOf } from '../apply/cut-over.js';
 import { Journal, readJournal, readStoredJournal, type JournalRecord } from '../apply/journal.js';
 import { findJournal, isUnfinished, statePaths, unfinishedJournal, type StatePaths } from '../apply/state-files.js';
 import { journalStatus } from '../apply/status.js';
-import { KubeClient } from '../datastore/kube-client.js';
-import { EtcdV3Destination } from '../destination/etcdv3.js';
 import { CalicoMigrateError } from '../errors.js';
 import type { TargetVersion } from '../model/target.js';
 import type { Plan } from '../plan/types.js';
@@ -34,10 +32,12 @@ export function writerId(): string {
 export async function openStore(source: Readonly<Record<string, unknown>>, destination: Readonly<Record<string, unknown>>, io: CliIo): Promise<{ store: StateStore; close: () => void }> {
   const d = await resolveDestination(destination, io);
   if (d.settings.datastoreType === 'etcdv3') {
+    const { EtcdV3Destination } = await import('../destination/etcdv3.js');
     const etcd = await EtcdV3Destination.open(d.settings);
     return { store: etcd.stateStore(), close: () => etcd.close() };
   }
   const resolved = await resolveSource(source, io);
+  const { KubeClient } = await import('../datastore/kube-client.js');
   return { store: new KubernetesStateStore(KubeClient.fromSettings(resolved.settings, io.env ?? process.env)), close: () => undefined };
 }
 

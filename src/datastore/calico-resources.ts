@@ -67,3 +67,15 @@ export function resourceOf(o: Pick<TargetObject, 'apiVersion' | 'kind'>, to: Tar
   const c = CALICO_CRDS[to].find((x) => x.kind === o.kind);
   return c && o.apiVersion === `${CALICO_CRD_GROUP}/v1` ? crdResource(c) : undefined;
 }
+
+/** The TPR kinds Calico v2.4 stores, by group and plural. */
+export const TPR_KINDS = [
+  { group: 'projectcalico.org', plural: 'globalconfigs', kind: 'GlobalConfig' },
+  { group: 'projectcalico.org', plural: 'ippools', kind: 'IpPool' },
+  { group: 'projectcalico.org', plural: 'globalbgppeers', kind: 'GlobalBgpPeer' },
+  { group: 'projectcalico.org', plural: 'globalbgpconfigs', kind: 'GlobalBgpConfig' },
+  { group: 'alpha.projectcalico.org', plural: 'systemnetworkpolicies', kind: 'SystemNetworkPolicy' },
+] as const;
+
+/** The v2.5/v2.6 CRDs; if they already hold data, a migration may have run before. */
+export const V25_CRD_PLURALS = ['globalfelixconfigs', 'globalbgpconfigs', 'ippools', 'bgppeers', 'globalnetworkpolicies'] as const;

@@ -14,18 +14,10 @@ import { decodeDump, isRecord } from '../input/dump.js';
 import type { Issue } from '../model/report.js';
 import type { LiveDump } from './etcd-v2.js';
 import type { DatastoreSettings } from './settings.js';
+import { TPR_KINDS, V25_CRD_PLURALS } from './calico-resources.js';
 
-/** The TPR kinds Calico v2.4 stores, by group and plural. */
-export const TPR_KINDS = [
-  { group: 'projectcalico.org', plural: 'globalconfigs', kind: 'GlobalConfig' },
-  { group: 'projectcalico.org', plural: 'ippools', kind: 'IpPool' },
-  { group: 'projectcalico.org', plural: 'globalbgppeers', kind: 'GlobalBgpPeer' },
-  { group: 'projectcalico.org', plural: 'globalbgpconfigs', kind: 'GlobalBgpConfig' },
-  { group: 'alpha.projectcalico.org', plural: 'systemnetworkpolicies', kind: 'SystemNetworkPolicy' },
-] as const;
 
-/** The v2.5/v2.6 CRDs; if they already hold data, a migration may have run before. */
-export const V25_CRD_PLURALS = ['globalfelixconfigs', 'globalbgpconfigs', 'ippools', 'bgppeers', 'globalnetworkpolicies'] as const;
+export { TPR_KINDS, V25_CRD_PLURALS };
 
 export interface ClusterFacts {
   readonly server: string;

@@ -7,7 +7,6 @@
  */
 import type { Etcd3 } from 'etcd3';
 import { CalicoMigrateError } from '../errors.js';
-import { etcdClient } from './etcd-v3.js';
 import { etcdV2Access } from './etcd-v2.js';
 import { httpRequest, type HttpAnswer } from './http.js';
 import type { DatastoreSettings } from './settings.js';
@@ -67,6 +66,7 @@ async function v2Flag(settings: DatastoreSettings): Promise<ReadyFlag> {
 }
 
 async function v3Flag(settings: DatastoreSettings): Promise<ReadyFlag> {
+  const { etcdClient } = await import('./etcd-v3.js');
   const etcd: Etcd3 = await etcdClient(settings);
   const address = `etcd v3 ${settings.etcdEndpoints.join(',')} ${READY_KEY}`;
   const read = async (): Promise<string | undefined> => (await etcd.get(READY_KEY).string()) ?? undefined;

@@ -4,7 +4,8 @@
  * journal recorded, or the Node annotation values it set); anything changed since is kept unless
  * `force`. A CRD the apply installed is deleted only when it holds no object any more.
  */
-import { isNotFound, type KubeClient, type KubeObject } from '../datastore/kube-client.js';
+import { isNotFound, type KubeObject } from '../datastore/kube-api.js';
+import type { KubeClient } from '../datastore/kube-client.js';
 import { CALICO_CRD_GROUP, CRDS_V1, CRDS_V1BETA1, NODES } from '../datastore/calico-resources.js';
 import { NODE_KEYS_ANNOTATION, writtenByPlan } from '../plan/ownership.js';
 import type { JournalRecord, NodeBefore } from '../apply/journal.js';

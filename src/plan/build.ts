@@ -12,7 +12,7 @@ import { isOwned, nodeKeysWritten, sameContent } from './ownership.js';
 import { prunedPaths, withDefaults, type StructuralSchema } from './schema.js';
 import { isNodePatch, type PlanEntry, type PlanSummary } from './types.js';
 import { sameJson } from '../output/order.js';
-import { resourceName } from '../datastore/kube-client.js';
+import { resourceName } from '../datastore/kube-api.js';
 
 /** What the CRD's schema does to the desired spec: the stored spec when defaults change it, and what it prunes. */
 interface Storage {

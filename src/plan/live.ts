@@ -3,7 +3,8 @@
  * paginated list per kind, not one request per object) and, when Nodes are to be patched, the
  * Nodes. A kind whose CRD is absent or not yet serving has no objects: all of them are creates.
  */
-import { isNotFound, resourceName, type KubeClient, type KubeObject, type ResourceType } from '../datastore/kube-client.js';
+import { isNotFound, resourceName, type KubeObject, type ResourceType } from '../datastore/kube-api.js';
+import type { KubeClient } from '../datastore/kube-client.js';
 import { CALICO_CRD_GROUP, CRDS_V1, NODES } from '../datastore/calico-resources.js';
 import type { Desired } from './desired.js';
 import { specSchemaOf, type StructuralSchema } from './schema.js';

@@ -11,7 +11,8 @@
  * 1.21 refuse any change; older ones ignore the field).
  */
 import { NAMESPACES, SECRETS } from '../datastore/calico-resources.js';
-import { KubeApiError, type KubeClient, type KubeObject } from '../datastore/kube-client.js';
+import { KubeApiError, type KubeObject } from '../datastore/kube-api.js';
+import type { KubeClient } from '../datastore/kube-client.js';
 import { CalicoMigrateError } from '../errors.js';
 import { mapLimit } from '../util.js';
 import { PARALLEL_PARTS, splitText, type RunInfo, type StateStore } from './types.js';

@@ -17,15 +17,12 @@ import type { InputFormat } from '../../input/dump.js';
 import type { TargetVersion } from '../../model/target.js';
 import { serialize } from '../../output/serialize.js';
 import { writesOf } from '../../plan/build.js';
-import { planDiff } from '../../plan/diff.js';
 import { readPlanFile, whatMoved } from '../../plan/file.js';
 import { renderFindings } from '../../plan/render.js';
 import type { Plan } from '../../plan/types.js';
-import { confirmApply } from '../../ui/confirm.js';
 import { canPrompt, listrTask, progressMode, runStages, type StageTimings } from '../../ui/progress.js';
-import { resolvePath, type CliIo } from '../io.js';
+import { colourAllowed, resolvePath, type CliIo } from '../io.js';
 import { Migration } from '../migration.js';
-import { colourAllowed } from './plan.js';
 
 export interface ApplyOptions {
   readonly fromFile: readonly string[];
@@ -110,6 +107,8 @@ async function applyWith(m: Migration, opts: ApplyOptions, io: CliIo, pinned: Pl
       throw new CalicoMigrateError('E_USAGE', `refusing to write ${writes.length} change(s) without confirmation: there is no terminal to ask on; review them with \`calico-migrate plan\` and run again with --yes`);
     }
     if (opts.output === 'text') io.stdout.write(`${[...planLines(plan, ref), ...(plan.findings.length > 0 ? ['', 'preflight:', ...renderFindings(plan.findings)] : [])].join('\n')}\n`);
+    // The prompt and the diff behind it load only when a person is asked.
+    const [{ confirmApply }, { planDiff }] = await Promise.all([import('../../ui/confirm.js'), import('../../plan/diff.js')]);
     const go = await confirmApply(`Apply ${writes.length} change(s) to ${plan.cluster.server}?`, async () => planDiff(plan.entries, live, { context: opts.diffContext, color: colourAllowed(io) }), io);
     if (!go) return emit(cancelled(plan, ref), opts, io);
   }

@@ -14,7 +14,7 @@ import { entryDiff, externalDiff, planDiff } from '../../plan/diff.js';
 import { renderEntries, renderFindings, renderPlanHeader } from '../../plan/render.js';
 import type { Plan } from '../../plan/types.js';
 import { planText } from '../../plan/file.js';
-import { resolvePath, writeFileAtomic, type CliIo } from '../io.js';
+import { colourAllowed, resolvePath, writeFileAtomic, type CliIo } from '../io.js';
 import { Migration } from '../migration.js';
 
 export interface PlanOptions {
@@ -51,10 +51,6 @@ const VERDICT_TEXT: Readonly<Record<PlanVerdict, string>> = {
 };
 
 /** Whether colour may be used on a stream: a terminal, and no NO_COLOR. */
-export function colourAllowed(io: CliIo): boolean {
-  return io.interactive?.isTTY === true && !(io.env ?? process.env)['NO_COLOR'];
-}
-
 export async function runPlan(opts: PlanOptions, io: CliIo): Promise<number> {
   const m = new Migration({ ...opts, mode: 'plan' }, io);
   try {

@@ -10,18 +10,15 @@ import { lockTarget } from '../../apply/lock.js';
 import { permissionsFor } from '../../apply/permissions.js';
 import { writtenKeys } from '../../apply/rollback.js';
 import { kubernetesDestination } from '../../destination/kubernetes.js';
-import { KubeClient } from '../../datastore/kube-client.js';
 import { CalicoMigrateError, EXIT } from '../../errors.js';
 import type { TargetVersion } from '../../model/target.js';
 import { serialize } from '../../output/serialize.js';
-import { confirmApply } from '../../ui/confirm.js';
 import { sameCluster } from '../../plan/file.js';
 import { clusterId } from '../migration.js';
 import { canPrompt } from '../../ui/progress.js';
 import type { CliIo } from '../io.js';
 import { resolveSource } from '../source.js';
 import { resolveDestination } from '../destination.js';
-import { EtcdV3Destination } from '../../destination/etcdv3.js';
 import type { Destination } from '../../destination/types.js';
 import { findRun, withStore, type FoundRun, type StateChoice } from '../run-state.js';
 import type { StateStore } from '../../state/types.js';
@@ -67,6 +64,7 @@ async function rollbackRun(opts: RollbackCliOptions, io: CliIo, store: StateStor
   if (!opts.yes) {
     if (!canPrompt(io)) throw new CalicoMigrateError('E_USAGE', 'refusing to roll back without confirmation: there is no terminal to ask on; run again with --yes');
     io.stdout.write(`${lines.join('\n')}\n`);
+    const { confirmApply } = await import('../../ui/confirm.js');
     if (!(await confirmApply(`Roll back ${todo.length} write(s)?`, async () => lines.join('\n'), io))) {
       io.stdout.write('cancelled; nothing was changed (exit 1)\n');
       return EXIT.error;
@@ -96,12 +94,14 @@ async function rollbackRun(opts: RollbackCliOptions, io: CliIo, store: StateStor
 async function openDestination(opts: RollbackCliOptions, io: CliIo, target: TargetVersion): Promise<{ destination: Destination; id: string | undefined; idName: string; fix: string; check?: () => Promise<void>; refusal?: () => Promise<string | undefined>; close: () => void }> {
   const settings = await resolveDestination(opts.destination ?? {}, io);
   if (settings.settings.datastoreType === 'etcdv3') {
+    const { EtcdV3Destination } = await import('../../destination/etcdv3.js');
     const etcd = await EtcdV3Destination.open(settings.settings);
     // After `complete`, calico/node v3 allocates from the IPAM this rollback would delete.
     const refusal = async () => (!opts.force && cutOverState(await etcd.readClusterInformation()) === 'complete' ? 'the cut-over was completed: calico/node v3 owns this datastore, and a rollback would delete live IPAM (blocks, handles, affinities) that running pods hold addresses from, so Calico could hand the same addresses out twice. Roll calico/node back to v2.x and run calico-migrate abort first; then rollback --force if you must' : undefined);
     return { destination: etcd, id: await etcd.identity(), idName: 'etcd cluster id', fix: 'point --target-etcd-endpoints at the etcd the apply wrote to', refusal, close: () => etcd.close() };
   }
   const resolved = await resolveSource(opts.source, io);
+  const { KubeClient } = await import('../../datastore/kube-client.js');
   const client = KubeClient.fromSettings(resolved.settings, io.env ?? process.env);
   const version = await client.version();
   return {

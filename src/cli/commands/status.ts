@@ -5,14 +5,12 @@
 import { findRun, openStore, readRuns, runRef, type StateChoice } from '../run-state.js';
 import type { LockInfo } from '../../apply/lock.js';
 import { journalStatus, whatIsLeft, type JournalStatus } from '../../apply/status.js';
-import { KubeClient } from '../../datastore/kube-client.js';
 import { kubernetesDestination } from '../../destination/kubernetes.js';
 import { CalicoMigrateError, EXIT } from '../../errors.js';
 import { serialize } from '../../output/serialize.js';
 import type { CliIo } from '../io.js';
 import { resolveSource } from '../source.js';
 import { resolveDestination } from '../destination.js';
-import { EtcdV3Destination } from '../../destination/etcdv3.js';
 import { cutOverState, type CutOverState } from '../../apply/cut-over.js';
 
 export interface StatusOptions {
@@ -50,6 +48,7 @@ export async function runStatus(opts: StatusOptions, io: CliIo): Promise<number>
   try {
     const destination = await resolveDestination(opts.destination ?? {}, io);
     if (destination.settings.datastoreType === 'etcdv3') {
+      const { EtcdV3Destination } = await import('../../destination/etcdv3.js');
       const etcd = await EtcdV3Destination.open(destination.settings);
       try {
         lock = await etcd.readLock();
@@ -59,6 +58,7 @@ export async function runStatus(opts: StatusOptions, io: CliIo): Promise<number>
       }
     } else {
       const resolved = await resolveSource(opts.source, io);
+      const { KubeClient } = await import('../../datastore/kube-client.js');
       const client = KubeClient.fromSettings(resolved.settings, io.env ?? process.env);
       lock = await kubernetesDestination(client, client.server).readLock();
     }
