@@ -10,7 +10,7 @@
  * - Calico v3 normalises names to DNS-1123 and, when that changed the name, appends the first
  *   8 hex digits of SHA-1 of the original (libcalico-go `lib/upgrade/converters/names.go`).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { expandIPv6, formatIp, parseCidr, parseIp, type Cidr, type Ip } from './net.js';
 
 /** Reverses the etcd path escaping of names (`%2f` → `/`, then `%25` → `%`). */
@@ -78,7 +78,8 @@ function normalizeUncached(name: string): string {
 
 /** First 8 lowercase hex digits of SHA-1 over the UTF-8 bytes of `text`. */
 export function shortHash(text: string): string {
-  return createHash('sha1').update(text, 'utf8').digest('hex').slice(0, 8);
+  // The one-shot hash: several times cheaper than a Hash object for a short name.
+  return hash('sha1', text, 'hex').slice(0, 8);
 }
 
 /** Calico v3 `convertName`: normalise, and qualify with a hash of the original when that changed it. */

@@ -5,14 +5,14 @@
  * between plan and apply; etcd's index and revision move with every such write and are kept only
  * for information. Pure.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { DecodedDump, RawRecord } from '../input/dump.js';
 import { isRecord } from '../input/dump.js';
 import type { Report } from '../model/report.js';
 import { sortKeys } from '../output/serialize.js';
 import { isCalicoAnnotation } from '../parse/kubernetes.js';
 
-const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex').slice(0, 20);
+const digest = (text: string) => hash('sha256', text, 'hex').slice(0, 20);
 
 /** Every record's origin with the digest of its stored value (as the parser splits objects into records). */
 function* recordValues(rec: RawRecord): Generator<[string, string]> {
