@@ -47,11 +47,16 @@ export async function resolveSource(opts: Readonly<Record<string, unknown>>, io:
 }
 
 /** Resolves the settings, says which were used and where they came from, and reads the source. */
-export async function readSource(opts: Readonly<Record<string, unknown>>, io: CliIo): Promise<{ resolved: ResolvedSettings; live: LiveRead }> {
-  const resolved = await resolveSource(opts, io);
-  io.stderr.write(`datastore settings:\n${describeSettings(resolved).map((l) => `  ${l}`).join('\n')}\n`);
+export async function readSource(opts: Readonly<Record<string, unknown>>, io: CliIo, settings?: ResolvedSettings): Promise<{ resolved: ResolvedSettings; live: LiveRead }> {
+  const resolved = settings ?? (await resolveSource(opts, io));
+  announceSource(resolved, io);
   // The datastore clients (etcd3/grpc, the Kubernetes client) load only when a live source is read.
   const { readLive } = await import('../datastore/index.js');
   const live = await readLive(resolved.settings, io.env ?? process.env);
   return { resolved, live };
+}
+
+/** Says which settings the source is read with, and where each came from. */
+export function announceSource(resolved: ResolvedSettings, io: CliIo): void {
+  io.stderr.write(`datastore settings:\n${describeSettings(resolved).map((l) => `  ${l}`).join('\n')}\n`);
 }

@@ -6,7 +6,7 @@
  */
 import { CalicoMigrateError } from '../errors.js';
 import { decodeDump, isRecord, type DecodedDump } from '../input/dump.js';
-import { httpGet, TransportError, type HttpAnswer, type TlsFiles } from './http.js';
+import { httpGet, TransportError, type BodySink, type HttpAnswer, type TlsFiles } from './http.js';
 import type { DatastoreSettings } from './settings.js';
 import { readSettingFile } from './tls-files.js';
 
@@ -16,8 +16,6 @@ export interface LiveDump {
   readonly fingerprint: Readonly<Record<string, string>>;
   /** The raw text, for `export`. */
   readonly text: string;
-  /** The bytes `text` came from, when they are exactly `text` encoded as UTF-8: `export` writes them as they are. */
-  readonly bytes?: readonly Buffer[];
 }
 
 function jsonError(body: string): { errorCode?: number; message?: string } | undefined {
@@ -56,7 +54,8 @@ export async function etcdV2Access(settings: DatastoreSettings): Promise<{ tls: 
   return { tls, ...(settings.etcdUsername !== undefined ? { auth: { user: settings.etcdUsername, password: settings.etcdPassword ?? '' } } : {}) };
 }
 
-export async function readEtcdV2(settings: DatastoreSettings, options: { timeoutMs?: number } = {}): Promise<LiveDump> {
+/** The recursive GET of `/calico` from the first endpoint that answers; `bodyTo` may take a 200's body as it arrives. */
+async function getCalico(settings: DatastoreSettings, options: { timeoutMs?: number; bodyTo?: (status: number) => BodySink | undefined }): Promise<{ endpoint: string; answer: HttpAnswer }> {
   const { tls, auth } = await etcdV2Access(settings);
   const failures: string[] = [];
   let tlsFailure = false;
@@ -64,7 +63,7 @@ export async function readEtcdV2(settings: DatastoreSettings, options: { timeout
     const url = `${endpoint.replace(/\/$/, '')}/v2/keys/calico?recursive=true&sorted=true&quorum=true`;
     let answer: HttpAnswer;
     try {
-      answer = await httpGet(url, { tls, ...(auth ? { auth } : {}), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
+      answer = await httpGet(url, { tls, ...(auth ? { auth } : {}), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}), ...(options.bodyTo ? { bodyTo: options.bodyTo } : {}) });
     } catch (e) {
       if (!(e instanceof TransportError)) throw e;
       tlsFailure ||= e.kind === 'tls';
@@ -76,15 +75,91 @@ export async function readEtcdV2(settings: DatastoreSettings, options: { timeout
       continue;
     }
     if (answer.status !== 200) throw answerError(endpoint, answer);
-    const index = answer.headers['x-etcd-index'];
-    // Valid UTF-8 bytes hash as their text does: the hash made while the body arrived is the dump's.
-    const dump = decodeDump(`etcdv2 ${endpoint}`, answer.body, 'etcd-v2', answer.validUtf8 ? answer.sha256 : undefined);
-    return { dump, text: answer.body, ...(answer.validUtf8 ? { bytes: answer.raw } : {}), fingerprint: { source: 'etcdv2', endpoint, etcdIndex: typeof index === 'string' ? index : '' } };
+    return { endpoint, answer };
   }
   if (tlsFailure) {
     throw new CalicoMigrateError('E_SOURCE_TLS', `cannot connect to etcd over TLS: ${failures.join('; ')}. Check ETCD_CA_CERT_FILE (the CA that signed the server), ETCD_CERT_FILE and ETCD_KEY_FILE (a client certificate the server trusts)`);
   }
   throw new CalicoMigrateError('E_SOURCE_UNREACHABLE', `no etcd endpoint answered: ${failures.join('; ')}`);
+}
+
+const fingerprintOf = (endpoint: string, answer: HttpAnswer): Record<string, string> => {
+  const index = answer.headers['x-etcd-index'];
+  return { source: 'etcdv2', endpoint, etcdIndex: typeof index === 'string' ? index : '' };
+};
+
+export async function readEtcdV2(settings: DatastoreSettings, options: { timeoutMs?: number } = {}): Promise<LiveDump> {
+  const { endpoint, answer } = await getCalico(settings, options);
+  // Valid UTF-8 bytes hash as their text does: the hash made while the body arrived is the dump's.
+  const dump = decodeDump(`etcdv2 ${endpoint}`, answer.body, 'etcd-v2', answer.validUtf8 ? answer.sha256 : undefined);
+  return { dump, text: answer.body, fingerprint: fingerprintOf(endpoint, answer) };
+}
+
+/**
+ * The bytes every leaf node of an etcd v2 answer has once, and nothing else can: the end of its
+ * `value` field's name. A raw `"` only ever ends a string, and a string followed by `:` is a field
+ * name; no other field of an etcd v2 node ends in "value", and a `"` inside a value is escaped.
+ * (Without the leading `"` the search skips ahead on a rarer byte: less than half the time.)
+ */
+const VALUE_FIELD = Buffer.from('value":');
+/** How an etcd v2 answer for `/calico` begins. */
+const ANSWER_START = Buffer.from('{"action":"get","node":{"key":"/calico"');
+
+/**
+ * Counts an etcd v2 answer's leaf nodes (keys) as its bytes pass, and keeps what shows it is one
+ * whole: how it begins and ends. Pieces may split a field anywhere.
+ */
+export class EtcdV2Scan {
+  keys = 0;
+  bytes = 0;
+  private head = Buffer.alloc(0);
+  /** The last bytes, as many as a field cut at the next boundary can have before it. */
+  private tail = Buffer.alloc(0);
+  /** The last 8 bytes, for how the answer ends. */
+  private end = Buffer.alloc(0);
+
+  add(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    if (this.head.length < ANSWER_START.length) this.head = Buffer.concat([this.head, chunk.subarray(0, ANSWER_START.length - this.head.length)]);
+    // A field cut by the piece boundary: the last bytes before it and the first after.
+    const edge = VALUE_FIELD.length - 1;
+    if (this.tail.length > 0) {
+      const across = Buffer.concat([this.tail, chunk.subarray(0, edge)]);
+      if (across.indexOf(VALUE_FIELD) >= 0) this.keys++;
+    }
+    for (let at = chunk.indexOf(VALUE_FIELD); at >= 0; at = chunk.indexOf(VALUE_FIELD, at + VALUE_FIELD.length)) this.keys++;
+    const last = Buffer.concat([this.tail, chunk.subarray(Math.max(0, chunk.length - edge))]);
+    this.tail = last.subarray(Math.max(0, last.length - edge));
+    this.end = Buffer.concat([this.end, chunk.subarray(Math.max(0, chunk.length - 8))]).subarray(-8);
+  }
+
+  /** Why the bytes are not one whole etcd v2 answer for `/calico`, if they are not. */
+  problem(): string | undefined {
+    if (!this.head.equals(ANSWER_START)) return `it does not begin as an etcd v2 answer for /calico does (${JSON.stringify(this.head.toString('utf8'))})`;
+    if (!/\}\}\s*$/.test(this.end.toString('utf8'))) return 'it does not end as a whole etcd v2 answer does (cut short?)';
+    return undefined;
+  }
+}
+
+/**
+ * `export` of an etcd v2 keyspace: the answer's bytes go to `sink` as they arrive (nothing is kept,
+ * hashed or parsed: `convert --from-file` reads and checks the file), counted and checked as they
+ * pass. `restart` is called when an endpoint's answer begins, so a later endpoint's overwrites it.
+ */
+export async function exportEtcdV2(settings: DatastoreSettings, sink: { restart(): void; write(chunk: Buffer): void }, options: { timeoutMs?: number } = {}): Promise<{ keys: number; bytes: number; fingerprint: Record<string, string> }> {
+  let scan = new EtcdV2Scan();
+  const { endpoint, answer } = await getCalico(settings, {
+    ...options,
+    bodyTo: (status) => {
+      if (status !== 200) return undefined;
+      sink.restart();
+      scan = new EtcdV2Scan();
+      return { write: (c) => (scan.add(c), sink.write(c)) };
+    },
+  });
+  const problem = scan.problem();
+  if (problem) throw new CalicoMigrateError('E_SOURCE_PROTOCOL', `${endpoint} answered GET /v2/keys/calico with something that is not a whole etcd v2 answer: ${problem}`);
+  return { keys: scan.keys, bytes: scan.bytes, fingerprint: fingerprintOf(endpoint, answer) };
 }
 
 async function maybe<K extends string>(key: K, p: Promise<Buffer | undefined>): Promise<Partial<Record<K, Buffer>>> {

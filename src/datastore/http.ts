@@ -19,13 +19,14 @@ export interface HttpAnswer {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly body: string;
   /**
-   * The body as it came, and its SHA-256, both worked out while it arrived: for a large read they
-   * cost nothing after the last byte. When the bytes are valid UTF-8 (the body holds no U+FFFD),
-   * they are exactly `body` encoded again, and the hash is that text's.
+   * The SHA-256 of the body's bytes, worked out while they arrived: for a large read it costs
+   * nothing after the last byte. When the bytes are valid UTF-8 (the body holds no U+FFFD), they
+   * are exactly `body` encoded again, and the hash is that text's.
    */
-  readonly raw: readonly Buffer[];
   readonly sha256: string;
   readonly validUtf8: boolean;
+  /** The body went to `bodyTo`'s sink: `body` and `sha256` are empty. */
+  readonly streamed?: true;
 }
 
 /** Why a request got no HTTP answer: the connection, or the TLS handshake. */
@@ -49,10 +50,21 @@ function classify(e: NodeJS.ErrnoException): TransportError {
   return new TransportError('unreachable', detail);
 }
 
+/** Where the body of an answer goes instead of into memory (export's file). */
+export interface BodySink {
+  /** Takes the next bytes; a throw stops the request with that error. */
+  write(chunk: Buffer): void;
+}
+
 export interface HttpOptions {
   readonly tls?: TlsFiles;
   readonly auth?: { user: string; password: string };
   readonly timeoutMs?: number;
+  /**
+   * Asked once the status is known: a sink takes the body as it arrives, and the answer then has
+   * no body or hash (`streamed`); without one the body is kept, as for every other answer.
+   */
+  readonly bodyTo?: (status: number) => BodySink | undefined;
 }
 
 export function httpGet(url: string, options: HttpOptions = {}): Promise<HttpAnswer> {
@@ -75,7 +87,20 @@ export function httpRequest(method: 'GET' | 'PUT' | 'DELETE', url: string, optio
       u,
       { method, headers, timeout: options.timeoutMs ?? 10_000, ...(u.protocol === 'https:' ? { ca: options.tls?.ca, cert: options.tls?.cert, key: options.tls?.key } : {}) },
       (res) => {
-        const chunks: Buffer[] = [];
+        const sink = options.bodyTo?.(res.statusCode ?? 0);
+        if (sink) {
+          res.on('data', (c: Buffer) => {
+            try {
+              sink.write(c);
+            } catch (e) {
+              req.destroy();
+              reject(e);
+            }
+          });
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: '', sha256: '', validUtf8: false, streamed: true }));
+          res.on('error', (e: NodeJS.ErrnoException) => reject(classify(e)));
+          return;
+        }
         const hash = createHash('sha256');
         const decoder = new StringDecoder('utf8');
         let body = '';
@@ -86,13 +111,12 @@ export function httpRequest(method: 'GET' | 'PUT' | 'DELETE', url: string, optio
           body += text;
         };
         res.on('data', (c: Buffer) => {
-          chunks.push(c);
           hash.update(c);
           decoded(decoder.write(c));
         });
         res.on('end', () => {
           decoded(decoder.end());
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, raw: chunks, sha256: hash.digest('hex'), validUtf8: !replaced });
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, sha256: hash.digest('hex'), validUtf8: !replaced });
         });
         res.on('error', (e: NodeJS.ErrnoException) => reject(classify(e)));
       },

@@ -1,4 +1,5 @@
 /** Files the tool writes (plans, journals' backups, reports), written atomically. */
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writevSync } from 'node:fs';
 import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CalicoMigrateError } from '../errors.js';
@@ -28,4 +29,85 @@ async function writePieces(path: string, pieces: Iterable<string | Uint8Array>, 
   } finally {
     await handle.close();
   }
+}
+
+/** Bytes gathered before one write: a download's pieces are small (64 KiB), a system call each was a cost. */
+const GATHER = 1 << 20;
+
+/**
+ * A file written atomically from bytes as they come (a download): a temporary sibling written
+ * synchronously, gathered pieces at a time, renamed over `path` by `commit`; `restart` empties it
+ * again, `abort` removes it. Errors name the path.
+ */
+export function atomicFileWriter(path: string, mode = 0o644): { restart(): void; write(chunk: Uint8Array): void; commit(): void; abort(): void } {
+  const tmp = `${path}.tmp-${process.pid}`;
+  const failed = (e: unknown) => new CalicoMigrateError('E_OUTPUT_WRITE', `${path}: cannot write (${(e as Error).message})`, { cause: e });
+  let fd: number | undefined;
+  let pending: Uint8Array[] = [];
+  let size = 0;
+  const opened = (): number => {
+    if (fd === undefined) {
+      mkdirSync(dirname(path), { recursive: true });
+      fd = openSync(tmp, 'w', mode);
+    }
+    return fd;
+  };
+  const flush = (): void => {
+    const f = opened();
+    let pieces = pending;
+    pending = [];
+    size = 0;
+    while (pieces.length > 0) {
+      // A write may take less than it is given: what it left is written next.
+      let written = writevSync(f, pieces);
+      let i = 0;
+      while (i < pieces.length && written >= pieces[i]!.length) written -= pieces[i++]!.length;
+      pieces = pieces.slice(i);
+      if (written > 0) pieces[0] = pieces[0]!.subarray(written);
+    }
+  };
+  const close = (): void => {
+    if (fd !== undefined) closeSync(fd);
+    fd = undefined;
+  };
+  return {
+    restart() {
+      // Opened again at the next write, which empties it ('w').
+      pending = [];
+      size = 0;
+      try {
+        close();
+      } catch (e) {
+        throw failed(e);
+      }
+    },
+    write(chunk) {
+      pending.push(chunk);
+      size += chunk.length;
+      if (size < GATHER) return;
+      try {
+        flush();
+      } catch (e) {
+        throw failed(e);
+      }
+    },
+    commit() {
+      try {
+        flush();
+        close();
+        renameSync(tmp, path);
+      } catch (e) {
+        rmSync(tmp, { force: true });
+        throw failed(e);
+      }
+    },
+    abort() {
+      pending = [];
+      try {
+        close();
+      } finally {
+        rmSync(tmp, { force: true });
+      }
+    },
+  };
 }
