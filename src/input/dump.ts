@@ -88,20 +88,21 @@ function parseDocuments(path: string, text: string): { docs: Doc[]; total: numbe
   return { docs: docsOut, total: docs.length };
 }
 
-function detect(path: string, docs: readonly unknown[]): InputFormat {
+/** The format of a file's documents; a flat map's keys come with it (listed once: at 300k keys that is a cost). */
+function detect(path: string, docs: readonly unknown[]): { format: InputFormat; keys?: string[] } {
   const first = docs[0];
   if (docs.length === 1 && isRecord(first)) {
     if (typeof first['errorCode'] === 'number' && typeof first['message'] === 'string') {
       throw formatError(path, `this is an etcd error response (${String(first['message'])}), not a dump`);
     }
-    if (isRecord(first['node'])) return 'etcd-v2';
-    if (Array.isArray(first['kvs']) || (isRecord(first['header']) && 'count' in first)) return 'etcd-v3';
-    if (typeof first['kind'] === 'string' && ('apiVersion' in first || 'items' in first)) return 'kubernetes';
+    if (isRecord(first['node'])) return { format: 'etcd-v2' };
+    if (Array.isArray(first['kvs']) || (isRecord(first['header']) && 'count' in first)) return { format: 'etcd-v3' };
+    if (typeof first['kind'] === 'string' && ('apiVersion' in first || 'items' in first)) return { format: 'kubernetes' };
     const keys = Object.keys(first);
-    if (keys.length > 0 && keys.every((k) => k.startsWith('/'))) return 'etcd-flat';
+    if (keys.length > 0 && keys.every((k) => k.startsWith('/'))) return { format: 'etcd-flat', keys };
     throw formatError(path, `unrecognised JSON object with keys ${keys.slice(0, 5).join(', ') || '(none)'}`);
   }
-  if (docs.length > 0 && docs.every((d) => isRecord(d) && typeof d['kind'] === 'string')) return 'kubernetes';
+  if (docs.length > 0 && docs.every((d) => isRecord(d) && typeof d['kind'] === 'string')) return { format: 'kubernetes' };
   if (docs.length === 0) throw formatError(path, 'no documents found');
   throw formatError(path, 'unrecognised content (not a JSON object, and not YAML documents that each have a `kind`)');
 }
@@ -152,10 +153,10 @@ function fromEtcdV3(path: string, doc: Record<string, unknown>): RawEtcdRecord[]
  * A flat map holds the raw stored strings. Numbers and booleans are taken as their text (that is
  * how etcd stored them); null, lists and objects are not stored values and become error records.
  */
-function fromFlat(path: string, doc: Record<string, unknown>): { records: RawEtcdRecord[]; failures: RecordOutcome[] } {
+function fromFlat(path: string, doc: Record<string, unknown>, keys: readonly string[]): { records: RawEtcdRecord[]; failures: RecordOutcome[] } {
   const records: RawEtcdRecord[] = [];
   const failures: RecordOutcome[] = [];
-  for (const key of Object.keys(doc)) {
+  for (const key of keys) {
     const value = doc[key];
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
       records.push(etcdRecord(path, key, String(value)));
@@ -212,32 +213,42 @@ function fromKubernetes(path: string, docs: readonly Doc[], total: number): { re
   return { records, failures };
 }
 
+/** The SHA-256 of a dump's text as UTF-8: the dump's identity in reports and plans. */
+export function sha256OfDumpText(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}
+
+/** A dump's content: its format and records, everything `decodeDump` gives but the hash. */
+export function decodeContent(path: string, text: string, forced?: InputFormat): Omit<DecodedDump, 'path' | 'sha256'> {
+  const { docs, total } = parseDocuments(path, text);
+  const values = docs.map((d) => d.value);
+  const { format: detected, keys } = detect(path, values);
+  if (forced && forced !== detected) {
+    throw formatError(path, `--input-format ${forced} was given, but the content looks like ${detected}`);
+  }
+  const first = values[0];
+  switch (detected) {
+    case 'etcd-v2':
+      return { format: detected, records: fromEtcdV2(path, first as Record<string, unknown>), failures: [] };
+    case 'etcd-v3':
+      return { format: detected, records: fromEtcdV3(path, first as Record<string, unknown>), failures: [] };
+    case 'etcd-flat': {
+      const { records, failures } = fromFlat(path, first as Record<string, unknown>, keys ?? Object.keys(first as object));
+      return { format: detected, records, failures };
+    }
+    case 'kubernetes': {
+      const { records, failures } = fromKubernetes(path, docs, total);
+      return { format: detected, records, failures };
+    }
+  }
+}
+
 /**
  * Decodes one dump file. `forced` overrides detection (`--input-format`); the content must still
  * have that format's shape. `sha256OfText` is the SHA-256 of `text` as UTF-8, when the caller
  * already has it (a live read hashes the body while it arrives).
  */
 export function decodeDump(path: string, text: string, forced?: InputFormat, sha256OfText?: string): DecodedDump {
-  const { docs, total } = parseDocuments(path, text);
-  const values = docs.map((d) => d.value);
-  const detected = detect(path, values);
-  if (forced && forced !== detected) {
-    throw formatError(path, `--input-format ${forced} was given, but the content looks like ${detected}`);
-  }
-  const sha256 = sha256OfText ?? createHash('sha256').update(text, 'utf8').digest('hex');
-  const first = values[0];
-  switch (detected) {
-    case 'etcd-v2':
-      return { path, format: detected, sha256, records: fromEtcdV2(path, first as Record<string, unknown>), failures: [] };
-    case 'etcd-v3':
-      return { path, format: detected, sha256, records: fromEtcdV3(path, first as Record<string, unknown>), failures: [] };
-    case 'etcd-flat': {
-      const { records, failures } = fromFlat(path, first as Record<string, unknown>);
-      return { path, format: detected, sha256, records, failures };
-    }
-    case 'kubernetes': {
-      const { records, failures } = fromKubernetes(path, docs, total);
-      return { path, format: detected, sha256, records, failures };
-    }
-  }
+  const { format, records, failures } = decodeContent(path, text, forced);
+  return { path, format, sha256: sha256OfText ?? sha256OfDumpText(text), records, failures };
 }
