@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { CalicoMigrateError } from '../errors.js';
 import { isRecord } from '../input/dump.js';
-import { serialize, sortKeys } from '../output/serialize.js';
+import { sortKeys } from '../output/serialize.js';
 import { orderedKeys, sameJson } from '../output/order.js';
 import { recordChanges } from './fingerprint.js';
 import { summarize } from './build.js';
@@ -37,15 +37,21 @@ export function makePlan(body: PlanBody): Plan {
 }
 
 /**
- * The plan file's text: `serialize(plan, 'json')`, from one native call for a plan made here.
- * `compact` leaves out the indentation (a plan kept in the target's state store, where nobody reads
- * it by eye: less than half the bytes to store).
+ * The plan with every map's keys in written order: the copy its hash was taken of, for a plan made
+ * here. Serialised, it is the same text as the plan itself, from the native writer.
+ */
+export function sortedPlan(plan: Plan): Plan {
+  const top: Record<string, unknown> = { ...(sortedCopies.get(plan) ?? (sortKeys(plan) as Plan)), hash: plan.hash };
+  return Object.fromEntries(orderedKeys(top).map((k) => [k, top[k]])) as unknown as Plan;
+}
+
+/**
+ * The plan file's text: `serialize(plan, 'json')`, from one native call. `compact` leaves out the
+ * indentation (a plan kept in the target's state store, where nobody reads it by eye: less than
+ * half the bytes to store).
  */
 export function planText(plan: Plan, compact = false): string {
-  const sorted = sortedCopies.get(plan);
-  if (!sorted && !compact) return serialize(plan, 'json');
-  const top: Record<string, unknown> = { ...(sorted ?? (sortKeys(plan) as Plan)), hash: plan.hash };
-  return `${JSON.stringify(Object.fromEntries(orderedKeys(top).map((k) => [k, top[k]])), null, compact ? undefined : 2)}\n`;
+  return `${JSON.stringify(sortedPlan(plan), null, compact ? undefined : 2)}\n`;
 }
 
 /** Reads a plan file, checking its shape and that its hash still matches its content. */

@@ -13,7 +13,7 @@ import { writesOf } from '../../plan/build.js';
 import { entryDiff, externalDiff, planDiff } from '../../plan/diff.js';
 import { renderEntries, renderFindings, renderPlanHeader } from '../../plan/render.js';
 import type { Plan } from '../../plan/types.js';
-import { planText } from '../../plan/file.js';
+import { planText, sortedPlan } from '../../plan/file.js';
 import { colourAllowed, resolvePath, writeFileAtomic, type CliIo } from '../io.js';
 import { Migration } from '../migration.js';
 
@@ -74,7 +74,7 @@ async function planWith(m: Migration, opts: PlanOptions, io: CliIo): Promise<num
   const verdict = verdictOf(plan, opts.overwrite);
   if (opts.output === 'json') {
     const diffs = Object.fromEntries(plan.entries.map((e) => [e.key, entryDiff(e, m.target, { context: opts.diffContext })]).filter(([, d]) => d !== ''));
-    io.stdout.write(serialize({ result: verdict, exitCode: VERDICT_EXIT[verdict], ...(opts.out ? { planFile: opts.out } : {}), plan, diffs }, 'json'));
+    io.stdout.write(serialize({ result: verdict, exitCode: VERDICT_EXIT[verdict], ...(opts.out ? { planFile: opts.out } : {}), plan: sortedPlan(plan), diffs }, 'json'));
     return VERDICT_EXIT[verdict];
   }
   const external = (io.env ?? process.env)['CALICO_MIGRATE_EXTERNAL_DIFF'];
