@@ -1,48 +1,26 @@
 /** File and stream I/O for the CLI, kept out of the pure stages. */
 import { once } from 'node:events';
-import type { Stats } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CalicoMigrateError } from '../errors.js';
-import { decodeContent, decodeDump, sha256OfDumpText, type DecodedDump, type InputFormat } from '../input/dump.js';
-import { hashFileInBackground } from './file-hash.js';
+import { decodeDump, type DecodedDump, type InputFormat } from '../input/dump.js';
 export { writeFileAtomic } from '../output/files.js';
 
 import type { CliIo } from '../io.js';
 export type { CliIo };
 
-/** Dumps at least this long are hashed on another thread while they are parsed. */
-const BACKGROUND_HASH = 8 << 20;
-
 export async function readDumps(paths: readonly string[], cwd: string, format?: InputFormat): Promise<DecodedDump[]> {
   const dumps: DecodedDump[] = [];
   for (const path of paths) {
-    const abs = resolvePath(cwd, path);
     let text: string;
-    let read: Stats;
     try {
-      read = await stat(abs);
-      text = await readFile(abs, 'utf8');
+      text = await readFile(resolvePath(cwd, path), 'utf8');
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
       throw new CalicoMigrateError('E_INPUT_READ', `${path}: cannot read (${why})`, { cause: e });
     }
-    if (text.length < BACKGROUND_HASH) {
-      dumps.push(decodeDump(path, text, format));
-      continue;
-    }
-    const background = hashFileInBackground(abs);
-    try {
-      const { format: found, records, failures } = decodeContent(path, text, format);
-      const h = await background.result;
-      // The bytes' hash is the text's when the file hashed is the one read and no byte was
-      // replaced in decoding (a text holding U+FFFD, even a file's own, is hashed here instead).
-      const same = h !== undefined && h.size === read.size && h.ino === read.ino && h.mtimeMs === read.mtimeMs && !text.includes('\ufffd');
-      dumps.push({ path, format: found, sha256: same ? h.sha256 : sha256OfDumpText(text), records, failures });
-    } finally {
-      background.stop();
-    }
+    dumps.push(decodeDump(path, text, format));
   }
   return dumps;
 }

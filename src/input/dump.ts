@@ -213,42 +213,32 @@ function fromKubernetes(path: string, docs: readonly Doc[], total: number): { re
   return { records, failures };
 }
 
-/** The SHA-256 of a dump's text as UTF-8: the dump's identity in reports and plans. */
-export function sha256OfDumpText(text: string): string {
-  return createHash('sha256').update(text, 'utf8').digest('hex');
-}
-
-/** A dump's content: its format and records, everything `decodeDump` gives but the hash. */
-export function decodeContent(path: string, text: string, forced?: InputFormat): Omit<DecodedDump, 'path' | 'sha256'> {
-  const { docs, total } = parseDocuments(path, text);
-  const values = docs.map((d) => d.value);
-  const { format: detected, keys } = detect(path, values);
-  if (forced && forced !== detected) {
-    throw formatError(path, `--input-format ${forced} was given, but the content looks like ${detected}`);
-  }
-  const first = values[0];
-  switch (detected) {
-    case 'etcd-v2':
-      return { format: detected, records: fromEtcdV2(path, first as Record<string, unknown>), failures: [] };
-    case 'etcd-v3':
-      return { format: detected, records: fromEtcdV3(path, first as Record<string, unknown>), failures: [] };
-    case 'etcd-flat': {
-      const { records, failures } = fromFlat(path, first as Record<string, unknown>, keys ?? Object.keys(first as object));
-      return { format: detected, records, failures };
-    }
-    case 'kubernetes': {
-      const { records, failures } = fromKubernetes(path, docs, total);
-      return { format: detected, records, failures };
-    }
-  }
-}
-
 /**
  * Decodes one dump file. `forced` overrides detection (`--input-format`); the content must still
  * have that format's shape. `sha256OfText` is the SHA-256 of `text` as UTF-8, when the caller
  * already has it (a live read hashes the body while it arrives).
  */
 export function decodeDump(path: string, text: string, forced?: InputFormat, sha256OfText?: string): DecodedDump {
-  const { format, records, failures } = decodeContent(path, text, forced);
-  return { path, format, sha256: sha256OfText ?? sha256OfDumpText(text), records, failures };
+  const { docs, total } = parseDocuments(path, text);
+  const values = docs.map((d) => d.value);
+  const { format: detected, keys } = detect(path, values);
+  if (forced && forced !== detected) {
+    throw formatError(path, `--input-format ${forced} was given, but the content looks like ${detected}`);
+  }
+  const sha256 = sha256OfText ?? createHash('sha256').update(text, 'utf8').digest('hex');
+  const first = values[0];
+  switch (detected) {
+    case 'etcd-v2':
+      return { path, format: detected, sha256, records: fromEtcdV2(path, first as Record<string, unknown>), failures: [] };
+    case 'etcd-v3':
+      return { path, format: detected, sha256, records: fromEtcdV3(path, first as Record<string, unknown>), failures: [] };
+    case 'etcd-flat': {
+      const { records, failures } = fromFlat(path, first as Record<string, unknown>, keys ?? Object.keys(first as object));
+      return { path, format: detected, sha256, records, failures };
+    }
+    case 'kubernetes': {
+      const { records, failures } = fromKubernetes(path, docs, total);
+      return { path, format: detected, sha256, records, failures };
+    }
+  }
 }
