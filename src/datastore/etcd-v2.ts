@@ -102,6 +102,8 @@ export async function readEtcdV2(settings: DatastoreSettings, options: { timeout
  * (Without the leading `"` the search skips ahead on a rarer byte: less than half the time.)
  */
 const VALUE_FIELD = Buffer.from('value":');
+/** The last bytes kept: enough for a cut `value":` (7) and for the end of the answer. */
+const TAIL = 8;
 /** How an etcd v2 answer for `/calico` begins. */
 const ANSWER_START = Buffer.from('{"action":"get","node":{"key":"/calico"');
 
@@ -113,30 +115,23 @@ export class EtcdV2Scan {
   keys = 0;
   bytes = 0;
   private head = Buffer.alloc(0);
-  /** The last bytes, as many as a field cut at the next boundary can have before it. */
+  /** The last bytes so far: those of a field cut at the next boundary, and how the answer ends. */
   private tail = Buffer.alloc(0);
-  /** The last 8 bytes, for how the answer ends. */
-  private end = Buffer.alloc(0);
 
   add(chunk: Buffer): void {
     this.bytes += chunk.length;
     if (this.head.length < ANSWER_START.length) this.head = Buffer.concat([this.head, chunk.subarray(0, ANSWER_START.length - this.head.length)]);
-    // A field cut by the piece boundary: the last bytes before it and the first after.
+    // A field cut by the piece boundary: at most `edge` bytes on either side of it.
     const edge = VALUE_FIELD.length - 1;
-    if (this.tail.length > 0) {
-      const across = Buffer.concat([this.tail, chunk.subarray(0, edge)]);
-      if (across.indexOf(VALUE_FIELD) >= 0) this.keys++;
-    }
+    if (this.tail.length > 0 && Buffer.concat([this.tail.subarray(-edge), chunk.subarray(0, edge)]).indexOf(VALUE_FIELD) >= 0) this.keys++;
     for (let at = chunk.indexOf(VALUE_FIELD); at >= 0; at = chunk.indexOf(VALUE_FIELD, at + VALUE_FIELD.length)) this.keys++;
-    const last = Buffer.concat([this.tail, chunk.subarray(Math.max(0, chunk.length - edge))]);
-    this.tail = last.subarray(Math.max(0, last.length - edge));
-    this.end = Buffer.concat([this.end, chunk.subarray(Math.max(0, chunk.length - 8))]).subarray(-8);
+    this.tail = Buffer.concat([this.tail, chunk.subarray(-TAIL)]).subarray(-TAIL);
   }
 
   /** Why the bytes are not one whole etcd v2 answer for `/calico`, if they are not. */
   problem(): string | undefined {
     if (!this.head.equals(ANSWER_START)) return `it does not begin as an etcd v2 answer for /calico does (${JSON.stringify(this.head.toString('utf8'))})`;
-    if (!/\}\}\s*$/.test(this.end.toString('utf8'))) return 'it does not end as a whole etcd v2 answer does (cut short?)';
+    if (!/\}\}\s*$/.test(this.tail.toString('utf8'))) return 'it does not end as a whole etcd v2 answer does (cut short?)';
     return undefined;
   }
 }

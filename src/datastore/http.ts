@@ -25,8 +25,6 @@ export interface HttpAnswer {
    */
   readonly sha256: string;
   readonly validUtf8: boolean;
-  /** The body went to `bodyTo`'s sink: `body` and `sha256` are empty. */
-  readonly streamed?: true;
 }
 
 /** Why a request got no HTTP answer: the connection, or the TLS handshake. */
@@ -62,7 +60,7 @@ export interface HttpOptions {
   readonly timeoutMs?: number;
   /**
    * Asked once the status is known: a sink takes the body as it arrives, and the answer then has
-   * no body or hash (`streamed`); without one the body is kept, as for every other answer.
+   * an empty body and hash; without one the body is kept, as for every other answer.
    */
   readonly bodyTo?: (status: number) => BodySink | undefined;
 }
@@ -97,7 +95,7 @@ export function httpRequest(method: 'GET' | 'PUT' | 'DELETE', url: string, optio
               reject(e);
             }
           });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: '', sha256: '', validUtf8: false, streamed: true }));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: '', sha256: '', validUtf8: false }));
           res.on('error', (e: NodeJS.ErrnoException) => reject(classify(e)));
           return;
         }

@@ -5,15 +5,14 @@ import type { ResolvedSettings } from '../../datastore/settings.js';
 import { atomicFileWriter } from '../../output/files.js';
 import { announceSource, readSource, resolveSource } from '../source.js';
 
+// Every dump is written owner-only: it can hold addresses, policy and (in annotations) anything operators put there.
+
 export async function runExport(opts: { readonly out: string; readonly source: Readonly<Record<string, unknown>> }, io: CliIo): Promise<number> {
   const resolved = await resolveSource(opts.source, io);
   if (resolved.settings.datastoreType === 'etcdv2') return exportV2(resolved, opts.out, io);
   const { live } = await readSource(opts.source, io, resolved);
-  // Owner-only: a dump can hold addresses, policy and (in annotations) anything operators put there.
   await writeFileAtomic(resolvePath(io.cwd, opts.out), live.text, 0o600);
-  const fp = Object.entries(live.fingerprint).map(([k, v]) => `${k}=${v}`).join(' ');
-  io.stderr.write(`exported ${live.dump.records.length} records (${live.dump.format}) to ${opts.out}\nfingerprint: ${fp}\n`);
-  return EXIT.ok;
+  return exported(io, opts.out, live.dump.records.length, live.dump.format, live.fingerprint);
 }
 
 /**
@@ -25,16 +24,20 @@ export async function runExport(opts: { readonly out: string; readonly source: R
 async function exportV2(resolved: ResolvedSettings, out: string, io: CliIo): Promise<number> {
   announceSource(resolved, io);
   const { exportEtcdV2 } = await import('../../datastore/etcd-v2.js');
-  // Owner-only: a dump can hold addresses, policy and (in annotations) anything operators put there.
   const file = atomicFileWriter(resolvePath(io.cwd, out), 0o600);
   try {
     const done = await exportEtcdV2(resolved.settings, file);
     file.commit();
-    const fp = Object.entries(done.fingerprint).map(([k, v]) => `${k}=${v}`).join(' ');
-    io.stderr.write(`exported ${done.keys} records (etcd-v2) to ${out}\nfingerprint: ${fp}\n`);
-    return EXIT.ok;
+    return exported(io, out, done.keys, 'etcd-v2', done.fingerprint);
   } catch (e) {
     file.abort();
     throw e;
   }
+}
+
+/** Says what was saved where, and what pins it. */
+function exported(io: CliIo, out: string, records: number, format: string, fingerprint: Readonly<Record<string, string>>): number {
+  const fp = Object.entries(fingerprint).map(([k, v]) => `${k}=${v}`).join(' ');
+  io.stderr.write(`exported ${records} records (${format}) to ${out}\nfingerprint: ${fp}\n`);
+  return EXIT.ok;
 }

@@ -50,7 +50,6 @@ const VERDICT_TEXT: Readonly<Record<PlanVerdict, string>> = {
   blocked: 'blocked: resolve the errors above, then plan again',
 };
 
-/** Whether colour may be used on a stream: a terminal, and no NO_COLOR. */
 export async function runPlan(opts: PlanOptions, io: CliIo): Promise<number> {
   const m = new Migration({ ...opts, mode: 'plan' }, io);
   try {
