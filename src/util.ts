@@ -5,6 +5,9 @@ export type Compacted<T> = { [K in keyof T as undefined extends T[K] ? never : K
   [K in keyof T as undefined extends T[K] ? K : never]?: Exclude<T[K], undefined>;
 };
 
+/** `T` with its properties writable: an object built field by field before it is handed out as `T`. */
+export type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
 /**
  * Drops properties whose value is undefined. Callers pass a fresh object literal, so one with
  * nothing to drop is returned as it is (this runs several times for every record of large keyspaces).

@@ -6,7 +6,7 @@
 import { parseCidr, type Cidr } from '../net.js';
 import type { V1Action, V1EndpointPort, V1EntityRule, V1HostEndpointValue, V1IcmpFields, V1Nat, V1PolicySpec, V1Pool, V1Port, V1Rule, V1WorkloadEndpointValue } from '../model/v1.js';
 import { isRecord } from '../input/dump.js';
-import { compact } from '../util.js';
+import { compact, type Writable } from '../util.js';
 
 /** A value that cannot be read; the message names the field and what was wrong. */
 export class ValueError extends Error {
@@ -213,16 +213,26 @@ const ENTITY_FIELDS = {
 
 function backendEntity(o: Record<string, unknown>, p: 'src' | 'dst', what: string): V1EntityRule {
   const [is, not] = ENTITY_FIELDS[p];
-  return compact({
-    tag: optString(o, is.tag, what),
-    nets: mergeNets(optStringList(o, is.nets, what), optString(o, is.net, what)),
-    selector: optString(o, is.selector, what),
-    ports: optPorts(o, is.ports, what),
-    notTag: optString(o, not.tag, what),
-    notNets: mergeNets(optStringList(o, not.nets, what), optString(o, not.net, what)),
-    notSelector: optString(o, not.selector, what),
-    notPorts: optPorts(o, not.ports, what),
-  });
+  // Fields are added one by one, in this order, when they hold something (what compact() would
+  // give): a rule has two entities and a keyspace tens of thousands of rules.
+  const e: Writable<V1EntityRule> = {};
+  const tag = optString(o, is.tag, what);
+  if (tag !== undefined) e.tag = tag;
+  const nets = mergeNets(optStringList(o, is.nets, what), optString(o, is.net, what));
+  if (nets !== undefined) e.nets = nets;
+  const selector = optString(o, is.selector, what);
+  if (selector !== undefined) e.selector = selector;
+  const ports = optPorts(o, is.ports, what);
+  if (ports !== undefined) e.ports = ports;
+  const notTag = optString(o, not.tag, what);
+  if (notTag !== undefined) e.notTag = notTag;
+  const notNets = mergeNets(optStringList(o, not.nets, what), optString(o, not.net, what));
+  if (notNets !== undefined) e.notNets = notNets;
+  const notSelector = optString(o, not.selector, what);
+  if (notSelector !== undefined) e.notSelector = notSelector;
+  const notPorts = optPorts(o, not.ports, what);
+  if (notPorts !== undefined) e.notPorts = notPorts;
+  return e;
 }
 
 function parseIpVersion(raw: unknown, what: string): 4 | 6 | undefined {
@@ -235,17 +245,23 @@ function parseIpVersion(raw: unknown, what: string): 4 | 6 | undefined {
 export function parseBackendRule(raw: unknown, what: string, note: NoteSink): V1Rule {
   if (!isRecord(raw)) throw new ValueError(`${what} is not an object`);
   warnUnknownFields(raw, BACKEND_RULE_FIELDS, what, note);
-  return compact({
-    action: parseAction(raw['action'], what, note),
-    ipVersion: parseIpVersion(raw['ip_version'], what),
-    protocol: optProtocol(raw, 'protocol', what),
-    notProtocol: optProtocol(raw, '!protocol', what),
-    icmp: icmpFields(optNumber(raw, 'icmp_type', what), optNumber(raw, 'icmp_code', what)),
-    notICMP: icmpFields(optNumber(raw, '!icmp_type', what), optNumber(raw, '!icmp_code', what)),
-    source: backendEntity(raw, 'src', what),
-    destination: backendEntity(raw, 'dst', what),
-    logPrefix: optString(raw, 'log_prefix', what),
-  });
+  // In compact()'s order, fields added only when set (see backendEntity).
+  const r: Writable<V1Rule> = { action: parseAction(raw['action'], what, note) } as Writable<V1Rule>;
+  const ipVersion = parseIpVersion(raw['ip_version'], what);
+  if (ipVersion !== undefined) r.ipVersion = ipVersion;
+  const protocol = optProtocol(raw, 'protocol', what);
+  if (protocol !== undefined) r.protocol = protocol;
+  const notProtocol = optProtocol(raw, '!protocol', what);
+  if (notProtocol !== undefined) r.notProtocol = notProtocol;
+  const icmp = icmpFields(optNumber(raw, 'icmp_type', what), optNumber(raw, 'icmp_code', what));
+  if (icmp !== undefined) r.icmp = icmp;
+  const notICMP = icmpFields(optNumber(raw, '!icmp_type', what), optNumber(raw, '!icmp_code', what));
+  if (notICMP !== undefined) r.notICMP = notICMP;
+  r.source = backendEntity(raw, 'src', what);
+  r.destination = backendEntity(raw, 'dst', what);
+  const logPrefix = optString(raw, 'log_prefix', what);
+  if (logPrefix !== undefined) r.logPrefix = logPrefix;
+  return r;
 }
 
 const API_ENTITY_FIELDS = ['tag', 'net', 'nets', 'selector', 'ports', 'notTag', 'notNet', 'notNets', 'notSelector', 'notPorts'];
@@ -334,16 +350,20 @@ function parsePolicySpec(
   what: string,
   path: string,
 ): V1PolicySpec {
-  return compact({
-    order: optNumber(raw, 'order', what),
-    selector: optString(raw, 'selector', what) ?? '',
-    ingress: ruleList(raw[names.ingress], joinPath(path, names.ingress), parseRule),
-    egress: ruleList(raw[names.egress], joinPath(path, names.egress), parseRule),
-    doNotTrack: optBool(raw, names.doNotTrack, what) ?? false,
-    preDNAT: optBool(raw, names.preDNAT, what) ?? false,
-    types: parseTypes(raw['types'], what),
-    applyOnForward: optBool(raw, names.applyOnForward, what),
-  });
+  // In compact()'s order, optional fields added only when set (see backendEntity).
+  const spec: Writable<V1PolicySpec> = {} as Writable<V1PolicySpec>;
+  const order = optNumber(raw, 'order', what);
+  if (order !== undefined) spec.order = order;
+  spec.selector = optString(raw, 'selector', what) ?? '';
+  spec.ingress = ruleList(raw[names.ingress], joinPath(path, names.ingress), parseRule);
+  spec.egress = ruleList(raw[names.egress], joinPath(path, names.egress), parseRule);
+  spec.doNotTrack = optBool(raw, names.doNotTrack, what) ?? false;
+  spec.preDNAT = optBool(raw, names.preDNAT, what) ?? false;
+  const types = parseTypes(raw['types'], what);
+  if (types !== undefined) spec.types = types;
+  const applyOnForward = optBool(raw, names.applyOnForward, what);
+  if (applyOnForward !== undefined) spec.applyOnForward = applyOnForward;
+  return spec;
 }
 
 /** A v1 backend policy (etcd `/calico/v1/policy/tier/<tier>/policy/<name>`). */
@@ -440,21 +460,28 @@ const WEP_FIELDS = ['state', 'name', 'active_instance_id', 'mac', 'profile_ids',
 export function parseWorkloadEndpointValue(v: Record<string, unknown>, note: NoteSink): V1WorkloadEndpointValue {
   const what = 'workload endpoint value';
   warnUnknownFields(v, WEP_FIELDS, '', note);
-  return compact({
-    state: optString(v, 'state', what),
-    name: optString(v, 'name', what),
-    activeInstanceId: optString(v, 'active_instance_id', what),
-    mac: optString(v, 'mac', what),
-    profileIds: optStringList(v, 'profile_ids', what) ?? [],
-    ipv4Nets: optStringList(v, 'ipv4_nets', what) ?? [],
-    ipv6Nets: optStringList(v, 'ipv6_nets', what) ?? [],
-    ipv4Nat: nats(v, 'ipv4_nat', what, note),
-    ipv6Nat: nats(v, 'ipv6_nat', what, note),
-    labels: stringMapField(v, 'labels', what),
-    ipv4Gateway: optString(v, 'ipv4_gateway', what),
-    ipv6Gateway: optString(v, 'ipv6_gateway', what),
-    ports: endpointPorts(v, what, note),
-  });
+  // In compact()'s order, optional fields added only when set: one of these for every endpoint.
+  const out: Writable<V1WorkloadEndpointValue> = {} as Writable<V1WorkloadEndpointValue>;
+  const state = optString(v, 'state', what);
+  if (state !== undefined) out.state = state;
+  const name = optString(v, 'name', what);
+  if (name !== undefined) out.name = name;
+  const activeInstanceId = optString(v, 'active_instance_id', what);
+  if (activeInstanceId !== undefined) out.activeInstanceId = activeInstanceId;
+  const mac = optString(v, 'mac', what);
+  if (mac !== undefined) out.mac = mac;
+  out.profileIds = optStringList(v, 'profile_ids', what) ?? [];
+  out.ipv4Nets = optStringList(v, 'ipv4_nets', what) ?? [];
+  out.ipv6Nets = optStringList(v, 'ipv6_nets', what) ?? [];
+  out.ipv4Nat = nats(v, 'ipv4_nat', what, note);
+  out.ipv6Nat = nats(v, 'ipv6_nat', what, note);
+  out.labels = stringMapField(v, 'labels', what);
+  const ipv4Gateway = optString(v, 'ipv4_gateway', what);
+  if (ipv4Gateway !== undefined) out.ipv4Gateway = ipv4Gateway;
+  const ipv6Gateway = optString(v, 'ipv6_gateway', what);
+  if (ipv6Gateway !== undefined) out.ipv6Gateway = ipv6Gateway;
+  out.ports = endpointPorts(v, what, note);
+  return out;
 }
 
 /** A v1 backend host endpoint (libcalico-go `model/hostendpoint.go`, with the v3 libraries' `ports`). */
