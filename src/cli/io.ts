@@ -1,4 +1,6 @@
 /** File and stream I/O for the CLI, kept out of the pure stages. */
+import { isUtf8 } from 'node:buffer';
+import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,15 +14,21 @@ export type { CliIo };
 export async function readDumps(paths: readonly string[], cwd: string, format?: InputFormat): Promise<DecodedDump[]> {
   const dumps: DecodedDump[] = [];
   for (const path of paths) {
-    let text: string;
+    let bytes: Buffer | undefined;
     try {
-      text = await readFile(resolvePath(cwd, path), 'utf8');
+      bytes = await readFile(resolvePath(cwd, path));
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       const why = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : (e as Error).message;
       throw new CalicoMigrateError('E_INPUT_READ', `${path}: cannot read (${why})`, { cause: e });
     }
-    dumps.push(decodeDump(path, text, format));
+    // The file's bytes are hashed as read: the hash of the text as UTF-8 is the same whenever the
+    // bytes are UTF-8, and the text is not encoded again to find it (a large dump is 100 MB).
+    const sha256 = isUtf8(bytes) ? createHash('sha256').update(bytes).digest('hex') : undefined;
+    const text = bytes.toString('utf8');
+    // The bytes are not held while the text is decoded.
+    bytes = undefined;
+    dumps.push(decodeDump(path, text, format, sha256));
   }
   return dumps;
 }

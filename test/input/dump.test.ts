@@ -4,6 +4,10 @@
  */
 import test, { type ExecutionContext } from 'ava';
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readDumps } from '../../src/cli/io.js';
 import { CalicoMigrateError } from '../../src/errors.js';
 import { decodeDump, type DecodedDump, type InputFormat, type RawEtcdRecord, type RawObjectRecord } from '../../src/input/dump.js';
 
@@ -451,6 +455,25 @@ test('sha256 is the hex SHA-256 of the exact text (whitespace included)', (t) =>
 test('sha256 covers non-ASCII text as UTF-8', (t) => {
   const text = '{"/calico/v1/config/Note":"café"}';
   t.is(decodeDump('u.json', text).sha256, createHash('sha256').update(Buffer.from(text, 'utf8')).digest('hex'));
+});
+
+test('readDumps: a file read from disk has the hash of its text as UTF-8, whether or not its bytes are UTF-8', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'calico-migrate-sha-'));
+  try {
+    const valid = Buffer.from('{"/calico/v1/config/Note":"café"}\n', 'utf8');
+    // A byte that is not UTF-8: the text holds U+FFFD in its place, and the hash is of that text.
+    const invalid = Buffer.concat([Buffer.from('{"/calico/v1/config/Note":"caf'), Buffer.from([0xe9]), Buffer.from('"}\n')]);
+    writeFileSync(join(dir, 'valid.json'), valid);
+    writeFileSync(join(dir, 'invalid.json'), invalid);
+    const [a, b] = await readDumps(['valid.json', 'invalid.json'], dir);
+    t.is(a?.sha256, createHash('sha256').update(valid).digest('hex'), 'the bytes as sha256sum hashes them');
+    t.is(b?.sha256, createHash('sha256').update(invalid.toString('utf8'), 'utf8').digest('hex'));
+    t.not(b?.sha256, createHash('sha256').update(invalid).digest('hex'));
+    t.is(a?.sha256, decodeDump('valid.json', valid.toString('utf8')).sha256);
+    t.is(b?.sha256, decodeDump('invalid.json', invalid.toString('utf8')).sha256);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 const reportsFormat = test.macro({
