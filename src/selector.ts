@@ -47,8 +47,6 @@
  * equal; `k in S` = present and in S; `k not in S` = absent OR not in S; `all()` = true.
  */
 
-import { isDeepStrictEqual } from 'node:util';
-
 /** The kinds of token produced by {@link tokenizeSelector}. */
 export type SelectorTokenKind =
   | 'all'
@@ -199,13 +197,15 @@ function readDoubled(text: string, pos: number, kind: SelectorTokenKind, out: Se
 
 /** Keywords and label keys, tried in upstream order. */
 function readWord(text: string, pos: number, out: SelectorToken[]): number {
-  const has = matchAt(HAS, text, pos);
+  // Each keyword's pattern is tried only where its first letters are: most words are label keys.
+  const has = text.startsWith('has(', pos) ? matchAt(HAS, text, pos) : null;
   const key = has?.indices?.[1];
   if (has !== null && key !== undefined) {
     out.push(token(text, 'has', pos, pos + has[0].length), token(text, 'label', key[0], key[1]));
     return pos + has[0].length;
   }
-  for (const [re, kind] of WORDS) {
+  for (const [re, kind, start] of WORDS) {
+    if (!text.startsWith(start, pos)) continue;
     const m = matchAt(re, text, pos);
     if (m !== null) {
       out.push(token(text, kind, pos, pos + m[0].length));
@@ -215,11 +215,12 @@ function readWord(text: string, pos: number, out: SelectorToken[]): number {
   throw new SelectorError(`unexpected character ${JSON.stringify(text.charAt(pos))} at offset ${pos}`, pos);
 }
 
-const WORDS: ReadonlyArray<readonly [RegExp, SelectorTokenKind]> = [
-  [NOT_IN, 'notin'],
-  [IN, 'in'],
-  [ALL, 'all'],
-  [LABEL, 'label'],
+/** The patterns, their token kinds, and the text each needs at its start (a label key needs none). */
+const WORDS: ReadonlyArray<readonly [RegExp, SelectorTokenKind, string]> = [
+  [NOT_IN, 'notin', 'not'],
+  [IN, 'in', 'in'],
+  [ALL, 'all', 'all('],
+  [LABEL, 'label', ''],
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -432,7 +433,7 @@ function spliceTokens(text: string, hits: readonly SelectorToken[], replacement:
 function checkRename(renamed: string, expected: SelectorNode, position: number, what: string): void {
   let problem: string | undefined;
   try {
-    if (!isDeepStrictEqual(parseSelector(renamed), expected)) {
+    if (!sameSelector(parseSelector(renamed), expected)) {
       problem = `${JSON.stringify(renamed)} parses to a different selector`;
     }
   } catch (error) {
@@ -442,6 +443,30 @@ function checkRename(renamed: string, expected: SelectorNode, position: number, 
   if (problem !== undefined) {
     const message = `cannot rename label key ${what} (first at offset ${position}): in the result, ${problem}`;
     throw new SelectorError(message, position);
+  }
+}
+
+/** Two ASTs are the same selector node for node (what `isDeepStrictEqual` says of them, without its generic walk). */
+function sameSelector(a: SelectorNode, b: SelectorNode): boolean {
+  if (a.kind !== b.kind) return false;
+  switch (a.kind) {
+    case 'all':
+      return true;
+    case 'has':
+      return a.key === (b as typeof a).key;
+    case 'eq':
+    case 'ne':
+      return a.key === (b as typeof a).key && a.value === (b as typeof a).value;
+    case 'in':
+    case 'notin': {
+      const other = b as typeof a;
+      return a.key === other.key && a.values.length === other.values.length && a.values.every((v, i) => v === other.values[i]);
+    }
+    case 'not':
+      return sameSelector(a.operand, (b as typeof a).operand);
+    case 'and':
+    case 'or':
+      return sameSelector(a.left, (b as typeof a).left) && sameSelector(a.right, (b as typeof a).right);
   }
 }
 

@@ -35,23 +35,46 @@ const NAMESPACE_LABEL_V3 = 'projectcalico.org/namespace';
 const NS_LABEL_PREFIX_V1 = 'k8s_ns/label/';
 const NS_LABEL_PREFIX_V3 = 'pcns.';
 
-/** Renames v1 namespace label keys in a selector to their v3 keys, keeping everything else as written. */
-export function convertSelector(selector: string, where: string, notes: ConversionNotes): string {
+/** A selector converted: the text and the keys renamed in it, or why it does not parse. */
+type ConvertedSelector = { readonly text: string; readonly renamed: readonly (readonly [string, string])[] } | { readonly problem: string };
+
+function convertSelectorText(selector: string): ConvertedSelector {
   try {
-    let out = selector;
-    const keys = [...new Set(selectorLabelKeys(selector))];
-    for (const key of keys) {
+    let text = selector;
+    const renamed: [string, string][] = [];
+    for (const key of new Set(selectorLabelKeys(selector))) {
       const to = key === NAMESPACE_LABEL_V1 ? NAMESPACE_LABEL_V3 : key.startsWith(NS_LABEL_PREFIX_V1) ? NS_LABEL_PREFIX_V3 + key.slice(NS_LABEL_PREFIX_V1.length) : undefined;
       if (to === undefined) continue;
-      out = renameSelectorLabel(out, key, to);
-      notes.rewrites.push(`${where}: ${key} → ${to}`);
+      text = renameSelectorLabel(text, key, to);
+      renamed.push([key, to]);
     }
-    return out;
+    return { text, renamed };
   } catch (e) {
     if (!(e instanceof SelectorError)) throw e;
-    notes.problems.push(`${where}: selector ${JSON.stringify(selector)} does not parse (${e.message})`);
+    return { problem: e.message };
+  }
+}
+
+/**
+ * Selectors already converted: the same text comes back in many policies and rules (a namespace's
+ * selector in each of its policies), and converting one is a parse, a rename and a check each time.
+ */
+const converted = new Map<string, ConvertedSelector>();
+
+/** Renames v1 namespace label keys in a selector to their v3 keys, keeping everything else as written. */
+export function convertSelector(selector: string, where: string, notes: ConversionNotes): string {
+  let c = converted.get(selector);
+  if (c === undefined) {
+    c = convertSelectorText(selector);
+    if (converted.size >= 100_000) converted.clear();
+    converted.set(selector, c);
+  }
+  if ('problem' in c) {
+    notes.problems.push(`${where}: selector ${JSON.stringify(selector)} does not parse (${c.problem})`);
     return selector;
   }
+  for (const [key, to] of c.renamed) notes.rewrites.push(`${where}: ${key} → ${to}`);
+  return c.text;
 }
 
 const PROTOCOLS: ReadonlyMap<string, string> = new Map([

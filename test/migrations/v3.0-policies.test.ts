@@ -155,6 +155,27 @@ test('0050-policies: calico/k8s_ns is renamed projectcalico.org/namespace in the
   t.deepEqual(out.issues.map((i) => [i.severity, i.code]), [['info', 'selector-rewritten']]);
 });
 
+test('0050-policies: a selector used again (in another policy, or in a rule) is converted the same each time, with notes naming each place', (t) => {
+  const shared = "calico/k8s_ns == 'prod'";
+  const bad = "role == 'x' &&";
+  const out = runStep(policies, parseFlat({
+    [origin('a')]: JSON.stringify({ selector: shared, inbound_rules: [{ src_selector: shared }] }),
+    [origin('b')]: JSON.stringify({ selector: shared, outbound_rules: [{ dst_selector: bad }] }),
+    [origin('c')]: JSON.stringify({ selector: bad }),
+    [origin('d')]: JSON.stringify({ selector: shared }),
+  }), 'calicoctl');
+  t.deepEqual(out.objects.map((o) => [o.object.metadata.name, o.object.spec['selector']]), [['a', "projectcalico.org/namespace == 'prod'"], ['d', "projectcalico.org/namespace == 'prod'"]]);
+  t.deepEqual(out.objects[0]?.object.spec['ingress'], [rule({ action: 'Allow', source: { selector: "projectcalico.org/namespace == 'prod'" } })]);
+  t.deepEqual(out.issues.filter((i) => i.code === 'selector-rewritten').map((i) => [i.origin, i.message]), [
+    [origin('a'), 'v1 namespace label keys renamed to their v3 keys: ingress[0] source selector: calico/k8s_ns → projectcalico.org/namespace; selector: calico/k8s_ns → projectcalico.org/namespace'],
+    [origin('d'), 'v1 namespace label keys renamed to their v3 keys: selector: calico/k8s_ns → projectcalico.org/namespace'],
+  ]);
+  t.deepEqual(out.outcomes.filter((o) => o.disposition === 'error').map((o) => [o.origin, o.message?.replace(/ does not parse .*$/, ' does not parse')]), [
+    [origin('b'), `egress[0] destination selector: selector ${JSON.stringify(bad)} does not parse`],
+    [origin('c'), `selector: selector ${JSON.stringify(bad)} does not parse`],
+  ]);
+});
+
 test('0050-policies: v2.4 namespace label keys k8s_ns/label/<k> become pcns.<k>', (t) => {
   const out = run('p', { selector: "k8s_ns/label/team == 'a'", inbound_rules: [{ src_selector: 'has(k8s_ns/label/env)' }], outbound_rules: [{}] });
   t.is(spec(out)?.['selector'], "pcns.team == 'a'");
