@@ -1,6 +1,6 @@
 /** Files the tool writes (plans, journals' backups, reports), written atomically. */
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writevSync } from 'node:fs';
-import { mkdir, open, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, rename, rm, writeFile, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { CalicoMigrateError } from '../errors.js';
 
@@ -13,22 +13,35 @@ export async function writeFileAtomic(path: string, text: string | Iterable<stri
     else await writePieces(tmp, text, mode);
     await rename(tmp, path);
   } catch (e) {
-    await rm(tmp, { force: true });
+    // The temporary file may not be there to remove (its directory could not be made): the error
+    // reported is the one that stopped the write.
+    await rm(tmp, { force: true }).catch(() => undefined);
     throw new CalicoMigrateError('E_OUTPUT_WRITE', `${path}: cannot write (${(e as Error).message})`, { cause: e });
   }
 }
 
 async function writePieces(path: string, pieces: Iterable<string | Uint8Array>, mode: number): Promise<void> {
   const handle = await open(path, 'w', mode);
+  // One write in flight while the next piece is made: a large report is made and written at once.
+  let inflight: Promise<void> | undefined;
   try {
     for (const piece of pieces) {
-      // A write may take less than it is given: the rest follows until the piece is all written.
       const bytes = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
-      for (let done = 0; done < bytes.length; ) done += (await handle.write(bytes, done)).bytesWritten;
+      await inflight;
+      inflight = writeAll(handle, bytes);
+      // Settled by the next await (or the one below); a failure is not left unobserved meanwhile.
+      inflight.catch(() => undefined);
     }
+    await inflight;
   } finally {
+    await inflight?.catch(() => undefined);
     await handle.close();
   }
+}
+
+/** Writes all of `bytes`: a write may take less than it is given, and the rest follows. */
+async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  for (let done = 0; done < bytes.length; ) done += (await handle.write(bytes, done)).bytesWritten;
 }
 
 /** Bytes gathered before one write: a download's pieces are small (64 KiB), a system call each was a cost. */

@@ -164,8 +164,8 @@ test('0050-policies: a selector used again (in another policy, or in a rule) is 
     [origin('c')]: JSON.stringify({ selector: bad }),
     [origin('d')]: JSON.stringify({ selector: shared }),
   }), 'calicoctl');
-  t.deepEqual(out.objects.map((o) => [o.object.metadata.name, o.object.spec['selector']]), [['a', "projectcalico.org/namespace == 'prod'"], ['d', "projectcalico.org/namespace == 'prod'"]]);
-  t.deepEqual(out.objects[0]?.object.spec['ingress'], [rule({ action: 'Allow', source: { selector: "projectcalico.org/namespace == 'prod'" } })]);
+  t.deepEqual(out.objects.map((o) => [o.object.metadata.name, o.object.spec?.['selector']]), [['a', "projectcalico.org/namespace == 'prod'"], ['d', "projectcalico.org/namespace == 'prod'"]]);
+  t.deepEqual(out.objects[0]?.object.spec?.['ingress'], [rule({ action: 'Allow', source: { selector: "projectcalico.org/namespace == 'prod'" } })]);
   t.deepEqual(out.issues.filter((i) => i.code === 'selector-rewritten').map((i) => [i.origin, i.message]), [
     [origin('a'), 'v1 namespace label keys renamed to their v3 keys: ingress[0] source selector: calico/k8s_ns → projectcalico.org/namespace; selector: calico/k8s_ns → projectcalico.org/namespace'],
     [origin('d'), 'v1 namespace label keys renamed to their v3 keys: selector: calico/k8s_ns → projectcalico.org/namespace'],
