@@ -110,6 +110,18 @@ export function isDns1123Label(name: string): boolean {
 
 /** Kubernetes qualified name (label and annotation keys): optional `prefix/` plus a 63-character name. */
 export function isQualifiedName(key: string): boolean {
+  // Label keys recur in every object that carries labels: each is judged once.
+  const known = qualified.get(key);
+  if (known !== undefined) return known;
+  if (qualified.size >= 100_000) qualified.clear();
+  const answer = judgeQualifiedName(key);
+  qualified.set(key, answer);
+  return answer;
+}
+
+const qualified = new Map<string, boolean>();
+
+function judgeQualifiedName(key: string): boolean {
   const parts = key.split('/');
   if (parts.length > 2) return false;
   const name = parts[parts.length - 1] ?? '';

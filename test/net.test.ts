@@ -232,3 +232,51 @@ test(same, '::ffff:10.0.0.1', '::ffff:a00:1', true);
 // An IPv4 address and an IPv4-compatible (not mapped) IPv6 address are different addresses.
 test(same, '10.0.0.1', '::a00:1', false);
 test(same, '0.0.0.0', '::', false);
+
+/** The IPv4 rule written as it reads (split on dots; one to three digits; no leading zero; at most 255), to check the character-by-character parser against. */
+function ipv4ByRule(text: string): number[] | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4) return undefined;
+  const out: number[] = [];
+  for (const p of parts) {
+    if (!/^[0-9]{1,3}$/.test(p) || (p.length > 1 && p.startsWith('0')) || Number(p) > 255) return undefined;
+    out.push(Number(p));
+  }
+  return out;
+}
+
+test('IPv4: the parser agrees with the rule as written, on edge cases and on 50,000 strings of digits, dots and other characters', (t) => {
+  const edges = ['', '.', '...', '1.2.3', '1.2.3.4.', '.1.2.3.4', '1.2.3.4.5', '01.2.3.4', '1.2.3.00', '0.0.0.0', '255.255.255.255', '256.1.1.1', '1.2.3.256', '1..2.3',
+    ' 1.2.3.4', '1.2.3.4 ', '+1.2.3.4', '1e1.2.3.4', '0x1.2.3.4', '1000.1.1.1', '1.2.3.0255', '١.2.3.4', '10.0.0.1/32', '999.999.999.999', '0.00.0.0', '9.99.199.249'];
+  for (const s of edges) t.deepEqual(parseIp(s)?.bytes, ipv4ByRule(s), JSON.stringify(s));
+  // A small deterministic generator (no randomness in tests that must say the same every run).
+  let seed = 12345;
+  const next = (n: number): number => {
+    // xorshift32
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  const alphabet = '0123456789....0125x -';
+  let agreed = 0;
+  let valid = 0;
+  for (let i = 0; i < 50_000; i++) {
+    let s = '';
+    if (i % 2 === 0) {
+      for (let n = next(17); n > 0; n--) s += alphabet[next(alphabet.length)];
+    } else {
+      // Dotted groups of one to four digits, three to five of them: many are addresses.
+      const groups: string[] = [];
+      for (let g = next(5) === 0 ? 3 + 2 * next(2) : 4; g > 0; g--) groups.push(String(next(10) < 3 ? next(10) : next(280)).padStart(next(8) === 0 ? 2 : 1, '0'));
+      s = groups.join('.');
+    }
+    if (ipv4ByRule(s)) valid++;
+    const got = parseIp(s);
+    const want = ipv4ByRule(s);
+    if (want === undefined ? got === undefined || got.family === 6 : got?.family === 4 && got.bytes.join('.') === want.join('.')) agreed++;
+    else t.fail(`${JSON.stringify(s)}: ${JSON.stringify(got)} against ${JSON.stringify(want)}`);
+  }
+  t.is(agreed, 50_000);
+  t.true(valid > 3_000, `${valid} of the strings are addresses`);
+});
