@@ -115,6 +115,19 @@ function isMap(v: unknown): v is Record<string, unknown> {
   return true;
 }
 
+/** Keys as written, with their colon: the same few keys (field names, label keys) come back in every object. */
+const keyTexts = new Map<string, string>();
+
+function keyText(k: string): string {
+  let text = keyTexts.get(k);
+  if (text === undefined) {
+    text = `${direct(k) ?? byLibrary(k, 'key')}:`;
+    if (keyTexts.size >= 100_000) keyTexts.clear();
+    keyTexts.set(k, text);
+  }
+  return text;
+}
+
 class Writer {
   private readonly parts: string[] = [];
   private pending = '';
@@ -160,7 +173,8 @@ class Writer {
   map(obj: Record<string, unknown>, keys: readonly string[], indent: string, first: string): void {
     for (let i = 0; i < keys.length; i++) {
       const k = keys[i]!;
-      this.push(`${i === 0 ? first : indent}${direct(k) ?? byLibrary(k, 'key')}:`);
+      this.push(i === 0 ? first : indent);
+      this.push(keyText(k));
       this.nested(obj[k], indent, 'value');
     }
   }
