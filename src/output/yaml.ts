@@ -128,6 +128,16 @@ function keyText(k: string): string {
   return text;
 }
 
+/** A search V8 runs on a flat subject: it makes a joined-up string flat in place (the text is unchanged). */
+const FLATTEN = /\0/;
+
+/**
+ * The text, in flat pieces of about 16 KiB. Strings joined one by one make a tree of small nodes,
+ * which is fine for one object's document; a List of tens of thousands of objects would keep
+ * millions of them until the end (garbage collection copying them all), so each piece is made
+ * flat as soon as it is full, and its nodes are dropped young (List of 21,793 policies: 460 to
+ * 150 ms).
+ */
 class Writer {
   private readonly parts: string[] = [];
   private pending = '';
@@ -135,6 +145,8 @@ class Writer {
   private push(s: string): void {
     this.pending += s;
     if (this.pending.length > 16384) {
+      // Run for the flattening alone: its answer is not used.
+      FLATTEN.test(this.pending);
       this.parts.push(this.pending);
       this.pending = '';
     }
