@@ -29,8 +29,20 @@ export function profileTags(snapshot: V1Snapshot): ReadonlyMap<string, readonly 
   return out;
 }
 
-/** Tags, other than namespace tags, that a rule set uses. */
-export function userTagsIn(rules: readonly { readonly source: { readonly tag?: string; readonly notTag?: string }; readonly destination: { readonly tag?: string; readonly notTag?: string } }[]): string[] {
-  const tags = rules.flatMap((r) => [r.source.tag, r.source.notTag, r.destination.tag, r.destination.notTag]);
-  return [...new Set(tags.filter((t): t is string => t !== undefined && namespaceOfTag(t) === undefined))];
+type TaggedSide = { readonly tag?: string; readonly notTag?: string };
+
+/** Tags, other than namespace tags, that a rule set uses: each once, in the order rules name them. */
+export function userTagsIn(rules: readonly { readonly source: TaggedSide; readonly destination: TaggedSide }[]): string[] {
+  // Most rules name no tag: nothing is built for them (this runs for every policy of a keyspace).
+  const tags: string[] = [];
+  const add = (t: string | undefined): void => {
+    if (t !== undefined && namespaceOfTag(t) === undefined && !tags.includes(t)) tags.push(t);
+  };
+  for (const r of rules) {
+    add(r.source.tag);
+    add(r.source.notTag);
+    add(r.destination.tag);
+    add(r.destination.notTag);
+  }
+  return tags;
 }
