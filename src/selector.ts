@@ -107,7 +107,6 @@ export const SELECTOR_LABEL_KEY_PATTERN = '[a-zA-Z0-9_./-]{1,512}';
 
 /** Go's `\s` (RE2): tab, newline, form feed, carriage return, space. Narrower than JS `\s`. */
 const GO_SPACE = '[\\t\\n\\f\\r ]*';
-const BLANKS = /[ \t]*/y;
 const HAS = new RegExp(`has\\(${GO_SPACE}(${SELECTOR_LABEL_KEY_PATTERN})${GO_SPACE}\\)`, 'dy');
 const NOT_IN = new RegExp(`not${GO_SPACE}in\\b`, 'y');
 const IN = /in\b/y;
@@ -144,8 +143,11 @@ function matchAt(re: RegExp, text: string, pos: number): RegExpExecArray | null 
   return re.exec(text);
 }
 
+/** The offset of the first character at or after `pos` that is not a space or a tab. */
 function skipBlanks(text: string, pos: number): number {
-  return pos + (matchAt(BLANKS, text, pos)?.[0].length ?? 0);
+  let at = pos;
+  for (let c = text.charCodeAt(at); c === 32 || c === 9; c = text.charCodeAt(at)) at++;
+  return at;
 }
 
 function token(text: string, kind: SelectorTokenKind, start: number, end: number): SelectorToken {
@@ -376,14 +378,23 @@ function failAfterLabel(c: Cursor, key: SelectorToken): never {
  * @returns `undefined` if it parses, else the {@link SelectorError} message.
  */
 export function validateSelector(text: string): string | undefined {
+  // The same selector text comes back in many objects (a namespace's in each of its policies).
+  const known = validated.get(text);
+  if (known !== undefined) return known === true ? undefined : known;
+  let answer: string | true = true;
   try {
     parseSelector(text);
-    return undefined;
   } catch (error) {
-    if (error instanceof SelectorError) return error.message;
-    throw error;
+    if (!(error instanceof SelectorError)) throw error;
+    answer = error.message;
   }
+  if (validated.size >= 100_000) validated.clear();
+  validated.set(text, answer);
+  return answer === true ? undefined : answer;
 }
+
+/** Selectors checked: `true` for one that parses, else the message. */
+const validated = new Map<string, string | true>();
 
 /**
  * Every label key the selector references, in source order, duplicates kept
