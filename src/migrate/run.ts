@@ -74,7 +74,8 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
   const emitted: EmittedObject[] = [];
 
   for (const step of steps) {
-    const items = step.handles.flatMap((t) => byType.get(t) ?? []);
+    // A step of one item type is given that type's list itself (no copy of a list of 100k items).
+    const items = step.handles.length === 1 ? (byType.get(step.handles[0]!) ?? []) : step.handles.flatMap((t) => byType.get(t) ?? []);
     const out = step.run(items, { snapshot, form });
     // One map operation per outcome and one per item: a record seen twice does not grow the map,
     // and an outcome for a record the step was not given shows as fewer of its items accounted
@@ -158,19 +159,25 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
     }
   }
 
-  // Converted records may only point at objects that are written.
-  const written = new Set(valid.map((e) => e.id));
-  for (const [origin, o] of outcomes) {
-    if (!isConverted(o.disposition) || (o.targets ?? []).every((t) => written.has(t))) continue;
-    const lost = (o.targets ?? []).filter((t) => !written.has(t));
-    if (replaceWithError(outcomes, origin, 'target-not-written', `fed ${lost.join(', ')}, which is not written because of another record's error`)) replaced++;
+  // Converted records may only point at objects that are written. When every named object was
+  // emitted (one group each), none clashed and all are valid, every target is written: the
+  // records need not be looked through (a large keyspace has hundreds of thousands).
+  const allWritten = replaced === 0 && valid.length === kept.length && byId.size === named.size;
+  if (!allWritten) {
+    const written = new Set(valid.map((e) => e.id));
+    for (const [origin, o] of outcomes) {
+      if (!isConverted(o.disposition) || (o.targets ?? []).every((t) => written.has(t))) continue;
+      const lost = (o.targets ?? []).filter((t) => !written.has(t));
+      if (replaceWithError(outcomes, origin, 'target-not-written', `fed ${lost.join(', ')}, which is not written because of another record's error`)) replaced++;
+    }
   }
 
   // An object whose every feeder ended in an error (e.g. a host's Node when its only host endpoint
   // was invalid) is not written either: nothing converted names it any more; unless it is
-  // standalone, and then its issue accounts for it.
+  // standalone, and then its issue accounts for it. With no outcome replaced, every valid object
+  // is still named (only named ones were grouped above).
   const stillNamed = replaced === 0 ? named : namedTargets(outcomes);
-  const fedObjects = valid.filter((e) => stillNamed.has(e.id) || e.standalone);
+  const fedObjects = replaced === 0 ? [...valid] : valid.filter((e) => stillNamed.has(e.id) || e.standalone);
   for (const e of fedObjects) if (e.standalone && !stillNamed.has(e.id)) issues.push(e.standalone);
 
   // Standalone objects no converted record named: written when valid and alone on their name;
