@@ -141,5 +141,6 @@ export function ipamKeyPieces(objects: readonly TargetObject[]): Generator<strin
 }
 
 function* keyLines(objects: readonly TargetObject[]): Generator<string> {
-  for (const o of objects) yield `${JSON.stringify({ key: ipamKeyOf(o), value: ipamValueOf(o) })}\n`;
+  // The key is made once (ipamValueOf would make it again, to check it can be).
+  for (const o of objects) yield `${JSON.stringify({ key: ipamKeyOf(o), value: JSON.stringify(o.spec ?? {}) })}\n`;
 }
