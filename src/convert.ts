@@ -38,7 +38,8 @@ export function convertDumps(dumps: readonly DecodedDump[], to: TargetVersion, f
   }
   const steps = STEPS[to];
   checkSteps(steps, V1_ITEM_TYPES);
-  const parsed = parseDumps(dumps);
+  // Values no step of this target reads in this form are checked while parsing, then not kept.
+  const parsed = parseDumps(dumps, { unreadValues: new Set(steps.flatMap((s) => s.unreadValues(form))) });
   const migrated = runSteps(parsed.snapshot, steps, TARGETS[to], form);
   const report = buildReport(dumps, { ...parsed, issues: [...sourceIssues, ...parsed.issues] }, migrated, { version: to, form }, migrated.objects.length, live.fingerprint);
   return { objects: migrated.objects, report, blocked: isBlocked(report) };

@@ -12,6 +12,8 @@ export const step = defineStep({
   target: 'v2.5',
   summary: 'Calico IPAM blocks, handles and affinities are reported; allocations in use block the migration.',
   handles: IPAM_TYPES,
+  // Blocks are reported by their CIDR, node and allocated count, handles by their id.
+  unreadValues: () => ['ipam-block', 'ipam-handle'],
   transform(items, { snapshot }) {
     const out = new OutputBuilder();
     accountCalicoIpam(items, snapshot, out, {

@@ -13,6 +13,8 @@ export const step = defineStep({
   target: 'v2.5',
   summary: 'Workload endpoints and namespace profiles are skipped as derived; host endpoints and user profiles are reported as unsupported.',
   handles: ['host-endpoint', 'workload-endpoint', 'profile-part'],
+  // Endpoints are skipped by their host, workload and interface names alone.
+  unreadValues: () => ['host-endpoint', 'workload-endpoint'],
   transform(items) {
     const out = new OutputBuilder();
     const reportedProfiles = new Set<string>();

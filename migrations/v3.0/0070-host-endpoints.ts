@@ -34,6 +34,8 @@ export const step = defineStep({
   target: 'v3.0',
   summary: 'Host endpoints, with their named ports, become v3 HostEndpoint objects (calicoctl form); the v3.0 Kubernetes datastore cannot hold them.',
   handles: ['host-endpoint'],
+  // The CRD form has no host endpoints: they are skipped by their names alone.
+  unreadValues: (form) => (form === 'crd' ? ['host-endpoint'] : []),
   transform(items, { form }) {
     const out = new OutputBuilder();
     for (const item of items) {

@@ -110,6 +110,8 @@ export const step = defineStep({
   target: 'v3.0',
   summary: 'Workload endpoints become namespaced v3 WorkloadEndpoint objects (calicoctl form); OpenStack ones and, in the CRD form, all are derived.',
   handles: ['workload-endpoint'],
+  // The CRD form derives endpoints from Pods: they are skipped by their names alone.
+  unreadValues: (form) => (form === 'crd' ? ['workload-endpoint'] : []),
   transform(items, { form }) {
     const out = new OutputBuilder();
     for (const item of items) {

@@ -14,6 +14,8 @@ export const step = defineStep({
   target: 'v3.0',
   summary: 'Calico IPAM blocks, handles and affinities are copied for the etcd v3 datastore (host names renamed, consistency checked); for the Kubernetes datastore they are reported and allocations in use block the migration.',
   handles: IPAM_TYPES,
+  // The Kubernetes datastore form reports blocks by their CIDR, node and allocated count, handles by their id.
+  unreadValues: (form) => (form === 'crd' ? ['ipam-block', 'ipam-handle'] : []),
   transform(items, { snapshot, form }) {
     const out = new OutputBuilder();
     if (form === 'calicoctl') copyCalicoIpam(items, snapshot, out);

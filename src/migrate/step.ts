@@ -46,6 +46,13 @@ export interface Step<T extends V1ItemType = V1ItemType> {
   readonly summary: string;
   /** The item types this step accounts for. Each type is handled by exactly one step per target. */
   readonly handles: readonly T[];
+  /**
+   * Item types among `handles` whose values (endpoint values, IPAM handle counts, block allocations)
+   * this step never reads in the given form: it accounts for them by their keys alone, and no other
+   * step reads them through the snapshot. The parse stage still checks such values, so a malformed
+   * one is still an error, but does not keep them; reading one anyway is an internal error.
+   */
+  readonly unreadValues?: (form: OutputForm) => readonly T[];
   readonly transform: (items: readonly ItemOf<T>[], context: StepContext) => StepOutput;
 }
 
@@ -60,6 +67,8 @@ export interface RegisteredStep {
   readonly target: TargetVersion;
   readonly summary: string;
   readonly handles: readonly V1ItemType[];
+  /** `Step.unreadValues` (none when the step does not say). */
+  readonly unreadValues: (form: OutputForm) => readonly V1ItemType[];
   /** Runs the step on the items of its types (other items are filtered out). */
   readonly run: (items: readonly V1Item[], context: StepContext) => StepOutput;
 }
@@ -72,6 +81,7 @@ export function register<T extends V1ItemType>(step: Step<T>): RegisteredStep {
     target: step.target,
     summary: step.summary,
     handles,
+    unreadValues: (form) => step.unreadValues?.(form) ?? [],
     run: (items, context) => step.transform(items.filter(isHandled), context),
   };
 }

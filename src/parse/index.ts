@@ -4,11 +4,12 @@
  */
 import type { DecodedDump } from '../input/dump.js';
 import type { Issue, LostField, RecordOutcome, Severity } from '../model/report.js';
-import type { V1Item, V1Snapshot } from '../model/v1.js';
+import type { V1Item, V1ItemType, V1Snapshot } from '../model/v1.js';
 import { parseEtcdRecord } from './etcd.js';
 import { objectParts, type ObjectPart } from './kubernetes.js';
 import { ValueError, type NoteSink } from './values.js';
 import { byString } from '../util.js';
+import { withoutValue } from './unread.js';
 
 export interface ParseResult {
   readonly snapshot: V1Snapshot;
@@ -22,7 +23,18 @@ const NOTE_SEVERITY: Readonly<Record<string, Severity>> = {
   'action-case': 'info',
 };
 
-export function parseDumps(dumps: readonly DecodedDump[]): ParseResult {
+/** What the parse stage may leave out. */
+export interface ParseOptions {
+  /**
+   * Item types whose values no step of the target reads (`Step.unreadValues`): each such value
+   * is checked as always, then not kept. A large keyspace is mostly workload endpoints and IPAM
+   * handles, which a Kubernetes-datastore target accounts for by their keys alone.
+   */
+  readonly unreadValues?: ReadonlySet<V1ItemType>;
+}
+
+export function parseDumps(dumps: readonly DecodedDump[], options: ParseOptions = {}): ParseResult {
+  const unread = options.unreadValues !== undefined && options.unreadValues.size > 0 ? options.unreadValues : undefined;
   const items: V1Item[] = [];
   const failures: RecordOutcome[] = [...dumps.flatMap((d) => d.failures)];
   const issues: Issue[] = [];
@@ -56,7 +68,8 @@ export function parseDumps(dumps: readonly DecodedDump[]): ParseResult {
     current = origin;
     unknownFields = undefined;
     try {
-      const item = parse(arg, note);
+      const parsed = parse(arg, note);
+      const item = unread?.has(parsed.type) ? withoutValue(parsed) : parsed;
       items.push(unknownFields ? { ...item, unknownFields: (unknownFields as LostField[]).sort((a, b) => byString(a.path, b.path)) } : item);
     } catch (e) {
       if (!(e instanceof ValueError)) throw e;

@@ -10,7 +10,7 @@ import { parseFlat } from '../_helpers/items.js';
 const target: TargetDefinition = TARGETS['v2.5'];
 
 function testStep(id: string, transform: RegisteredStep['run']): RegisteredStep {
-  return { id, target: 'v2.5', summary: 'test step', handles: ['felix-global-config'], run: transform };
+  return { id, target: 'v2.5', summary: 'test step', handles: ['felix-global-config'], unreadValues: () => [], run: transform };
 }
 
 const snapshot = parseFlat({ '/calico/v1/config/A': '1', '/calico/v1/config/B': '2' }).snapshot;
