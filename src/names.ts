@@ -12,6 +12,7 @@
  */
 import { hash } from 'node:crypto';
 import { expandIPv6, formatIp, parseCidr, parseIp, type Cidr, type Ip } from './net.js';
+import { remembered } from './util.js';
 
 /** Reverses the etcd path escaping of names (`%2f` → `/`, then `%25` → `%`). */
 export function unescapeName(segment: string): string {
@@ -52,18 +53,9 @@ export function nameToCidr(name: string): Cidr | undefined {
 /**
  * Calico v3 `normalizeName`: lowercase; `/` → `.`; runs of characters outside `[-.a-z0-9]` → `-`;
  * runs of `.`/`-` containing a `.` → `.`; leading and trailing `.`/`-` stripped.
+ * Host, orchestrator and interface names come back once per endpoint: each is worked out once.
  */
-export function normalizeName(name: string): string {
-  // Host, orchestrator and interface names come back once per endpoint: each is worked out once.
-  const known = normalized.get(name);
-  if (known !== undefined) return known;
-  if (normalized.size >= 100_000) normalized.clear();
-  const out = normalizeUncached(name);
-  normalized.set(name, out);
-  return out;
-}
-
-const normalized = new Map<string, string>();
+export const normalizeName: (name: string) => string = remembered(normalizeUncached);
 
 function normalizeUncached(name: string): string {
   return name
@@ -108,18 +100,11 @@ export function isDns1123Label(name: string): boolean {
   return name.length <= 63 && DNS1123_LABEL_RE.test(name);
 }
 
-/** Kubernetes qualified name (label and annotation keys): optional `prefix/` plus a 63-character name. */
-export function isQualifiedName(key: string): boolean {
-  // Label keys recur in every object that carries labels: each is judged once.
-  const known = qualified.get(key);
-  if (known !== undefined) return known;
-  if (qualified.size >= 100_000) qualified.clear();
-  const answer = judgeQualifiedName(key);
-  qualified.set(key, answer);
-  return answer;
-}
-
-const qualified = new Map<string, boolean>();
+/**
+ * Kubernetes qualified name (label and annotation keys): optional `prefix/` plus a 63-character name.
+ * Label keys recur in every object that carries labels: each is judged once.
+ */
+export const isQualifiedName: (key: string) => boolean = remembered(judgeQualifiedName);
 
 function judgeQualifiedName(key: string): boolean {
   const parts = key.split('/');

@@ -46,6 +46,7 @@
  * Evaluation (ast.go): `has(k)` = k present; `k == v` = present and equal; `k != v` = absent OR not
  * equal; `k in S` = present and in S; `k not in S` = absent OR not in S; `all()` = true.
  */
+import { remembered } from './util.js';
 
 /** The kinds of token produced by {@link tokenizeSelector}. */
 export type SelectorTokenKind =
@@ -374,27 +375,19 @@ function failAfterLabel(c: Cursor, key: SelectorToken): never {
 }
 
 /**
- * Checks a selector.
+ * Checks a selector. The same selector text comes back in many objects (a namespace's in each of
+ * its policies): each is checked once.
  * @returns `undefined` if it parses, else the {@link SelectorError} message.
  */
-export function validateSelector(text: string): string | undefined {
-  // The same selector text comes back in many objects (a namespace's in each of its policies).
-  const known = validated.get(text);
-  if (known !== undefined) return known === true ? undefined : known;
-  let answer: string | true = true;
+export const validateSelector: (text: string) => string | undefined = remembered((text: string) => {
   try {
     parseSelector(text);
+    return undefined;
   } catch (error) {
-    if (!(error instanceof SelectorError)) throw error;
-    answer = error.message;
+    if (error instanceof SelectorError) return error.message;
+    throw error;
   }
-  if (validated.size >= 100_000) validated.clear();
-  validated.set(text, answer);
-  return answer === true ? undefined : answer;
-}
-
-/** Selectors checked: `true` for one that parses, else the message. */
-const validated = new Map<string, string | true>();
+});
 
 /**
  * Every label key the selector references, in source order, duplicates kept

@@ -30,6 +30,23 @@ export function compact<T extends object>(o: T): Compacted<T> {
   return out as Compacted<T>;
 }
 
+/**
+ * `compute`, remembered by its argument: for pure work on values that recur across the records of a
+ * large keyspace (names, label keys, selectors, key texts). At most `limit` answers are kept; past
+ * that the memory starts again, so a keyspace of distinct values costs no more than computing each.
+ */
+export function remembered<K, V>(compute: (key: K) => V, limit = 100_000): (key: K) => V {
+  const known = new Map<K, V>();
+  return (key) => {
+    const answer = known.get(key);
+    if (answer !== undefined || known.has(key)) return answer as V;
+    const computed = compute(key);
+    if (known.size >= limit) known.clear();
+    known.set(key, computed);
+    return computed;
+  };
+}
+
 /** Code-point string comparison, independent of locale. */
 export function byString(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -3,7 +3,7 @@ import { notCarried } from '../../src/migrate/step.js';
 import type { LostField } from '../../src/model/report.js';
 import type { V1EndpointPort } from '../../src/model/v1.js';
 import { convertName, normalizeName } from '../../src/names.js';
-import { compact } from '../../src/util.js';
+import { compact, remembered } from '../../src/util.js';
 import { protocolV3 } from './rules.js';
 
 /** Upstream convertProfileName: a `k8s_ns.` prefix becomes `kns.`, then convertName. */
@@ -24,19 +24,9 @@ export function endpointPortsV3(ports: readonly V1EndpointPort[]): Record<string
 /**
  * The v3 Node a record under `/calico/v1/host/<host>/` belongs to (calicoctl form): calico-upgrade
  * makes a Node for every host directory, whatever it holds.
+ * One string per host, however many endpoints name it: the runner looks these up in its sets.
  */
-export function hostNodeId(host: string): string {
-  // One string per host, however many endpoints name it: the runner looks these up in its sets.
-  let id = nodeIds.get(host);
-  if (id === undefined) {
-    if (nodeIds.size >= 100_000) nodeIds.clear();
-    id = `Node/${normalizeName(host)}`;
-    nodeIds.set(host, id);
-  }
-  return id;
-}
-
-const nodeIds = new Map<string, string>();
+export const hostNodeId: (host: string) => string = remembered((host: string) => `Node/${normalizeName(host)}`);
 
 /** `[]`, or the lost field when a value the target drops is not the one it implies. */
 export function unlessImplied(path: string, value: string | undefined, implied: string, reason: string): LostField[] {

@@ -11,7 +11,7 @@ import type { LostField } from '../../src/model/report.js';
 import type { V1EntityRule, V1Item, V1Rule } from '../../src/model/v1.js';
 import { formatCidr, isMasked, maskCidr, parseCidr } from '../../src/net.js';
 import { renameSelectorLabel, selectorLabelKeys, SelectorError } from '../../src/selector.js';
-import { compact } from '../../src/util.js';
+import { compact, remembered } from '../../src/util.js';
 import type { OutputForm } from '../../src/model/target.js';
 import { namespaceOfTag, userTagsIn } from '../shared/tags.js';
 import { logPrefixLost } from '../shared/rule-fields.js';
@@ -56,19 +56,14 @@ function convertSelectorText(selector: string): ConvertedSelector {
 }
 
 /**
- * Selectors already converted: the same text comes back in many policies and rules (a namespace's
- * selector in each of its policies), and converting one is a parse, a rename and a check each time.
+ * Selectors converted, by their text: the same text comes back in many policies and rules (a
+ * namespace's selector in each of its policies), and converting one is a parse, a rename and a check.
  */
-const converted = new Map<string, ConvertedSelector>();
+const convertedSelector = remembered(convertSelectorText);
 
 /** Renames v1 namespace label keys in a selector to their v3 keys, keeping everything else as written. */
 export function convertSelector(selector: string, where: string, notes: ConversionNotes): string {
-  let c = converted.get(selector);
-  if (c === undefined) {
-    c = convertSelectorText(selector);
-    if (converted.size >= 100_000) converted.clear();
-    converted.set(selector, c);
-  }
+  const c = convertedSelector(selector);
   if ('problem' in c) {
     notes.problems.push(`${where}: selector ${JSON.stringify(selector)} does not parse (${c.problem})`);
     return selector;

@@ -14,6 +14,7 @@
  */
 import YAML from 'yaml';
 import { orderedKeys } from './order.js';
+import { remembered } from '../util.js';
 
 /** The `yaml` library options every YAML output of the tool uses. */
 export const YAML_OPTIONS = { version: '1.1', lineWidth: 0, minContentWidth: 0, aliasDuplicateObjects: false } as const;
@@ -116,17 +117,7 @@ function isMap(v: unknown): v is Record<string, unknown> {
 }
 
 /** Keys as written, with their colon: the same few keys (field names, label keys) come back in every object. */
-const keyTexts = new Map<string, string>();
-
-function keyText(k: string): string {
-  let text = keyTexts.get(k);
-  if (text === undefined) {
-    text = `${direct(k) ?? byLibrary(k, 'key')}:`;
-    if (keyTexts.size >= 100_000) keyTexts.clear();
-    keyTexts.set(k, text);
-  }
-  return text;
-}
+const keyText = remembered((k: string) => `${direct(k) ?? byLibrary(k, 'key')}:`);
 
 /** A search V8 runs on a flat subject: it makes a joined-up string flat in place (the text is unchanged). */
 const FLATTEN = /\0/;
