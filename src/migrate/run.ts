@@ -114,27 +114,36 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
 
   // An object is written only when a converted record names it (a step may offer an object that
   // records of other steps feed, such as a host's v3 Node; if none of them converts, it is not written).
-  const named = namedTargets(outcomes);
+  // Objects are grouped by id in the order first emitted, and each group is marked when a converted
+  // record names it: one map operation per object and one per target (a large keyspace emits
+  // hundreds of thousands of objects).
+  const groups = new Map<string, { readonly members: EmittedObject[]; named: boolean }>();
+  for (const e of emitted) {
+    const group = groups.get(e.id);
+    if (group) group.members.push(e);
+    else groups.set(e.id, { members: [e], named: false });
+  }
+  /** Targets named by converted records that no step emitted (their records are errors below). */
+  let namedWithoutObject = 0;
+  for (const o of outcomes.values()) {
+    if (!isConverted(o.disposition)) continue;
+    for (const t of o.targets ?? []) {
+      const group = groups.get(t);
+      if (group) group.named = true;
+      else namedWithoutObject++;
+    }
+  }
   // When no outcome becomes an error below, the objects named afterwards are these same ones.
   let replaced = 0;
 
   // Two records landing on the same object: an error for every origin, and neither is written.
   // A standalone object no converted record names has no record of its own to blame: it is handled
   // apart, below, and never changes the dispositions of the records around it.
-  const byId = new Map<string, EmittedObject[]>();
-  const standaloneOnly: EmittedObject[] = [];
-  for (const e of emitted) {
-    const id = e.id;
-    if (!named.has(id)) {
-      if (e.standalone) standaloneOnly.push(e);
-      continue;
-    }
-    const group = byId.get(id);
-    if (group) group.push(e);
-    else byId.set(id, [e]);
-  }
+  // Standalone ones no converted record names, in the order emitted (few: a host's Node, say).
+  const standaloneOnly = emitted.filter((e) => e.standalone !== undefined && groups.get(e.id)?.named !== true);
   const kept: EmittedObject[] = [];
-  for (const [id, group] of byId) {
+  for (const [id, { members: group, named }] of groups) {
+    if (!named) continue;
     if (group.length === 1 && group[0]) {
       kept.push(group[0]);
       continue;
@@ -162,7 +171,7 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
   // Converted records may only point at objects that are written. When every named object was
   // emitted (one group each), none clashed and all are valid, every target is written: the
   // records need not be looked through (a large keyspace has hundreds of thousands).
-  const allWritten = replaced === 0 && valid.length === kept.length && byId.size === named.size;
+  const allWritten = replaced === 0 && valid.length === kept.length && namedWithoutObject === 0;
   if (!allWritten) {
     const written = new Set(valid.map((e) => e.id));
     for (const [origin, o] of outcomes) {
@@ -175,10 +184,11 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
   // An object whose every feeder ended in an error (e.g. a host's Node when its only host endpoint
   // was invalid) is not written either: nothing converted names it any more; unless it is
   // standalone, and then its issue accounts for it. With no outcome replaced, every valid object
-  // is still named (only named ones were grouped above).
-  const stillNamed = replaced === 0 ? named : namedTargets(outcomes);
-  const fedObjects = replaced === 0 ? [...valid] : valid.filter((e) => stillNamed.has(e.id) || e.standalone);
-  for (const e of fedObjects) if (e.standalone && !stillNamed.has(e.id)) issues.push(e.standalone);
+  // is still named (only named ones were kept above).
+  const namedNow = replaced === 0 ? undefined : namedTargets(outcomes);
+  const stillNamed = (id: string): boolean => (namedNow ? namedNow.has(id) : groups.get(id)?.named === true);
+  const fedObjects = replaced === 0 ? [...valid] : valid.filter((e) => stillNamed(e.id) || e.standalone);
+  for (const e of fedObjects) if (e.standalone && !stillNamed(e.id)) issues.push(e.standalone);
 
   // Standalone objects no converted record named: written when valid and alone on their name;
   // otherwise left out with a warning that says why (the records keep their own outcomes).
