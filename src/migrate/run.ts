@@ -45,19 +45,69 @@ export function checkSteps(steps: readonly RegisteredStep[], allTypes: readonly 
   if (missing.length > 0) throw new CalicoMigrateError('E_STEP_REGISTRY', `no step handles item type(s) ${missing.join(', ')}`);
 }
 
-/** Replaces a record's outcome with an error; whether there was one to replace. */
-function replaceWithError(outcomes: Map<string, RecordOutcome>, origin: string, code: string, message: string, extra: { hint?: string; converted?: string } = {}): boolean {
-  const prev = outcomes.get(origin);
-  if (!prev) return false;
-  outcomes.set(origin, { origin, file: prev.file, disposition: 'error', code, message, ...extra });
-  return true;
+/**
+ * The records' outcomes in the order the steps gave them. Looking one up by its origin is needed
+ * only to replace it with an error (a clash, an invalid object), which is rare: the index is made
+ * then, not for every record of a large keyspace.
+ */
+class Outcomes {
+  readonly list: RecordOutcome[] = [];
+  private index: Map<string, number> | undefined;
+
+  push(o: RecordOutcome): void {
+    this.index?.set(o.origin, this.list.length);
+    this.list.push(o);
+  }
+
+  /** Replaces a record's outcome with an error, in its place; whether there was one to replace. */
+  replaceWithError(origin: string, code: string, message: string, extra: { hint?: string; converted?: string } = {}): boolean {
+    this.index ??= new Map(this.list.map((o, i) => [o.origin, i]));
+    const at = this.index.get(origin);
+    const prev = at === undefined ? undefined : this.list[at];
+    if (at === undefined || !prev) return false;
+    this.list[at] = { origin, file: prev.file, disposition: 'error', code, message, ...extra };
+    return true;
+  }
 }
 
 /** Ids of the objects that converted records name as their targets. */
-function namedTargets(outcomes: ReadonlyMap<string, RecordOutcome>): Set<string> {
+function namedTargets(outcomes: readonly RecordOutcome[]): Set<string> {
   const named = new Set<string>();
-  for (const o of outcomes.values()) if (isConverted(o.disposition)) for (const t of o.targets ?? []) named.add(t);
+  for (const o of outcomes) if (isConverted(o.disposition)) for (const t of o.targets ?? []) named.add(t);
   return named;
+}
+
+/**
+ * Checks that a step gave exactly one outcome for each of its items and keeps them. Nearly every
+ * step gives them in its items' order: that is checked side by side, with no lookups. Otherwise
+ * each outcome is looked up among the step's items; an item with none becomes an "unaccounted"
+ * error. An outcome for a record the step was not given, or a second one for a record, is a bug.
+ */
+function account(step: RegisteredStep, items: readonly V1Item[], reported: readonly RecordOutcome[], outcomes: Outcomes): void {
+  let inOrder = reported.length === items.length;
+  for (let i = 0; inOrder && i < items.length; i++) if (reported[i]!.origin !== items[i]!.origin) inOrder = false;
+  if (inOrder) {
+    for (const o of reported) outcomes.push(o);
+    return;
+  }
+  const given = new Set(items.map((i) => i.origin));
+  const seen = new Set<string>();
+  for (const o of reported) {
+    if (!given.has(o.origin)) throw new CalicoMigrateError('E_INTERNAL', `step ${step.id} reported an outcome for ${o.origin}, which it was not given`);
+    if (seen.has(o.origin)) throw new CalicoMigrateError('E_INTERNAL', `step ${step.id} reported ${o.origin} twice`);
+    seen.add(o.origin);
+    outcomes.push(o);
+  }
+  for (const item of items) {
+    if (seen.has(item.origin)) continue;
+    outcomes.push({
+      origin: item.origin,
+      file: item.file,
+      disposition: 'error',
+      code: 'unaccounted',
+      message: `internal: step ${step.id} did not account for this record; please report this as a bug`,
+    });
+  }
 }
 
 export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[], target: TargetDefinition, form: OutputForm = 'crd'): MigrationResult {
@@ -68,7 +118,7 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
     byType.set(item.type, list);
   }
 
-  const outcomes = new Map<string, RecordOutcome>();
+  const outcomes = new Outcomes();
   const issues: Issue[] = [];
   const renames: Rename[] = [];
   const emitted: EmittedObject[] = [];
@@ -77,35 +127,9 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
     // A step of one item type is given that type's list itself (no copy of a list of 100k items).
     const items = step.handles.length === 1 ? (byType.get(step.handles[0]!) ?? []) : step.handles.flatMap((t) => byType.get(t) ?? []);
     const out = step.run(items, { snapshot, form });
-    // One map operation per outcome and one per item: a record seen twice does not grow the map,
-    // and an outcome for a record the step was not given shows as fewer of its items accounted
-    // than outcomes reported (earlier steps' records are checked already, and no two steps share one).
-    const notGiven = (origin: string) => new CalicoMigrateError('E_INTERNAL', `step ${step.id} reported an outcome for ${origin}, which it was not given`);
-    for (const o of out.outcomes) {
-      const size = outcomes.size;
-      if (outcomes.set(o.origin, o).size === size) {
-        if (!items.some((i) => i.origin === o.origin)) throw notGiven(o.origin);
-        throw new CalicoMigrateError('E_INTERNAL', `step ${step.id} reported ${o.origin} twice`);
-      }
-    }
-    let accounted = 0;
-    for (const item of items) {
-      if (outcomes.has(item.origin)) {
-        accounted++;
-        continue;
-      }
-      outcomes.set(item.origin, {
-        origin: item.origin,
-        file: item.file,
-        disposition: 'error',
-        code: 'unaccounted',
-        message: `internal: step ${step.id} did not account for this record; please report this as a bug`,
-      });
-    }
-    if (accounted !== out.outcomes.length) {
-      const given = new Set(items.map((i) => i.origin));
-      throw notGiven(out.outcomes.find((o) => !given.has(o.origin))?.origin ?? '(a record)');
-    }
+    // Items are distinct records and no two steps share one, so checking each step against its own
+    // items accounts for every record exactly once.
+    account(step, items, out.outcomes, outcomes);
     // Loops, not push(...spread): a step's output can hold hundreds of thousands of entries.
     for (const i of out.issues) issues.push(i);
     for (const r of out.renames) renames.push(r);
@@ -125,7 +149,7 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
   }
   /** Targets named by converted records that no step emitted (their records are errors below). */
   let namedWithoutObject = 0;
-  for (const o of outcomes.values()) {
+  for (const o of outcomes.list) {
     if (!isConverted(o.disposition)) continue;
     for (const t of o.targets ?? []) {
       const group = groups.get(t);
@@ -151,7 +175,7 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
     const origins = group.flatMap((g) => g.origins);
     for (const origin of origins) {
       const others = origins.filter((o) => o !== origin).join(', ');
-      if (replaceWithError(outcomes, origin, 'name-clash', `converts to ${id}, as does ${others}; neither is written`, { hint: 'rename or remove one of the records so that each converts to a distinct object' })) replaced++;
+      if (outcomes.replaceWithError(origin, 'name-clash', `converts to ${id}, as does ${others}; neither is written`, { hint: 'rename or remove one of the records so that each converts to a distinct object' })) replaced++;
     }
   }
 
@@ -164,7 +188,7 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
       continue;
     }
     for (const origin of e.origins) {
-      if (replaceWithError(outcomes, origin, 'invalid-target', `converted ${e.id} is not valid: ${problems.join('; ')}`, { converted: serialize(e.object, 'yaml') })) replaced++;
+      if (outcomes.replaceWithError(origin, 'invalid-target', `converted ${e.id} is not valid: ${problems.join('; ')}`, { converted: serialize(e.object, 'yaml') })) replaced++;
     }
   }
 
@@ -174,10 +198,10 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
   const allWritten = replaced === 0 && valid.length === kept.length && namedWithoutObject === 0;
   if (!allWritten) {
     const written = new Set(valid.map((e) => e.id));
-    for (const [origin, o] of outcomes) {
+    for (const o of [...outcomes.list]) {
       if (!isConverted(o.disposition) || (o.targets ?? []).every((t) => written.has(t))) continue;
       const lost = (o.targets ?? []).filter((t) => !written.has(t));
-      if (replaceWithError(outcomes, origin, 'target-not-written', `fed ${lost.join(', ')}, which is not written because of another record's error`)) replaced++;
+      if (outcomes.replaceWithError(o.origin, 'target-not-written', `fed ${lost.join(', ')}, which is not written because of another record's error`)) replaced++;
     }
   }
 
@@ -185,7 +209,7 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
   // was invalid) is not written either: nothing converted names it any more; unless it is
   // standalone, and then its issue accounts for it. With no outcome replaced, every valid object
   // is still named (only named ones were kept above).
-  const namedNow = replaced === 0 ? undefined : namedTargets(outcomes);
+  const namedNow = replaced === 0 ? undefined : namedTargets(outcomes.list);
   const stillNamed = (id: string): boolean => (namedNow ? namedNow.has(id) : groups.get(id)?.named === true);
   const fedObjects = replaced === 0 ? [...valid] : valid.filter((e) => stillNamed(e.id) || e.standalone);
   for (const e of fedObjects) if (e.standalone && !stillNamed(e.id)) issues.push(e.standalone);
@@ -231,5 +255,5 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
     for (const id of [...group.keys()].sort()) objects.push(group.get(id)!);
   }
 
-  return { objects, outcomes: [...outcomes.values()], issues, renames, steps: steps.map((s) => s.id) };
+  return { objects, outcomes: outcomes.list, issues, renames, steps: steps.map((s) => s.id) };
 }
