@@ -36,16 +36,19 @@ export function compact<T extends object>(o: T): Compacted<T> {
  * that the memory starts again, so a keyspace of distinct values costs no more than computing each.
  */
 export function remembered<K, V>(compute: (key: K) => V, limit = 100_000): (key: K) => V {
-  const known = new Map<K, V>();
+  // An answer of undefined is kept as NONE, so that every call is one lookup.
+  const known = new Map<K, V | typeof NONE>();
   return (key) => {
     const answer = known.get(key);
-    if (answer !== undefined || known.has(key)) return answer as V;
+    if (answer !== undefined) return (answer === NONE ? undefined : answer) as V;
     const computed = compute(key);
     if (known.size >= limit) known.clear();
-    known.set(key, computed);
+    known.set(key, computed === undefined ? NONE : computed);
     return computed;
   };
 }
+
+const NONE: unique symbol = Symbol('none');
 
 /** Code-point string comparison, independent of locale. */
 export function byString(a: string, b: string): number {

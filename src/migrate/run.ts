@@ -113,9 +113,9 @@ function account(step: RegisteredStep, items: readonly V1Item[], reported: reado
 export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[], target: TargetDefinition, form: OutputForm = 'crd'): MigrationResult {
   const byType = new Map<V1ItemType, V1Item[]>();
   for (const item of snapshot.items) {
-    const list = byType.get(item.type) ?? [];
-    list.push(item);
-    byType.set(item.type, list);
+    const list = byType.get(item.type);
+    if (list) list.push(item);
+    else byType.set(item.type, [item]);
   }
 
   const outcomes = new Outcomes();
