@@ -63,9 +63,8 @@ class Outcomes {
   replaceWithError(origin: string, code: string, message: string, extra: { hint?: string; converted?: string } = {}): boolean {
     this.index ??= new Map(this.list.map((o, i) => [o.origin, i]));
     const at = this.index.get(origin);
-    const prev = at === undefined ? undefined : this.list[at];
-    if (at === undefined || !prev) return false;
-    this.list[at] = { origin, file: prev.file, disposition: 'error', code, message, ...extra };
+    if (at === undefined) return false;
+    this.list[at] = { origin, file: this.list[at]!.file, disposition: 'error', code, message, ...extra };
     return true;
   }
 }

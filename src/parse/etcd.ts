@@ -5,6 +5,7 @@
 import type { RawEtcdRecord } from '../input/dump.js';
 import { formatCidr, parseCidr, parseCidrSegment, parseIp, sameIp, type Cidr } from '../net.js';
 import { unescapeName } from '../names.js';
+import { remembered } from '../util.js';
 import type { BgpGlobalName, ItemBase, V1IpamBlock, V1Item } from '../model/v1.js';
 import {
   ValueError,
@@ -219,15 +220,7 @@ function parseBlockValue(v: Record<string, unknown>): V1IpamBlock {
 }
 
 /** Block CIDRs seen in handles: a keyspace has one handle per address, and a few thousand blocks. */
-const cidrTexts = new Set<string>();
-
-function isCidrText(text: string): boolean {
-  if (cidrTexts.has(text)) return true;
-  if (!parseCidr(text)) return false;
-  if (cidrTexts.size >= 100_000) cidrTexts.clear();
-  cidrTexts.add(text);
-  return true;
-}
+const isCidrText = remembered((text: string): boolean => parseCidr(text) !== undefined);
 
 /**
  * A handle's value as Calico writes it (Go's encoding: `{"block":{"10.0.0.0/26":1}}`, no spaces,

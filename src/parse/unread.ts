@@ -5,22 +5,17 @@
  */
 import { CalicoMigrateError } from '../errors.js';
 import type { V1Item, V1ItemType } from '../model/v1.js';
+import { remembered } from '../util.js';
 
-const placeholders = new Map<V1ItemType, object>();
-
-/** The stand-in for the values of one item type: any property read throws E_INTERNAL. */
-function unreadValue(type: V1ItemType): never {
-  let p = placeholders.get(type);
-  if (p === undefined) {
-    p = new Proxy(Object.freeze({}), {
+/** The stand-in for the values of one item type (one per type): any property read throws E_INTERNAL. */
+const unreadValue = remembered(
+  (type: V1ItemType): object =>
+    new Proxy(Object.freeze({}), {
       get(_target, property) {
         throw new CalicoMigrateError('E_INTERNAL', `the value of a ${type} record was read (${String(property)}), but a step of this target declared it unread and it was not kept; please report this as a bug`);
       },
-    });
-    placeholders.set(type, p);
-  }
-  return p as never;
-}
+    }),
+);
 
 /**
  * The item without its value, for the item types whose values are large and often unread: workload
