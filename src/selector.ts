@@ -106,14 +106,6 @@ export const SELECTOR_LABEL_KEY_PATTERN = '[a-zA-Z0-9_./-]{1,512}';
 // ---------------------------------------------------------------------------------------------
 // Tokenizer
 
-/** Go's `\s` (RE2): tab, newline, form feed, carriage return, space. Narrower than JS `\s`. */
-const GO_SPACE = '[\\t\\n\\f\\r ]*';
-const HAS = new RegExp(`has\\(${GO_SPACE}(${SELECTOR_LABEL_KEY_PATTERN})${GO_SPACE}\\)`, 'dy');
-const NOT_IN = new RegExp(`not${GO_SPACE}in\\b`, 'y');
-const IN = /in\b/y;
-const ALL = new RegExp(`all\\(${GO_SPACE}\\)`, 'y');
-const LABEL = new RegExp(SELECTOR_LABEL_KEY_PATTERN, 'y');
-
 const SINGLE: Readonly<Record<string, SelectorTokenKind>> = {
   '(': 'lparen',
   ')': 'rparen',
@@ -137,11 +129,6 @@ export function tokenizeSelector(text: string): SelectorToken[] {
     pos = skipBlanks(text, readToken(text, pos, tokens));
   }
   return tokens;
-}
-
-function matchAt(re: RegExp, text: string, pos: number): RegExpExecArray | null {
-  re.lastIndex = pos;
-  return re.exec(text);
 }
 
 /** The offset of the first character at or after `pos` that is not a space or a tab. */
@@ -198,33 +185,74 @@ function readDoubled(text: string, pos: number, kind: SelectorTokenKind, out: Se
   return pos + 2;
 }
 
-/** Keywords and label keys, tried in upstream order. */
+/** A character of a label key: `[a-zA-Z0-9_./-]`. */
+function isKeyChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46 || c === 47 || c === 45;
+}
+
+/** A character of a JS regex word (`\w`, without the u flag): `[A-Za-z0-9_]`. */
+function isWordChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
+}
+
+/** The offset after Go's `\s*` (tab, newline, form feed, carriage return, space) at `pos`. */
+function skipGoSpace(text: string, pos: number): number {
+  let at = pos;
+  for (let c = text.charCodeAt(at); c === 32 || c === 9 || c === 10 || c === 12 || c === 13; c = text.charCodeAt(at)) at++;
+  return at;
+}
+
+/** The end of the label key at `pos` (`SELECTOR_LABEL_KEY_PATTERN`, greedy, at most 512 characters); `pos` when there is none. */
+function keyEnd(text: string, pos: number): number {
+  const limit = Math.min(text.length, pos + 512);
+  let at = pos;
+  while (at < limit && isKeyChar(text.charCodeAt(at))) at++;
+  return at;
+}
+
+/**
+ * Keywords and label keys, tried in upstream order: `has\(\s*(KEY)\s*\)`, `not\s*in\b`, `in\b`,
+ * `all\(\s*\)`, then KEY. Each pattern is matched character by character, as the regexes
+ * upstream's regexes would match it at `pos` (test/selector.test.ts checks the two against each
+ * other): a selector is read several times while converting, and a regex match
+ * allocates its result each time.
+ */
 function readWord(text: string, pos: number, out: SelectorToken[]): number {
-  // Each keyword's pattern is tried only where its first letters are: most words are label keys.
-  const has = text.startsWith('has(', pos) ? matchAt(HAS, text, pos) : null;
-  const key = has?.indices?.[1];
-  if (has !== null && key !== undefined) {
-    out.push(token(text, 'has', pos, pos + has[0].length), token(text, 'label', key[0], key[1]));
-    return pos + has[0].length;
-  }
-  for (const [re, kind, start] of WORDS) {
-    if (!text.startsWith(start, pos)) continue;
-    const m = matchAt(re, text, pos);
-    if (m !== null) {
-      out.push(token(text, kind, pos, pos + m[0].length));
-      return pos + m[0].length;
+  if (text.startsWith('has(', pos)) {
+    // No blank can be part of a key, so the greedy key and the blanks around it cannot trade characters.
+    const key = skipGoSpace(text, pos + 4);
+    const end = keyEnd(text, key);
+    const close = skipGoSpace(text, end);
+    if (end > key && text.charCodeAt(close) === 41) {
+      out.push(token(text, 'has', pos, close + 1), token(text, 'label', key, end));
+      return close + 1;
     }
+  }
+  if (text.startsWith('not', pos)) {
+    const at = skipGoSpace(text, pos + 3);
+    if (text.startsWith('in', at) && !isWordChar(text.charCodeAt(at + 2))) {
+      out.push(token(text, 'notin', pos, at + 2));
+      return at + 2;
+    }
+  }
+  if (text.startsWith('in', pos) && !isWordChar(text.charCodeAt(pos + 2))) {
+    out.push(token(text, 'in', pos, pos + 2));
+    return pos + 2;
+  }
+  if (text.startsWith('all(', pos)) {
+    const close = skipGoSpace(text, pos + 4);
+    if (text.charCodeAt(close) === 41) {
+      out.push(token(text, 'all', pos, close + 1));
+      return close + 1;
+    }
+  }
+  const end = keyEnd(text, pos);
+  if (end > pos) {
+    out.push(token(text, 'label', pos, end));
+    return end;
   }
   throw new SelectorError(`unexpected character ${JSON.stringify(text.charAt(pos))} at offset ${pos}`, pos);
 }
-
-/** The patterns, their token kinds, and the text each needs at its start (a label key needs none). */
-const WORDS: ReadonlyArray<readonly [RegExp, SelectorTokenKind, string]> = [
-  [NOT_IN, 'notin', 'not'],
-  [IN, 'in', 'in'],
-  [ALL, 'all', 'all('],
-  [LABEL, 'label', ''],
-];
 
 // ---------------------------------------------------------------------------------------------
 // Parser

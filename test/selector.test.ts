@@ -5,6 +5,7 @@
  */
 import test from 'ava';
 import {
+  SELECTOR_LABEL_KEY_PATTERN,
   SelectorError,
   evaluateSelector,
   parseSelector,
@@ -458,3 +459,104 @@ test('a key with a blank', unprintable, and(all, eq('a b', 'x')));
 test('a 513-character key', unprintable, has(key513));
 test('key "in" left of an operator', unprintable, ne('in', 'x'));
 test('key "notin.x" left of an operator', unprintable, notIn('notin.x'));
+
+// ---------------------------------------------------------------------------------------------
+// The tokenizer against upstream's regexes
+
+/**
+ * A reference tokenizer written from upstream's tokenizer.go: the same attempts in the same order,
+ * with keywords and label keys matched by its regexes. `tokenizeSelector` matches the words
+ * character by character; the two must agree on every input, errors included.
+ */
+function tokensByRegex(text: string): TokenTuple[] | 'error' {
+  const space = '[\\t\\n\\f\\r ]*';
+  const words: ReadonlyArray<readonly [RegExp, SelectorTokenKind]> = [
+    [new RegExp(`has\\(${space}(${SELECTOR_LABEL_KEY_PATTERN})${space}\\)`, 'dy'), 'has'],
+    [new RegExp(`not${space}in\\b`, 'y'), 'notin'],
+    [/in\b/y, 'in'],
+    [new RegExp(`all\\(${space}\\)`, 'y'), 'all'],
+    [new RegExp(SELECTOR_LABEL_KEY_PATTERN, 'y'), 'label'],
+  ];
+  const single: Record<string, SelectorTokenKind> = { '(': 'lparen', ')': 'rparen', '{': 'lbrace', '}': 'rbrace', ',': 'comma' };
+  const doubled: Record<string, SelectorTokenKind> = { '=': 'eq', '&': 'and', '|': 'or' };
+  const out: TokenTuple[] = [];
+  const push = (kind: SelectorTokenKind, start: number, end: number): number => {
+    out.push([kind, text.slice(start, end), start, end]);
+    return end;
+  };
+  let pos = 0;
+  const skip = () => {
+    while (text[pos] === ' ' || text[pos] === '\t') pos++;
+  };
+  for (skip(); pos < text.length; skip()) {
+    const ch = text[pos]!;
+    if (single[ch]) pos = push(single[ch], pos, pos + 1);
+    else if (ch === '"' || ch === "'") {
+      const close = text.indexOf(ch, pos + 1);
+      if (close < 0) return 'error';
+      pos = push('string', pos, close + 1);
+    } else if (ch === '!') pos = text[pos + 1] === '=' ? push('ne', pos, pos + 2) : push('not', pos, pos + 1);
+    else if (doubled[ch]) {
+      if (text[pos + 1] !== ch) return 'error';
+      pos = push(doubled[ch], pos, pos + 2);
+    } else {
+      const word = words.find(([re]) => ((re.lastIndex = pos), re.test(text)));
+      if (!word) return 'error';
+      const [re, kind] = word;
+      re.lastIndex = pos;
+      const m = re.exec(text)!;
+      const end = pos + m[0].length;
+      push(kind, pos, end);
+      if (kind === 'has') push('label', m.indices![1]![0], m.indices![1]![1]);
+      pos = end;
+    }
+  }
+  return out;
+}
+
+function tokensOrError(text: string): TokenTuple[] | 'error' {
+  try {
+    return tokenizeSelector(text).map((tok) => [tok.kind, tok.text, tok.start, tok.end] as const);
+  } catch (e) {
+    if (e instanceof SelectorError) return 'error';
+    throw e;
+  }
+}
+
+test('the tokenizer reads keywords and label keys as upstream regexes do: edge cases', (t) => {
+  const cases = [
+    'has(a)', 'has( a )', 'has(\ta\n)', 'has(\r\fa\f\r)', 'has ( a )', 'has()', 'has( )', 'has(a b)', 'has(a', 'has(a))', `has(${key512})`, `has(${key513})`, `has( ${key512} )`,
+    'has', 'hasx', 'has.x == "1"', 'not in {}', 'notin{}', 'not\n\tin {}', 'not inx', 'not in-x', 'not in.x', 'not in_', 'not', 'nota', 'no tin',
+    'in', 'in{', 'in}', 'in-', 'in.', 'in/', 'inx', 'in_', 'in9', 'in é', 'all()', 'all( )', 'all(\n)', 'all (', 'all', 'allx', 'all(x)', 'all(',
+    'a', 'a-b.c/d_e9', key512, key513, `${key512}in {}`, 'é', 'a é', 'a\u00a0b', '-', '.', '/', '_', '9', 'a==b', "a == 'b'", 'a in {"x",}',
+  ];
+  for (const c of cases) t.deepEqual(tokensOrError(c), tokensByRegex(c), JSON.stringify(c));
+});
+
+test('the tokenizer reads keywords and label keys as upstream regexes do: 50,000 generated selectors', (t) => {
+  const parts = ['has(', 'has', 'not', 'in', 'all(', 'all', 'a', 'k', 'Z', '9', '_', '.', '/', '-', 'é', ' ', '\t', '\n', '\r', '\f', '\u00a0', '(', ')', '{', '}', ',', '!', '==', '!=', '&&', '||', '"x"', "'y'", 'k'.repeat(200)];
+  // A fixed generator (mulberry32), so every run tries the same inputs.
+  let seed = 0x5e1ec7;
+  const next = (): number => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let r = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
+    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
+  };
+  let mismatches = 0;
+  let first = '';
+  let errors = 0;
+  for (let i = 0; i < 50_000; i++) {
+    let s = '';
+    for (let n = 1 + Math.floor(next() * 8); n > 0; n--) s += parts[Math.floor(next() * parts.length)]!;
+    const expected = tokensByRegex(s);
+    if (expected === 'error') errors++;
+    if (JSON.stringify(tokensOrError(s)) !== JSON.stringify(expected)) {
+      mismatches++;
+      first ||= s;
+    }
+  }
+  t.is(mismatches, 0, `first mismatch: ${JSON.stringify(first)}`);
+  // Both kinds of answer were tried many times.
+  t.true(errors > 5_000 && errors < 45_000, `${errors} errors`);
+});
