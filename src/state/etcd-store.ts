@@ -1,18 +1,19 @@
 /**
  * Run state in an etcd v3 destination, under the tool's own prefix, outside `/calico/`:
  *
- *   /calico-migrate/state/<run>/journal/<seq>        JSON lines
- *   /calico-migrate/state/<run>/plan/<part>          the plan JSON, split
+ *   /calico-migrate/state/<run>/journal/<seq>                     JSON lines
+ *   /calico-migrate/state/<run>/plan.gz/<digest>/<count>/<part>   the plan JSON, gzip, split
  *   /calico-migrate/state/<run>/backup/<gen>/<part>  before-images, one generation per apply run
  *   /calico-migrate/state/<run>/meta                 {"planHash": …}
  *
  * Each key is created once (a transaction that requires it absent) and never changed; parts stay
- * well below etcd's request size limit (1.5 MiB by default).
+ * well below etcd's request size limit (1.5 MiB by default). Plans kept by earlier builds,
+ * uncompressed under `<run>/plan/<part>`, are still read.
  */
 import type { Etcd3 } from 'etcd3';
 import { CalicoMigrateError } from '../errors.js';
 import { mapLimit } from '../util.js';
-import { PARALLEL_PARTS, splitText, type RunInfo, type StateStore } from './types.js';
+import { PARALLEL_PARTS, packText, splitText, unpackText, wholeStream, type RunInfo, type StateStore, type StoredPart } from './types.js';
 
 export const STATE_PREFIX = '/calico-migrate/state/';
 const MAX_PART = 512 * 1024;
@@ -34,7 +35,7 @@ export class EtcdStateStore implements StateStore {
     return `etcd keys ${STATE_PREFIX}${run ? `${run}/` : ''}… on ${this.address}`;
   }
 
-  private async create(key: string, value: string): Promise<boolean> {
+  private async create(key: string, value: string | Buffer): Promise<boolean> {
     const r = await this.etcd.if(key, 'Create', '==', 0).then(this.etcd.put(key).value(value)).commit();
     return r.succeeded;
   }
@@ -83,16 +84,39 @@ export class EtcdStateStore implements StateStore {
 
   async savePlan(run: string, planHash: string, text: string): Promise<void> {
     await this.meta(run, planHash);
-    const parts = splitText(text, MAX_PART);
-    if ((await this.keys(`${STATE_PREFIX}${run}/plan/`)).length >= parts.length) return;
+    const stored = await this.packedPlan(run);
+    // A plan is saved once (the run is named by its hash): any whole copy of it will do.
+    if (wholeStream(stored) !== undefined) return;
+    const legacy = await this.values(`${STATE_PREFIX}${run}/plan/`);
+    if (legacy.length > 0 && legacy.join('') === text) return;
+    const packed = await packText(text, MAX_PART);
+    const prefix = `${STATE_PREFIX}${run}/plan.gz/${packed.digest}/${packed.parts.length}/`;
     // A few parts at a time; each is created only where it is absent, so a save cut short is
-    // completed by the next one (the parts of one plan's text are always the same).
-    await mapLimit(parts, PARALLEL_PARTS, (p, i) => this.create(`${STATE_PREFIX}${run}/plan/${pad(i, 4)}`, p));
+    // completed by the next one.
+    await mapLimit(packed.parts, PARALLEL_PARTS, (bytes, i) => this.create(`${prefix}${pad(i, 4)}`, bytes));
   }
 
   async loadPlan(run: string): Promise<string | undefined> {
+    const whole = wholeStream(await this.packedPlan(run));
+    if (whole) return unpackText(whole);
     const parts = await this.values(`${STATE_PREFIX}${run}/plan/`);
     return parts.length === 0 ? undefined : parts.join('');
+  }
+
+  /** The compressed plan parts stored for a run (`<digest>/<count>/<part>` under `plan.gz/`). */
+  private async packedPlan(run: string): Promise<StoredPart<Buffer>[]> {
+    const prefix = `${STATE_PREFIX}${run}/plan.gz/`;
+    const keys = await this.keys(prefix);
+    const out: StoredPart<Buffer>[] = [];
+    for (let i = 0; i < keys.length; i += 32) {
+      const batch = keys.slice(i, i + 32);
+      const got = await Promise.all(batch.map(async (k) => [k, await this.etcd.get(k).buffer()] as const));
+      for (const [k, bytes] of got) {
+        const [digest = '', count = '', index = ''] = k.slice(prefix.length).split('/');
+        if (bytes !== null) out.push({ digest, count: Number(count), index: Number(index), bytes });
+      }
+    }
+    return out;
   }
 
   async addBackup(run: string, planHash: string, text: string): Promise<void> {

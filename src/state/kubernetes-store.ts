@@ -3,9 +3,11 @@
  * `calico-migrate` (created when missing), so that its RBAC can grant Secrets there alone. Each
  * journal chunk, plan part and backup part is a Secret of its own, created once and never changed:
  *
- *   run-<run>-journal-<seq>          data.records: JSON lines
- *   run-<run>-plan-<part>            data.content: the plan JSON, split below 1 MiB
- *   run-<run>-backup-<gen>-<part>    data.content: before-images, one generation per apply run
+ *   run-<run>-journal-<seq>            data.records: JSON lines
+ *   run-<run>-plan-<digest>-<part>     data["content.gz"]: the plan JSON, gzip, split below 1 MiB
+ *   run-<run>-backup-<gen>-<part>      data.content: before-images, one generation per apply run
+ *
+ * Plans kept by earlier builds, uncompressed as `run-<run>-plan-<part>` with data.content, are still read.
  *
  * all labelled with the run and (a prefix of) the plan hash, and marked `immutable` (servers from
  * 1.21 refuse any change; older ones ignore the field).
@@ -15,13 +17,18 @@ import { KubeApiError, type KubeObject } from '../datastore/kube-api.js';
 import type { KubeClient } from '../datastore/kube-client.js';
 import { CalicoMigrateError } from '../errors.js';
 import { mapLimit } from '../util.js';
-import { PARALLEL_PARTS, splitText, type RunInfo, type StateStore } from './types.js';
+import { PARALLEL_PARTS, packText, splitText, unpackText, wholeStream, type RunInfo, type StateStore, type StoredPart } from './types.js';
 
 export const STATE_NAMESPACE = 'calico-migrate';
 const L = 'calico-migrate.projectcalico.org/';
 const RUN = `${L}run`;
 const PLAN = `${L}plan`;
 const PART = `${L}part`;
+/** On a compressed plan part: the digest of its stream, how many parts the stream has, and which one this is. */
+const PACKED = `${L}packed`;
+const COUNT = `${L}parts`;
+const INDEX = `${L}index`;
+const PACKED_KEY = 'content.gz';
 /** Decoded bytes per Secret: under the 1 MiB limit with room for keys and metadata. */
 const MAX_PART = 768 * 1024;
 
@@ -30,6 +37,17 @@ const pad = (n: number, w: number) => String(n).padStart(w, '0');
 function dataOf(o: KubeObject, key: string): string {
   const data = (o['data'] as Record<string, string> | undefined) ?? {};
   return Buffer.from(data[key] ?? '', 'base64').toString('utf8');
+}
+
+/** The compressed plan parts among stored Secrets, as `wholeStream` takes them. */
+function packedParts(secrets: readonly KubeObject[]): StoredPart<Buffer>[] {
+  return secrets.flatMap((s) => {
+    const labels = s.metadata.labels ?? {};
+    const digest = labels[PACKED];
+    const data = (s['data'] as Record<string, string> | undefined)?.[PACKED_KEY];
+    if (digest === undefined || data === undefined) return [];
+    return [{ digest, count: Number(labels[COUNT]), index: Number(labels[INDEX]), bytes: Buffer.from(data, 'base64') }];
+  });
 }
 
 export class KubernetesStateStore implements StateStore {
@@ -68,9 +86,9 @@ export class KubernetesStateStore implements StateStore {
     }
   }
 
-  private async put(name: string, labels: Record<string, string>, data: Record<string, string>): Promise<void> {
+  private async put(name: string, labels: Record<string, string>, data: Record<string, string | Buffer>): Promise<void> {
     await this.ensureNamespace();
-    const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('base64')]));
+    const encoded = Object.fromEntries(Object.entries(data).map(([k, v]) => [k, (typeof v === 'string' ? Buffer.from(v, 'utf8') : v).toString('base64')]));
     await this.client.create(SECRETS, { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: STATE_NAMESPACE, labels: { 'app.kubernetes.io/managed-by': 'calico-migrate', ...labels } }, type: 'Opaque', immutable: true, data: encoded });
   }
 
@@ -103,21 +121,28 @@ export class KubernetesStateStore implements StateStore {
   }
 
   async savePlan(run: string, planHash: string, text: string): Promise<void> {
-    const parts = splitText(text, MAX_PART);
-    const stored = new Set((await this.parts(run, 'plan')).map((s) => s.metadata.name));
-    if (stored.size >= parts.length) return;
-    // A few parts at a time; only the ones missing, so a save cut short is completed by the next one
-    // (the parts of one plan's text are always the same).
+    const stored = await this.parts(run, 'plan');
+    // A plan is saved once (the run is named by its hash): any whole copy of it will do.
+    if (wholeStream(packedParts(stored)) !== undefined) return;
+    const legacy = stored.filter((s) => s.metadata.labels?.[PACKED] === undefined);
+    if (legacy.length > 0 && legacy.map((s) => dataOf(s, 'content')).join('') === text) return;
+    const packed = await packText(text, MAX_PART);
+    const have = new Set(stored.map((s) => s.metadata.name));
+    // A few parts at a time; only the ones missing, so a save cut short is completed by the next one.
     await this.ensureNamespace();
-    await mapLimit(parts, PARALLEL_PARTS, async (p, i) => {
-      const name = `run-${run}-plan-${pad(i, 3)}`;
-      if (!stored.has(name)) await this.put(name, this.labels(run, planHash, 'plan'), { content: p });
+    await mapLimit(packed.parts, PARALLEL_PARTS, async (bytes, i) => {
+      const name = `run-${run}-plan-${packed.digest}-${pad(i, 3)}`;
+      const labels = { ...this.labels(run, planHash, 'plan'), [PACKED]: packed.digest, [COUNT]: String(packed.parts.length), [INDEX]: String(i) };
+      if (!have.has(name)) await this.put(name, labels, { [PACKED_KEY]: bytes });
     });
   }
 
   async loadPlan(run: string): Promise<string | undefined> {
-    const parts = await this.parts(run, 'plan');
-    return parts.length === 0 ? undefined : parts.map((s) => dataOf(s, 'content')).join('');
+    const stored = await this.parts(run, 'plan');
+    const whole = wholeStream(packedParts(stored));
+    if (whole) return unpackText(whole);
+    const legacy = stored.filter((s) => s.metadata.labels?.[PACKED] === undefined);
+    return legacy.length === 0 ? undefined : legacy.map((s) => dataOf(s, 'content')).join('');
   }
 
   async addBackup(run: string, planHash: string, text: string): Promise<void> {

@@ -61,7 +61,7 @@ test.serial('state in the target (etcd v3): an apply that fails part-way on one 
   const chunks = Object.keys(state).filter((k) => k.includes('/journal/'));
   t.true(chunks.length >= 2, 'the journal is a sequence of chunks');
   t.true(Object.values(state).every((v) => Buffer.byteLength(v) < 1024 * 1024), 'every key is below the request limit');
-  t.true(Object.keys(state).some((k) => k.includes('/plan/')), 'the plan is kept');
+  t.true(Object.keys(state).some((k) => k.includes('/plan.gz/')), 'the plan is kept (compressed)');
 
   // A second machine: nothing local. status tells the truth.
   const second = await machine();

@@ -67,6 +67,21 @@ test.serial('limit/continue: opaque tokens, remainingItemCount, and one snapshot
   await call(k8s, 'DELETE', '/api/v1/nodes/node-bb');
 });
 
+test.serial('a selected list paged one at a time gives every match once, and no continue after the last (§4.2)', async (t) => {
+  const all = items((await call(k8s, 'GET', '/api/v1/nodes?labelSelector=zone%3Db')).json).map((i) => i.metadata.name);
+  t.true(all.length >= 2);
+  const paged: string[] = [];
+  let token = '';
+  for (let pages = 0; pages < 20; pages++) {
+    const r = await call(k8s, 'GET', `/api/v1/nodes?limit=1&labelSelector=zone%3Db${token ? `&continue=${token}` : ''}`);
+    paged.push(...items(r.json).map((i) => i.metadata.name));
+    const next = at(r.json, 'metadata', 'continue');
+    if (typeof next !== 'string' || next === '') break;
+    token = next;
+  }
+  t.deepEqual(paged, all);
+});
+
 test.serial('remainingItemCount is left out when a selector is used (§4.2)', async (t) => {
   const r = await call(k8s, 'GET', '/api/v1/nodes?limit=1&labelSelector=zone%3Db');
   t.truthy(at(r.json, 'metadata', 'continue'));

@@ -100,21 +100,46 @@ export function selectEntries(core: Core, req: ApiRequest, def: ResourceDef): St
   return core.store.list(storagePrefix(def, req.info.namespace)).filter((e) => selected(e, s));
 }
 
+/** The index of the first entry whose key is at or after `key` (entries sorted by key). */
+function firstAtOrAfter(entries: readonly StoreEntry[], key: string): number {
+  let lo = 0;
+  let hi = entries.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (entries[mid]!.key < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** A list, paged with `limit`/`continue` over a consistent snapshot. */
 export function listObjects(core: Core, req: ApiRequest, def: ResourceDef): ApiResponse {
   const s = selectorsOf(req, def);
   const { rev, start } = listPosition(core, req);
   const prefix = storagePrefix(def, req.info.namespace);
-  // Only the page is copied out of the store: every page of a long list would otherwise copy all of it.
-  const all = core.store.listShared(prefix, rev).filter((e) => e.key.slice(prefix.length) >= start && selected(e, s));
-  const limit = Number(req.query.get('limit') ?? '0');
-  const page = Number.isInteger(limit) && limit > 0 ? all.slice(0, limit) : all;
-  const more = page.length < all.length;
+  // Only the page is copied out of the store, and only the keys from the page's start on are
+  // looked at: every page of a long list would otherwise copy, or filter, all of it.
+  const entries = core.store.listShared(prefix, rev);
+  const unfiltered = s.labels.empty && s.fields.empty;
+  const asked = Number(req.query.get('limit') ?? '0');
+  const limit = Number.isInteger(asked) && asked > 0 ? asked : Infinity;
+  const from = firstAtOrAfter(entries, `${prefix}${start}`);
+  const page: StoreEntry[] = [];
+  let more = false;
+  for (let i = from; i < entries.length; i++) {
+    const e = entries[i]!;
+    if (!unfiltered && !selected(e, s)) continue;
+    if (page.length === limit) {
+      more = true;
+      break;
+    }
+    page.push(e);
+  }
   const last = page[page.length - 1];
   const meta: Obj = { resourceVersion: String(rev) };
   if (more && last) {
     meta.continue = encodeContinue({ rv: rev, start: `${last.key.slice(prefix.length)}\u0000` });
-    if (s.labels.empty && s.fields.empty) meta.remainingItemCount = all.length - page.length;
+    if (unfiltered) meta.remainingItemCount = entries.length - from - page.length;
   } else if (def.origin !== 'builtin') meta.continue = '';
   const items = page.map((e) => presentItem(def, clone(e.obj)));
   if (def.origin !== 'builtin') {

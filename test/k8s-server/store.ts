@@ -34,6 +34,12 @@ export class Store {
   /** Tracked prefixes and the revision of the latest write under each (see `changedUnder`). */
   private readonly prefixRevs = new Map<string, number>();
   private events: StoreEvent[] = [];
+  /**
+   * The last listing made. A view at a revision never changes until compaction (every write goes
+   * to a later revision), so the pages of one list, which all read at the list's revision, share
+   * one listing, as etcd's range reads do, instead of each listing and sorting the whole prefix.
+   */
+  private lastListing: { prefix: string; rev: number; compactedRev: number; entries: StoreEntry[] } | undefined;
 
   constructor(startRev = 1) {
     this.rev = startRev;
@@ -78,19 +84,24 @@ export class Store {
    * As `list`, but the objects are the stored ones, not copies: for a reader that only looks (a
    * paged list filters every object and copies only its page). Never modify them.
    */
-  listShared(prefix: string, atRev?: number): StoreEntry[] {
+  listShared(prefix: string, atRev?: number): readonly StoreEntry[] {
     const rev = atRev ?? this.rev;
+    const last = this.lastListing;
+    if (last && last.prefix === prefix && last.rev === rev && last.compactedRev === this.compactedRev) return last.entries;
     const out: StoreEntry[] = [];
     for (const [key, versions] of this.data) {
       if (!key.startsWith(prefix)) continue;
       const obj = versionAt(versions, rev);
       if (obj) out.push({ key, obj });
     }
-    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    this.lastListing = { prefix, rev, compactedRev: this.compactedRev, entries: out };
+    return out;
   }
 
   /** Forgets history below the current revision, after a (simulated) unrelated write. */
   compact(): void {
+    this.lastListing = undefined;
     this.rev += 1;
     this.compactedRev = this.rev;
     for (const [key, versions] of this.data) {

@@ -6,13 +6,14 @@
  */
 import test from 'ava';
 import { Etcd3 } from 'etcd3';
+import { createHash } from 'node:crypto';
 import { Journal, readStoredJournal } from '../../src/apply/journal.js';
 import { SECRETS } from '../../src/datastore/calico-resources.js';
 import { KubeClient } from '../../src/datastore/kube-client.js';
 import { resolveSettings } from '../../src/datastore/settings.js';
 import { EtcdStateStore } from '../../src/state/etcd-store.js';
 import { KubernetesStateStore } from '../../src/state/kubernetes-store.js';
-import { splitText, type StateStore } from '../../src/state/types.js';
+import { packText, splitText, unpackText, wholeStream, type StateStore } from '../../src/state/types.js';
 import { startCluster } from '../_helpers/cluster.js';
 import { startEtcd } from '../_helpers/etcd.js';
 
@@ -25,16 +26,64 @@ test('splitText: parts of at most the given bytes, never inside a character, joi
   }
 });
 
-async function exercise(t: import('ava').ExecutionContext, store: StateStore, sizeOf: () => Promise<number[]>, dropPlanPart: (run: string, part: number) => Promise<void>): Promise<void> {
+/** What a store test does to the stored plan behind the store's back. */
+interface PlanAccess {
+  /** Removes one part of the run's compressed plan, as a save cut short leaves it. */
+  dropPart(run: string, part: number): Promise<void>;
+  /** How many objects or keys hold the run's plan. */
+  count(run: string): Promise<number>;
+  /** Stores a plan as earlier builds did: uncompressed parts. */
+  writeLegacy(run: string, parts: readonly string[]): Promise<void>;
+}
+
+/** Text that gzip cannot shrink much (base64 of hashes): its compressed stream needs several parts. */
+function incompressible(bytes: number): string {
+  let out = '{"k":"';
+  for (let i = 0; out.length < bytes; i++) out += createHash('sha256').update(String(i)).digest('base64');
+  return `${out}"}`;
+}
+
+test('packText and wholeStream: a compressed text in parts reads back whole, and parts of two streams are never mixed', async (t) => {
+  const text = `${incompressible(40_000)}é€😀`;
+  const packed = await packText(text, 8_000);
+  t.true(packed.parts.length >= 4 && packed.parts.every((p) => p.length <= 8_000));
+  t.is(await unpackText(packed.parts), text);
+  const stored = (digest: string, parts: readonly Buffer[], keep: (i: number) => boolean) => parts.flatMap((bytes, index) => (keep(index) ? [{ digest, count: parts.length, index, bytes }] : []));
+  // Another build's stream of the same text, cut short, beside this one's, whole: this one is read.
+  const other = stored('000000000000', packed.parts, (i) => i !== 2);
+  const mine = stored(packed.digest, packed.parts, () => true);
+  t.is(await unpackText(wholeStream([...other, ...mine.reverse()]) ?? []), text);
+  t.is(wholeStream(other), undefined, 'a stream with a part missing is not whole');
+  t.is(wholeStream(mine.map((p) => ({ ...p, count: p.count + 1 }))), undefined, 'nor one short of the count its parts give');
+  t.is(wholeStream([]), undefined);
+});
+
+async function exercise(t: import('ava').ExecutionContext, store: StateStore, sizeOf: () => Promise<number[]>, plans: PlanAccess): Promise<void> {
   const run = '0123456789ab';
-  const big = `${'{"k":"'}${'x'.repeat(2_500_000)}"}`;
+  const big = incompressible(2_500_000);
   await store.savePlan(run, 'f'.repeat(64), big);
   t.is(await store.loadPlan(run), big, 'a plan larger than one object reads back whole');
+  t.true((await plans.count(run)) >= 3, 'in several parts');
   // A save cut short (its parts are written several at a time) is completed by the next save.
-  await dropPlanPart(run, 1);
-  t.not(await store.loadPlan(run), big);
+  await plans.dropPart(run, 1);
+  t.is(await store.loadPlan(run), undefined, 'a stream with a part missing is not read');
   await store.savePlan(run, 'f'.repeat(64), big);
   t.is(await store.loadPlan(run), big, 'the missing part is written again');
+
+  // A plan repeats itself: 20,000 policy-like entries of JSON (about 4 MB) are kept compressed, in one part.
+  const repetitive = JSON.stringify({ entries: Array.from({ length: 20_000 }, (_, i) => ({ action: 'create', key: `GlobalNetworkPolicy/ns-${i % 50}.policy-${i}`, desired: { spec: { selector: `app == 'app-${i % 300}'`, order: 1000, ingress: [{ action: 'allow', source: { selector: "role == 'frontend'" } }] } } })) });
+  await store.savePlan('0000000000aa', 'a'.repeat(64), repetitive);
+  t.is(await store.loadPlan('0000000000aa'), repetitive);
+  t.is(await plans.count('0000000000aa'), 1, `${repetitive.length} bytes of plan in one part`);
+  t.true((await store.forget('0000000000aa')) > 0);
+
+  // A plan kept by an earlier build (uncompressed parts) is still read, and saving it again adds nothing.
+  const old = `{"old":"${'z'.repeat(300_000)}"}`;
+  await plans.writeLegacy('0000000000bb', [old.slice(0, 100_000), old.slice(100_000)]);
+  t.is(await store.loadPlan('0000000000bb'), old);
+  await store.savePlan('0000000000bb', 'b'.repeat(64), old);
+  t.is(await plans.count('0000000000bb'), 2, 'no compressed copy added beside a whole uncompressed one');
+  t.true((await store.forget('0000000000bb')) > 0);
   await store.addBackup(run, 'f'.repeat(64), `first ${'y'.repeat(1_800_000)}`);
   await store.addBackup(run, 'f'.repeat(64), 'second');
   t.deepEqual((await store.loadBackup(run)).map((b) => b.slice(0, 6)), ['first ', 'second'], 'backup generations in order, each whole');
@@ -84,11 +133,24 @@ test('state store (Kubernetes Secrets): split plan and backup, chunked journal, 
     const { settings } = resolveSettings({ flags: { datastoreType: 'kubernetes', kubeconfig: c.kubeconfig }, env: {} });
     const client = KubeClient.fromSettings(settings, {});
     const store = new KubernetesStateStore(client);
+    const planSecrets = async (run: string) => (await client.list(SECRETS, { namespace: 'calico-migrate', labelSelector: `calico-migrate.projectcalico.org/run=${run},calico-migrate.projectcalico.org/part=plan` })).items;
     await exercise(
       t,
       store,
       async () => c.server.state.list('v1', 'Secret', 'calico-migrate').map((s) => Object.values((s['data'] as Record<string, string>) ?? {}).reduce((n, v) => n + Buffer.from(v, 'base64').length, 0)),
-      (run, part) => client.delete(SECRETS, `run-${run}-plan-${String(part).padStart(3, '0')}`, { namespace: 'calico-migrate' }),
+      {
+        dropPart: async (run, part) => {
+          const name = (await planSecrets(run)).find((s) => s.metadata.labels?.['calico-migrate.projectcalico.org/index'] === String(part))?.metadata.name;
+          if (!name) throw new Error(`no plan part ${part}`);
+          await client.delete(SECRETS, name, { namespace: 'calico-migrate' });
+        },
+        count: async (run) => (await planSecrets(run)).length,
+        writeLegacy: async (run, parts) => {
+          for (const [i, p] of parts.entries()) {
+            await client.create(SECRETS, { apiVersion: 'v1', kind: 'Secret', metadata: { name: `run-${run}-plan-${String(i).padStart(3, '0')}`, namespace: 'calico-migrate', labels: { 'calico-migrate.projectcalico.org/run': run, 'calico-migrate.projectcalico.org/plan': 'b'.repeat(40), 'calico-migrate.projectcalico.org/part': 'plan' } }, type: 'Opaque', data: { content: Buffer.from(p).toString('base64') } });
+          }
+        },
+      },
     );
     t.deepEqual(c.server.state.list('v1', 'Namespace').map((n) => (n['metadata'] as { name: string }).name).filter((n) => n === 'calico-migrate'), ['calico-migrate'], 'its own namespace, created');
   } finally {
@@ -101,9 +163,18 @@ test('state store (etcd v3 keys): split plan and backup, chunked journal, forget
   const client = new Etcd3({ hosts: etcd.endpoint });
   try {
     const store = new EtcdStateStore(client, etcd.endpoint);
-    const sizes = async () => Promise.all((await client.getAll().prefix('/calico-migrate/state/').keys()).map(async (k) => Buffer.byteLength((await client.get(k).string()) ?? '')));
-    await exercise(t, store, sizes, async (run, part) => {
-      await client.delete().key(`/calico-migrate/state/${run}/plan/${String(part).padStart(4, '0')}`);
+    const sizes = async () => Promise.all((await client.getAll().prefix('/calico-migrate/state/').keys()).map(async (k) => (await client.get(k).buffer())?.length ?? 0));
+    const planKeys = async (run: string) => (await client.getAll().prefix(`/calico-migrate/state/${run}/`).keys()).filter((k) => /\/plan(\.gz)?\//.test(k));
+    await exercise(t, store, sizes, {
+      dropPart: async (run, part) => {
+        const key = (await planKeys(run)).find((k) => k.endsWith(`/${String(part).padStart(4, '0')}`));
+        if (!key) throw new Error(`no plan part ${part}`);
+        await client.delete().key(key);
+      },
+      count: async (run) => (await planKeys(run)).length,
+      writeLegacy: async (run, parts) => {
+        for (const [i, p] of parts.entries()) await client.put(`/calico-migrate/state/${run}/plan/${String(i).padStart(4, '0')}`).value(p);
+      },
     });
   } finally {
     client.close();
