@@ -3,8 +3,8 @@
  *
  *   /calico-migrate/state/<run>/journal/<seq>                     JSON lines
  *   /calico-migrate/state/<run>/plan.gz/<digest>/<count>/<part>   the plan JSON, gzip, split
- *   /calico-migrate/state/<run>/backup/<gen>/<part>  before-images, one generation per apply run
- *   /calico-migrate/state/<run>/meta                 {"planHash": …}
+ *   /calico-migrate/state/<run>/backup/<gen>/<part>               before-images, one generation per apply run
+ *   /calico-migrate/state/<run>/meta                              {"planHash": …}
  *
  * Each key is created once (a transaction that requires it absent) and never changed; parts stay
  * well below etcd's request size limit (1.5 MiB by default). Plans kept by earlier builds,

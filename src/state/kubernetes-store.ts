@@ -7,10 +7,9 @@
  *   run-<run>-plan-<digest>-<part>     data["content.gz"]: the plan JSON, gzip, split below 1 MiB
  *   run-<run>-backup-<gen>-<part>      data.content: before-images, one generation per apply run
  *
- * Plans kept by earlier builds, uncompressed as `run-<run>-plan-<part>` with data.content, are still read.
- *
  * all labelled with the run and (a prefix of) the plan hash, and marked `immutable` (servers from
- * 1.21 refuse any change; older ones ignore the field).
+ * 1.21 refuse any change; older ones ignore the field). Plans kept by earlier builds, uncompressed
+ * as `run-<run>-plan-<part>` with data.content, are still read.
  */
 import { NAMESPACES, SECRETS } from '../datastore/calico-resources.js';
 import { KubeApiError, type KubeObject } from '../datastore/kube-api.js';
@@ -133,7 +132,14 @@ export class KubernetesStateStore implements StateStore {
     await mapLimit(packed.parts, PARALLEL_PARTS, async (bytes, i) => {
       const name = `run-${run}-plan-${packed.digest}-${pad(i, 3)}`;
       const labels = { ...this.labels(run, planHash, 'plan'), [PACKED]: packed.digest, [COUNT]: String(packed.parts.length), [INDEX]: String(i) };
-      if (!have.has(name)) await this.put(name, labels, { [PACKED_KEY]: bytes });
+      if (have.has(name)) return;
+      try {
+        await this.put(name, labels, { [PACKED_KEY]: bytes });
+      } catch (e) {
+        // Saved meanwhile by another run of the same plan: a part's name is its stream's digest and
+        // its place in it, so what is there is these very bytes.
+        if (!(e instanceof KubeApiError && e.status === 409)) throw e;
+      }
     });
   }
 

@@ -77,6 +77,12 @@ async function exercise(t: import('ava').ExecutionContext, store: StateStore, si
   t.is(await plans.count('0000000000aa'), 1, `${repetitive.length} bytes of plan in one part`);
   t.true((await store.forget('0000000000aa')) > 0);
 
+  // Two saves of one plan at once (two machines resuming the same run): both succeed, one copy is kept.
+  await Promise.all([store.savePlan('0000000000cc', 'c'.repeat(64), big), store.savePlan('0000000000cc', 'c'.repeat(64), big)]);
+  t.is(await store.loadPlan('0000000000cc'), big);
+  t.is(await plans.count('0000000000cc'), await plans.count(run));
+  t.true((await store.forget('0000000000cc')) > 0);
+
   // A plan kept by an earlier build (uncompressed parts) is still read, and saving it again adds nothing.
   const old = `{"old":"${'z'.repeat(300_000)}"}`;
   await plans.writeLegacy('0000000000bb', [old.slice(0, 100_000), old.slice(100_000)]);
