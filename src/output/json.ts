@@ -7,7 +7,7 @@
 import { orderedKeys, sortKeys } from './order.js';
 import { inPieces } from './pieces.js';
 
-/** Levels walked here before elements are stringified whole. */
+/** Levels walked here before elements are stringified whole (an array longer than a run is walked at any depth). */
 const WALKED_DEPTH = 2;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -135,7 +135,10 @@ function nativeRun(run: readonly unknown[], inner: string): string {
 }
 
 function* walk(v: unknown, indent: string, depth: number): Generator<string> {
-  if (depth >= WALKED_DEPTH || !(Array.isArray(v) || isPlainObject(v)) || (v as { toJSON?: unknown }).toJSON !== undefined) {
+  // A long array deeper down (a plan's entries in `plan -o json`) is walked too: written whole, it
+  // would be one string of tens of MB, and then another with its lines indented.
+  const deep = depth >= WALKED_DEPTH && !(Array.isArray(v) && v.length > RUN);
+  if (deep || !(Array.isArray(v) || isPlainObject(v)) || (v as { toJSON?: unknown }).toJSON !== undefined) {
     yield whole(v, indent);
     return;
   }

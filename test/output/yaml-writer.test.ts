@@ -94,6 +94,11 @@ test('json writer: pieces join to JSON.stringify of the sorted copy, at every de
     Array.from({ length: 1200 }, (_, i) => ({ a: i, b: [`x${i}`, { c: null }], d: {} })),
     { records: Array.from({ length: 1500 }, (_, i) => (i % 700 === 0 ? { b: i, a: 'unsorted' } : { a: i, b: [`x\n${i}`], c: { d: null } })) },
     { a: { b: [[1, 2], [{ c: 3 }], []] } },
+    // Long arrays deeper down (walked in runs too): canonical, not, absent elements, arrays in arrays.
+    { result: 'x', plan: { entries: Array.from({ length: 1300 }, (_, i) => ({ action: 'create', desired: { spec: { order: i } }, key: `K/${i}` })), hash: 'h' } },
+    { a: { b: { c: Array.from({ length: 600 }, (_, i) => (i % 97 === 0 ? { z: 1, a: i } : [i, undefined, { q: 'x"\n' }])) } } },
+    [[Array.from({ length: 700 }, (_, i) => (i % 3 === 0 ? undefined : i % 5 === 0 ? () => i : i))]],
+    { x: [[Array.from({ length: 513 }, (_, i) => ({ b: i, a: [] }))], []] },
     // Records already in the written order (the native path) beside near misses that are not.
     {
       records: [

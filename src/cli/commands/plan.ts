@@ -8,13 +8,13 @@ import { EXIT } from '../../errors.js';
 import type { InputFormat } from '../../input/dump.js';
 import type { OutputForm, TargetVersion } from '../../model/target.js';
 import { CalicoMigrateError } from '../../errors.js';
-import { serialize } from '../../output/serialize.js';
+import { jsonPieces } from '../../output/json.js';
 import { writesOf } from '../../plan/build.js';
 import { entryDiff, externalDiff, planDiff } from '../../plan/diff.js';
 import { renderEntries, renderFindings, renderPlanHeader } from '../../plan/render.js';
 import type { Plan } from '../../plan/types.js';
 import { planText, sortedPlan } from '../../plan/file.js';
-import { colourAllowed, resolvePath, writeFileAtomic, type CliIo } from '../io.js';
+import { colourAllowed, resolvePath, writeFileAtomic, writeStream, type CliIo } from '../io.js';
 import { Migration } from '../migration.js';
 
 export interface PlanOptions {
@@ -73,7 +73,8 @@ async function planWith(m: Migration, opts: PlanOptions, io: CliIo): Promise<num
   const verdict = verdictOf(plan, opts.overwrite);
   if (opts.output === 'json') {
     const diffs = Object.fromEntries(plan.entries.map((e) => [e.key, entryDiff(e, m.target, { context: opts.diffContext })]).filter(([, d]) => d !== ''));
-    io.stdout.write(serialize({ result: verdict, exitCode: VERDICT_EXIT[verdict], ...(opts.out ? { planFile: opts.out } : {}), plan: sortedPlan(plan), diffs }, 'json'));
+    // Written a piece at a time: a plan of 20,000 objects is tens of MB of JSON.
+    await writeStream(io.stdout, jsonPieces({ result: verdict, exitCode: VERDICT_EXIT[verdict], ...(opts.out ? { planFile: opts.out } : {}), plan: sortedPlan(plan), diffs }));
     return VERDICT_EXIT[verdict];
   }
   const external = (io.env ?? process.env)['CALICO_MIGRATE_EXTERNAL_DIFF'];
