@@ -7,7 +7,7 @@
 import { orderedKeys, sortKeys } from './order.js';
 import { inPieces } from './pieces.js';
 
-/** Levels walked here before elements are stringified whole (an array longer than a run is walked at any depth). */
+/** Levels walked here before elements are stringified whole (an array longer than a run is walked however deep it lies). */
 const WALKED_DEPTH = 2;
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

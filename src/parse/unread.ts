@@ -1,13 +1,13 @@
 /**
  * Values the target does not read, left out after they are checked (`ParseOptions.unreadValues`).
- * What takes a value's place answers any read with an internal error naming the record type, so
+ * What takes a value's place answers every read with an internal error naming the record type, so
  * a step that reads a value it declared unread fails loudly instead of converting from nothing.
  */
 import { CalicoMigrateError } from '../errors.js';
 import type { V1Item, V1ItemType } from '../model/v1.js';
 import { remembered } from '../util.js';
 
-/** The stand-in for the values of one item type (one per type): any property read throws E_INTERNAL. */
+/** The stand-in for the values of one item type (one per type): every property read throws E_INTERNAL. */
 const unreadValue = remembered(
   (type: V1ItemType): object =>
     new Proxy(Object.freeze({}), {

@@ -50,11 +50,16 @@ export class EtcdStateStore implements StateStore {
   }
 
   private async entries(prefix: string): Promise<[string, string][]> {
+    return (await this.byteEntries(prefix)).map(([k, v]) => [k, v.toString('utf8')]);
+  }
+
+  /** The keys and values (as stored, bytes) under a prefix, in key order, a few at a time. */
+  private async byteEntries(prefix: string): Promise<[string, Buffer][]> {
     const keys = await this.keys(prefix);
-    const out: [string, string][] = [];
+    const out: [string, Buffer][] = [];
     for (let i = 0; i < keys.length; i += 32) {
       const batch = keys.slice(i, i + 32);
-      const got = await Promise.all(batch.map(async (k) => [k, (await this.etcd.get(k).string()) ?? ''] as [string, string]));
+      const got = await Promise.all(batch.map(async (k) => [k, (await this.etcd.get(k).buffer()) ?? Buffer.alloc(0)] as [string, Buffer]));
       out.push(...got);
     }
     return out;
@@ -85,7 +90,7 @@ export class EtcdStateStore implements StateStore {
   async savePlan(run: string, planHash: string, text: string): Promise<void> {
     await this.meta(run, planHash);
     const stored = await this.packedPlan(run);
-    // A plan is saved once (the run is named by its hash): any whole copy of it will do.
+    // A plan is saved once (the run is named by its hash): a whole copy already kept will do.
     if (wholeStream(stored) !== undefined) return;
     const legacy = await this.values(`${STATE_PREFIX}${run}/plan/`);
     if (legacy.length > 0 && legacy.join('') === text) return;
@@ -106,17 +111,10 @@ export class EtcdStateStore implements StateStore {
   /** The compressed plan parts stored for a run (`<digest>/<count>/<part>` under `plan.gz/`). */
   private async packedPlan(run: string): Promise<StoredPart<Buffer>[]> {
     const prefix = `${STATE_PREFIX}${run}/plan.gz/`;
-    const keys = await this.keys(prefix);
-    const out: StoredPart<Buffer>[] = [];
-    for (let i = 0; i < keys.length; i += 32) {
-      const batch = keys.slice(i, i + 32);
-      const got = await Promise.all(batch.map(async (k) => [k, await this.etcd.get(k).buffer()] as const));
-      for (const [k, bytes] of got) {
-        const [digest = '', count = '', index = ''] = k.slice(prefix.length).split('/');
-        if (bytes !== null) out.push({ digest, count: Number(count), index: Number(index), bytes });
-      }
-    }
-    return out;
+    return (await this.byteEntries(prefix)).map(([k, bytes]) => {
+      const [digest = '', count = '', index = ''] = k.slice(prefix.length).split('/');
+      return { digest, count: Number(count), index: Number(index), bytes };
+    });
   }
 
   async addBackup(run: string, planHash: string, text: string): Promise<void> {

@@ -8,7 +8,7 @@
  *   run-<run>-backup-<gen>-<part>      data.content: before-images, one generation per apply run
  *
  * all labelled with the run and (a prefix of) the plan hash, and marked `immutable` (servers from
- * 1.21 refuse any change; older ones ignore the field). Plans kept by earlier builds, uncompressed
+ * 1.21 refuse every change; older ones ignore the field). Plans kept by earlier builds, uncompressed
  * as `run-<run>-plan-<part>` with data.content, are still read.
  */
 import { NAMESPACES, SECRETS } from '../datastore/calico-resources.js';
@@ -47,6 +47,12 @@ function packedParts(secrets: readonly KubeObject[]): StoredPart<Buffer>[] {
     if (digest === undefined || data === undefined) return [];
     return [{ digest, count: Number(labels[COUNT]), index: Number(labels[INDEX]), bytes: Buffer.from(data, 'base64') }];
   });
+}
+
+/** A plan kept uncompressed by an earlier build (its parts' text, joined), or undefined. */
+function legacyPlan(secrets: readonly KubeObject[]): string | undefined {
+  const parts = secrets.filter((s) => s.metadata.labels?.[PACKED] === undefined);
+  return parts.length === 0 ? undefined : parts.map((s) => dataOf(s, 'content')).join('');
 }
 
 export class KubernetesStateStore implements StateStore {
@@ -121,10 +127,8 @@ export class KubernetesStateStore implements StateStore {
 
   async savePlan(run: string, planHash: string, text: string): Promise<void> {
     const stored = await this.parts(run, 'plan');
-    // A plan is saved once (the run is named by its hash): any whole copy of it will do.
-    if (wholeStream(packedParts(stored)) !== undefined) return;
-    const legacy = stored.filter((s) => s.metadata.labels?.[PACKED] === undefined);
-    if (legacy.length > 0 && legacy.map((s) => dataOf(s, 'content')).join('') === text) return;
+    // A plan is saved once (the run is named by its hash): a whole copy already kept will do.
+    if (wholeStream(packedParts(stored)) !== undefined || legacyPlan(stored) === text) return;
     const packed = await packText(text, MAX_PART);
     const have = new Set(stored.map((s) => s.metadata.name));
     // A few parts at a time; only the ones missing, so a save cut short is completed by the next one.
@@ -146,9 +150,7 @@ export class KubernetesStateStore implements StateStore {
   async loadPlan(run: string): Promise<string | undefined> {
     const stored = await this.parts(run, 'plan');
     const whole = wholeStream(packedParts(stored));
-    if (whole) return unpackText(whole);
-    const legacy = stored.filter((s) => s.metadata.labels?.[PACKED] === undefined);
-    return legacy.length === 0 ? undefined : legacy.map((s) => dataOf(s, 'content')).join('');
+    return whole ? unpackText(whole) : legacyPlan(stored);
   }
 
   async addBackup(run: string, planHash: string, text: string): Promise<void> {

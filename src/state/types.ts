@@ -105,7 +105,11 @@ export interface StoredPart<T> {
 /** The parts of the first whole stream (by digest), in order; undefined when none is whole (a save cut short). */
 export function wholeStream<T>(parts: readonly StoredPart<T>[]): T[] | undefined {
   const byDigest = new Map<string, StoredPart<T>[]>();
-  for (const p of parts) byDigest.set(p.digest, [...(byDigest.get(p.digest) ?? []), p]);
+  for (const p of parts) {
+    const same = byDigest.get(p.digest);
+    if (same) same.push(p);
+    else byDigest.set(p.digest, [p]);
+  }
   for (const digest of [...byDigest.keys()].sort()) {
     const mine = byDigest.get(digest) ?? [];
     const count = mine[0]?.count ?? 0;
