@@ -46,7 +46,7 @@
  * Evaluation (ast.go): `has(k)` = k present; `k == v` = present and equal; `k != v` = absent OR not
  * equal; `k in S` = present and in S; `k not in S` = absent OR not in S; `all()` = true.
  */
-import { remembered } from './util.js';
+import { remembered, type Remembered } from './util.js';
 
 /** The kinds of token produced by {@link tokenizeSelector}. */
 export type SelectorTokenKind =
@@ -407,7 +407,7 @@ function failAfterLabel(c: Cursor, key: SelectorToken): never {
  * its policies): each is checked once.
  * @returns `undefined` if it parses, else the {@link SelectorError} message.
  */
-export const validateSelector: (text: string) => string | undefined = remembered((text: string) => {
+export const validateSelector: Remembered<string, string | undefined> = remembered((text: string) => {
   try {
     parseSelector(text);
     return undefined;
@@ -448,6 +448,64 @@ export function renameSelectorLabel(text: string, from: string, to: string): str
   const what = `${JSON.stringify(from)} to ${JSON.stringify(to)}`;
   checkRename(renamed, renameSelectorNodeLabel(before, from, to), first.start, what);
   return renamed;
+}
+
+/**
+ * Renames label keys: each key that `rename` gives a new key for is replaced wherever it stands as
+ * a label key, as {@link renameSelectorLabel} would do for one key after another (in the order
+ * they first occur), and with the same errors; but the source and the result are parsed once each.
+ * Keys `rename` gives no new key for (undefined) stay as written.
+ * @returns the renamed text, and the renames made, in the order their keys first occur.
+ * @throws {SelectorError} if the selector does not parse, or a renamed key cannot stand where it stood.
+ */
+export function renameSelectorLabels(text: string, rename: (key: string) => string | undefined): { text: string; renamed: [string, string][] } {
+  const tokens = tokenizeSelector(text);
+  const before = parseTokens(text, tokens);
+  const targets = new Map<string, string | undefined>();
+  const renamed: [string, string][] = [];
+  const hits: SelectorToken[] = [];
+  const replacements: string[] = [];
+  for (const t of tokens) {
+    if (t.kind !== 'label') continue;
+    let to = targets.get(t.text);
+    if (!targets.has(t.text)) {
+      to = rename(t.text);
+      targets.set(t.text, to);
+      if (to !== undefined) renamed.push([t.text, to]);
+    }
+    if (to === undefined || to === t.text) continue;
+    hits.push(t);
+    replacements.push(to);
+  }
+  if (hits.length === 0) return { text, renamed };
+  // One key after another could rename a key that an earlier rename wrote: then only that order says what the text becomes.
+  const chained = renamed.some(([, to]) => targets.get(to) !== undefined && targets.get(to) !== to);
+  if (!chained) {
+    let out = '';
+    let pos = 0;
+    for (let i = 0; i < hits.length; i++) {
+      out += text.slice(pos, hits[i]!.start) + replacements[i]!;
+      pos = hits[i]!.end;
+    }
+    out += text.slice(pos);
+    let expected = before;
+    for (const [from, to] of renamed) expected = renameSelectorNodeLabel(expected, from, to);
+    if (parsesTo(out, expected)) return { text: out, renamed };
+  }
+  // Key after key, for the text, or for the error that names the key that cannot be renamed.
+  let out = text;
+  for (const [from, to] of renamed) out = renameSelectorLabel(out, from, to);
+  return { text: out, renamed };
+}
+
+/** The text parses, to exactly `expected`. */
+function parsesTo(text: string, expected: SelectorNode): boolean {
+  try {
+    return sameSelector(parseSelector(text), expected);
+  } catch (error) {
+    if (error instanceof SelectorError) return false;
+    throw error;
+  }
 }
 
 /** Replaces the source ranges of `hits` (in source order) with `replacement`. */

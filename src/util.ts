@@ -35,18 +35,25 @@ export function compact<T extends object>(o: T): Compacted<T> {
  * large keyspace (names, label keys, selectors, key texts). At most `limit` answers are kept; past
  * that the memory starts again, so a keyspace of distinct values costs no more than computing each.
  */
-export function remembered<K, V>(compute: (key: K) => V, limit = 100_000): (key: K) => V {
+export function remembered<K, V>(compute: (key: K) => V, limit = 100_000): Remembered<K, V> {
   // An answer of undefined is kept as NONE, so that every call is one lookup.
   const known = new Map<K, V | typeof NONE>();
-  return (key) => {
+  const keep = (key: K, answer: V): void => {
+    if (known.size >= limit) known.clear();
+    known.set(key, answer === undefined ? NONE : answer);
+  };
+  const lookup = (key: K): V => {
     const answer = known.get(key);
     if (answer !== undefined) return (answer === NONE ? undefined : answer) as V;
     const computed = compute(key);
-    if (known.size >= limit) known.clear();
-    known.set(key, computed === undefined ? NONE : computed);
+    keep(key, computed);
     return computed;
   };
+  return Object.assign(lookup, { know: keep });
 }
+
+/** A function remembered by {@link remembered}; `know` tells it an answer found another way (the same `compute` would give). */
+export type Remembered<K, V> = ((key: K) => V) & { know(key: K, answer: V): void };
 
 const NONE: unique symbol = Symbol('none');
 

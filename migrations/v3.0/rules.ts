@@ -10,7 +10,7 @@ import type { OutputBuilder } from '../../src/migrate/step.js';
 import type { LostField } from '../../src/model/report.js';
 import type { V1EntityRule, V1Item, V1Rule } from '../../src/model/v1.js';
 import { formatCidr, isMasked, maskCidr, parseCidr } from '../../src/net.js';
-import { renameSelectorLabel, selectorLabelKeys, SelectorError } from '../../src/selector.js';
+import { renameSelectorLabels, SelectorError, validateSelector } from '../../src/selector.js';
 import { compact, remembered } from '../../src/util.js';
 import type { OutputForm } from '../../src/model/target.js';
 import { namespaceOfTag, userTagsIn } from '../shared/tags.js';
@@ -38,16 +38,17 @@ const NS_LABEL_PREFIX_V3 = 'pcns.';
 /** A selector converted: the text and the keys renamed in it, or why it does not parse. */
 type ConvertedSelector = { readonly text: string; readonly renamed: readonly (readonly [string, string])[] } | { readonly problem: string };
 
+/** The v3 key of a v1 namespace label key; undefined for every other key. */
+function namespaceKeyV3(key: string): string | undefined {
+  if (key === NAMESPACE_LABEL_V1) return NAMESPACE_LABEL_V3;
+  return key.startsWith(NS_LABEL_PREFIX_V1) ? NS_LABEL_PREFIX_V3 + key.slice(NS_LABEL_PREFIX_V1.length) : undefined;
+}
+
 function convertSelectorText(selector: string): ConvertedSelector {
   try {
-    let text = selector;
-    const renamed: [string, string][] = [];
-    for (const key of new Set(selectorLabelKeys(selector))) {
-      const to = key === NAMESPACE_LABEL_V1 ? NAMESPACE_LABEL_V3 : key.startsWith(NS_LABEL_PREFIX_V1) ? NS_LABEL_PREFIX_V3 + key.slice(NS_LABEL_PREFIX_V1.length) : undefined;
-      if (to === undefined) continue;
-      text = renameSelectorLabel(text, key, to);
-      renamed.push([key, to]);
-    }
+    const { text, renamed } = renameSelectorLabels(selector, namespaceKeyV3);
+    // The renamed text was parsed to check it: validating the policy need not parse it again.
+    validateSelector.know(text, undefined);
     return { text, renamed };
   } catch (e) {
     if (!(e instanceof SelectorError)) throw e;

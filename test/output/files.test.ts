@@ -24,6 +24,18 @@ test('writeFileAtomic: pieces of text and bytes land in order, multi-byte charac
   t.deepEqual(await readdir(dir), ['r.json'], 'no temporary file is left');
 });
 
+test('writeFileAtomic: text gathered past a MiB between bytes (several large writes) lands whole and in order', async (t) => {
+  const dir = await inDir(t);
+  const path = join(dir, 'big.json');
+  const pieces: (string | Uint8Array)[] = [];
+  // 64 KiB texts with characters of one to four bytes, a byte piece now and then.
+  for (let i = 0; i < 80; i++) pieces.push(i % 25 === 24 ? Buffer.from(`<bytes ${i} ✓>`) : `${i}:${'aé✓😀'.repeat(16_384)}`);
+  await writeFileAtomic(path, pieces);
+  const expected = pieces.map((p) => (typeof p === 'string' ? p : Buffer.from(p).toString('utf8'))).join('');
+  t.true(expected.length > 3 * 2 ** 20);
+  t.is(await readFile(path, 'utf8'), expected);
+});
+
 test('writeFileAtomic: pieces that fail part way leave the old file as it was and no temporary file', async (t) => {
   const dir = await inDir(t);
   const path = join(dir, 'r.json');
