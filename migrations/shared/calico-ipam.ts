@@ -33,7 +33,8 @@ export interface IpamGuidance {
 
 export function accountCalicoIpam(items: readonly IpamItem[], snapshot: V1Snapshot, out: OutputBuilder, guidance: IpamGuidance): void {
   const inUse: ItemOf<'ipam-block'>[] = [];
-  for (const item of items) {
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
     if (item.type === 'ipam-block') {
       if (item.allocated > 0) inUse.push(item);
       out.skipped(item, 'calico-ipam', `IPAM block ${formatCidr(item.cidr)}${item.affinityHost ? ` (node ${item.affinityHost})` : ''} with ${plural(item.allocated, 'allocated address', 'allocated addresses')}: ${guidance.reason}`);

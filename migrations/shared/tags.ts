@@ -17,7 +17,9 @@ export function namespaceOfTag(tag: string): string | undefined {
 /** Tags that profiles in the snapshot apply (from their `tags` keys), with the profiles applying each. */
 export function profileTags(snapshot: V1Snapshot): ReadonlyMap<string, readonly string[]> {
   const out = new Map<string, string[]>();
-  for (const item of snapshot.items) {
+  const items = snapshot.items;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i]!;
     if (item.type !== 'profile-part' || item.part !== 'tags' || !Array.isArray(item.value)) continue;
     for (const tag of item.value) {
       if (typeof tag !== 'string') continue;

@@ -18,7 +18,8 @@ export const step = defineStep({
   transform(items) {
     const out = new OutputBuilder();
     const reportedProfiles = new Set<string>();
-    for (const item of items) {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
       if (item.type === 'host-endpoint') {
         out.skipped(item, 'unsupported-host-endpoint', `host endpoint ${item.endpoint} on ${item.host}: the v2.5 Kubernetes datastore has no host endpoints, so policy protecting this interface stops applying`, {
           severity: 'warning',

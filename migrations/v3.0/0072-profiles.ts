@@ -84,7 +84,12 @@ export const step = defineStep({
   transform(items, { form }) {
     const out = new OutputBuilder();
     const byProfile = new Map<string, ProfilePart[]>();
-    for (const item of items) byProfile.set(item.profile, [...(byProfile.get(item.profile) ?? []), item]);
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      const parts = byProfile.get(item.profile);
+      if (parts) parts.push(item);
+      else byProfile.set(item.profile, [item]);
+    }
     for (const [name, parts] of byProfile) {
       const derived = DERIVED.find((d) => name.startsWith(d.prefix) && !(form === 'calicoctl' && d.prefix === NAMESPACE_PROFILE_PREFIX));
       if (derived) {

@@ -114,7 +114,8 @@ export const step = defineStep({
   unreadValues: (form) => (form === 'crd' ? ['workload-endpoint'] : []),
   transform(items, { form }) {
     const out = new OutputBuilder();
-    for (const item of items) {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
       if (item.orchestrator === 'openstack') {
         out.skipped(item, 'derived-workload-endpoint', `OpenStack workload endpoint on ${item.host}; networking-calico recreates it`);
       } else if (form === 'calicoctl') {

@@ -156,7 +156,10 @@ function fromEtcdV3(path: string, doc: Record<string, unknown>): RawEtcdRecord[]
 function fromFlat(path: string, doc: Record<string, unknown>, keys: readonly string[]): { records: RawEtcdRecord[]; failures: RecordOutcome[] } {
   const records: RawEtcdRecord[] = [];
   const failures: RecordOutcome[] = [];
-  for (const key of keys) {
+  // Index loops over the whole keyspace (here and in the stages after): a for-of loop run once over
+  // hundreds of thousands of entries allocates an iterator result for each.
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i]!;
     const value = doc[key];
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
       records.push(etcdRecord(path, key, String(value)));

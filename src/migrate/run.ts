@@ -86,7 +86,7 @@ function account(step: RegisteredStep, items: readonly V1Item[], reported: reado
   let inOrder = reported.length === items.length;
   for (let i = 0; inOrder && i < items.length; i++) if (reported[i]!.origin !== items[i]!.origin) inOrder = false;
   if (inOrder) {
-    for (const o of reported) outcomes.push(o);
+    for (let i = 0; i < reported.length; i++) outcomes.push(reported[i]!);
     return;
   }
   const given = new Set(items.map((i) => i.origin));
@@ -111,7 +111,9 @@ function account(step: RegisteredStep, items: readonly V1Item[], reported: reado
 
 export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[], target: TargetDefinition, form: OutputForm = 'crd'): MigrationResult {
   const byType = new Map<V1ItemType, V1Item[]>();
-  for (const item of snapshot.items) {
+  const all = snapshot.items;
+  for (let i = 0; i < all.length; i++) {
+    const item = all[i]!;
     const list = byType.get(item.type);
     if (list) list.push(item);
     else byType.set(item.type, [item]);
@@ -130,9 +132,9 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
     // items accounts for every record exactly once.
     account(step, items, out.outcomes, outcomes);
     // Loops, not push(...spread): a step's output can hold hundreds of thousands of entries.
-    for (const i of out.issues) issues.push(i);
-    for (const r of out.renames) renames.push(r);
-    for (const o of out.objects) emitted.push(o);
+    for (let i = 0; i < out.issues.length; i++) issues.push(out.issues[i]!);
+    for (let i = 0; i < out.renames.length; i++) renames.push(out.renames[i]!);
+    for (let i = 0; i < out.objects.length; i++) emitted.push(out.objects[i]!);
   }
 
   // An object is written only when a converted record names it (a step may offer an object that
@@ -141,14 +143,17 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
   // record names it: one map operation per object and one per target (a large keyspace emits
   // hundreds of thousands of objects).
   const groups = new Map<string, { readonly members: EmittedObject[]; named: boolean }>();
-  for (const e of emitted) {
+  for (let i = 0; i < emitted.length; i++) {
+    const e = emitted[i]!;
     const group = groups.get(e.id);
     if (group) group.members.push(e);
     else groups.set(e.id, { members: [e], named: false });
   }
   /** Targets named by converted records that no step emitted (their records are errors below). */
   let namedWithoutObject = 0;
-  for (const o of outcomes.list) {
+  const list = outcomes.list;
+  for (let i = 0; i < list.length; i++) {
+    const o = list[i]!;
     if (!isConverted(o.disposition)) continue;
     for (const t of o.targets ?? []) {
       const group = groups.get(t);
@@ -165,22 +170,24 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
   // Standalone ones no converted record names, in the order emitted (few: a host's Node, say).
   const standaloneOnly = emitted.filter((e) => e.standalone !== undefined && groups.get(e.id)?.named !== true);
   const kept: EmittedObject[] = [];
-  for (const [id, { members: group, named }] of groups) {
-    if (!named) continue;
+  // forEach, not for-of: no [id, group] pair or iterator result made for each of hundreds of thousands of groups.
+  groups.forEach(({ members: group, named }, id) => {
+    if (!named) return;
     if (group.length === 1 && group[0]) {
       kept.push(group[0]);
-      continue;
+      return;
     }
     const origins = group.flatMap((g) => g.origins);
     for (const origin of origins) {
       const others = origins.filter((o) => o !== origin).join(', ');
       if (outcomes.replaceWithError(origin, 'name-clash', `converts to ${id}, as does ${others}; neither is written`, { hint: 'rename or remove one of the records so that each converts to a distinct object' })) replaced++;
     }
-  }
+  });
 
   // Target validation: an invalid object is not written; its records become errors.
   const valid: EmittedObject[] = [];
-  for (const e of kept) {
+  for (let i = 0; i < kept.length; i++) {
+    const e = kept[i]!;
     const problems = target.validate(e.object);
     if (problems.length === 0) {
       valid.push(e);
@@ -242,7 +249,8 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
   // Kinds in apply order (then by kind), and within a kind by id: ids are unique here, and a list
   // of strings sorts natively, without a comparator call per comparison.
   const byKind = new Map<string, Map<string, TargetObject>>();
-  for (const e of fedObjects) {
+  for (let i = 0; i < fedObjects.length; i++) {
+    const e = fedObjects[i]!;
     const group = byKind.get(e.object.kind);
     if (group?.has(e.id)) throw new CalicoMigrateError('E_INTERNAL', `${e.id} would be written twice; please report this as a bug`);
     if (group) group.set(e.id, e.object);
@@ -251,7 +259,8 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
   const objects: TargetObject[] = [];
   for (const kind of [...byKind.keys()].sort((a, b) => rank(a) - rank(b) || byString(a, b))) {
     const group = byKind.get(kind)!;
-    for (const id of [...group.keys()].sort()) objects.push(group.get(id)!);
+    const ids = [...group.keys()].sort();
+    for (let i = 0; i < ids.length; i++) objects.push(group.get(ids[i]!)!);
   }
 
   return { objects, outcomes: outcomes.list, issues, renames, steps: steps.map((s) => s.id) };

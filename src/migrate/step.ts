@@ -82,9 +82,12 @@ export function register<T extends V1ItemType>(step: Step<T>): RegisteredStep {
     summary: step.summary,
     handles,
     unreadValues: (form) => step.unreadValues?.(form) ?? [],
-    run: (items, context) => step.transform(items.filter(isHandled), context),
+    // The runner gives a step its own items: they are passed as they are (no copy of 100k items), others filtered out.
+    run: (items, context) => step.transform(items.every(isHandled) ? (items as readonly ItemOf<T>[]) : items.filter(isHandled), context),
   };
 }
+
+const NOTHING_LOST: readonly LostField[] = Object.freeze([]);
 
 /** A lost value as the report shows it: JSON, shortened when long. */
 function showValue(v: unknown): string {
@@ -128,7 +131,8 @@ export class OutputBuilder {
    * step could not carry (`lost`) make it `converted-with-loss`, each with a warning naming it.
    */
   converted(item: V1Item, targets: readonly string[], note?: Note, lost: readonly LostField[] = []): void {
-    const allLost = [...(item.unknownFields ?? []), ...lost];
+    // Nearly every record loses nothing: no list is made for it.
+    const allLost = item.unknownFields === undefined && lost.length === 0 ? NOTHING_LOST : [...(item.unknownFields ?? []), ...lost];
     // Outcomes are built with their keys in the report's order: the report writer then takes the native path.
     this.outcomes.push(
       allLost.length > 0

@@ -79,7 +79,9 @@ export function parseDumps(dumps: readonly DecodedDump[], options: ParseOptions 
   const parsePart = (part: ObjectPart, n: NoteSink): V1Item => part.parse(n);
 
   for (const dump of dumps) {
-    for (const rec of dump.records) {
+    const records = dump.records;
+    for (let i = 0; i < records.length; i++) {
+      const rec = records[i]!;
       if (rec.type === 'etcd') {
         attempt(rec.origin, rec.file, parseEtcdRecord, rec);
       } else {

@@ -14,7 +14,9 @@ function compareIssues(a: Issue, b: Issue): number {
 
 /** How many of the accounted records came from a dump (etcd keys, TPR objects, Node annotations and fields). */
 export function countRecords(dump: DecodedDump, outcomes: readonly RecordOutcome[]): number {
-  return outcomes.filter((o) => o.file === dump.path).length;
+  let n = 0;
+  for (let i = 0; i < outcomes.length; i++) if (outcomes[i]!.file === dump.path) n++;
+  return n;
 }
 
 export function buildReport(
@@ -27,7 +29,10 @@ export function buildReport(
 ): Report {
   const records = [...parsed.failures, ...migrated.outcomes].sort((a, b) => byString(a.origin, b.origin) || byString(a.file, b.file));
   const issues = [...parsed.issues, ...migrated.issues].sort(compareIssues);
-  const count = (d: RecordOutcome['disposition']) => records.filter((r) => r.disposition === d).length;
+  // Counted in one pass, with no list made per disposition (a large keyspace has hundreds of thousands of records).
+  const counts: Record<RecordOutcome['disposition'], number> = { converted: 0, 'converted-with-loss': 0, skipped: 0, error: 0 };
+  for (let i = 0; i < records.length; i++) counts[records[i]!.disposition]++;
+  const count = (d: RecordOutcome['disposition']): number => counts[d];
   return {
     tool: { name: 'calico-migrate', reportVersion: 2 },
     source: {

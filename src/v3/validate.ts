@@ -35,14 +35,20 @@ export function validateLabels(labels: unknown, field: string, problems: string[
   }
 }
 
-function selector(v: unknown, field: string, problems: string[]): void {
+// Field paths (`spec.ingress[0].source.selector`) are put together only for a problem: validation
+// runs over every rule of every policy, and nearly all of them have none.
+
+/** `parent.name`: the path of a field, for a problem's message. */
+const at = (parent: string, name: string): string => `${parent}.${name}`;
+
+function selector(v: unknown, parent: string, name: string, problems: string[]): void {
   if (v === undefined) return;
   if (typeof v !== 'string') {
-    problems.push(`${field} must be a string`);
+    problems.push(`${at(parent, name)} must be a string`);
     return;
   }
   const err = validateSelector(v);
-  if (err) problems.push(`${field} ${JSON.stringify(v)} is not a valid selector: ${err}`);
+  if (err) problems.push(`${at(parent, name)} ${JSON.stringify(v)} is not a valid selector: ${err}`);
 }
 
 function cidrField(v: unknown, field: string, problems: string[]): Cidr | undefined {
@@ -51,16 +57,17 @@ function cidrField(v: unknown, field: string, problems: string[]): Cidr | undefi
   return c;
 }
 
-function protocolOf(v: unknown, field: string, problems: string[]): string | number | undefined {
+function protocolOf(v: unknown, parent: string, name: string, problems: string[]): string | number | undefined {
   if (v === undefined) return undefined;
   if (typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= 255) return v;
   if (typeof v === 'string' && PROTOCOL_NAMES.includes(v)) return v;
-  problems.push(`${field} ${JSON.stringify(v)} must be one of ${PROTOCOL_NAMES.join(', ')} or a number 1-255`);
+  problems.push(`${at(parent, name)} ${JSON.stringify(v)} must be one of ${PROTOCOL_NAMES.join(', ')} or a number 1-255`);
   return undefined;
 }
 
-function icmp(v: unknown, field: string, problems: string[]): void {
+function icmp(v: unknown, parent: string, name: string, problems: string[]): void {
   if (v === undefined) return;
+  const field = at(parent, name);
   if (!isObj(v)) return void problems.push(`${field} must be an object`);
   const type = v['type'];
   const code = v['code'];
@@ -71,59 +78,96 @@ function icmp(v: unknown, field: string, problems: string[]): void {
 
 /** Kubernetes named-port syntax (IANA service name): v3 rules may name ports. */
 const PORT_NAME = /^(?=.*[a-z])(?!.*--)[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/;
+const PORT_RANGE = /^(\d+):(\d+)$/;
 
-function ports(v: unknown, field: string, problems: string[]): boolean {
+/** Checks a port list; whether it names a port. */
+function ports(v: unknown, parent: string, name: string, problems: string[]): boolean {
   if (v === undefined) return false;
-  for (const p of asList(v)) {
+  const list = asList(v);
+  for (let i = 0; i < list.length; i++) {
+    const p = list[i];
     if (typeof p === 'number' && Number.isInteger(p) && p >= 0 && p <= 65535) continue;
-    const range = typeof p === 'string' ? /^(\d+):(\d+)$/.exec(p) : null;
+    const range = typeof p === 'string' ? PORT_RANGE.exec(p) : null;
     if (range && Number(range[1]) <= Number(range[2]) && Number(range[2]) <= 65535) continue;
     if (typeof p === 'string' && PORT_NAME.test(p)) continue;
-    problems.push(`${field} entry ${JSON.stringify(p)} is not a port, a min:max range or a port name`);
+    problems.push(`${at(parent, name)} entry ${JSON.stringify(p)} is not a port, a min:max range or a port name`);
   }
-  return asList(v).length > 0;
+  return list.length > 0;
 }
 
-function entityRule(v: unknown, field: string, ipVersion: unknown, problems: string[]): { hasPorts: boolean; families: Set<number> } {
-  const families = new Set<number>();
-  if (!isObj(v)) return { hasPorts: false, families };
-  for (const key of ['nets', 'notNets']) {
-    for (const n of asList(v[key])) {
-      const c = cidrField(n, `${field}.${key}`, problems);
-      if (c) families.add(c.ip.family);
+/** The address families of an entity rule's nets, as bits, and whether it names ports. */
+const IPV4 = 1;
+const IPV6 = 2;
+const PORTS = 4;
+
+/** A rule's side, with the names of its fields relative to the rule. */
+interface Side {
+  readonly name: string;
+  readonly nets: readonly (readonly [key: string, path: string])[];
+  readonly selector: string;
+  readonly notSelector: string;
+  readonly ports: string;
+  readonly notPorts: string;
+}
+
+function side(name: string): Side {
+  return { name, nets: [['nets', `${name}.nets`], ['notNets', `${name}.notNets`]], selector: `${name}.selector`, notSelector: `${name}.notSelector`, ports: `${name}.ports`, notPorts: `${name}.notPorts` };
+}
+
+const SOURCE = side('source');
+const DESTINATION = side('destination');
+
+function entityRule(v: unknown, rule: string, side: Side, ipVersion: unknown, problems: string[]): number {
+  if (!isObj(v)) return 0;
+  let bits = 0;
+  for (let k = 0; k < side.nets.length; k++) {
+    const [key, path] = side.nets[k]!;
+    const nets = v[key];
+    if (nets === undefined) continue;
+    const list = asList(nets);
+    for (let i = 0; i < list.length; i++) {
+      const n = list[i];
+      const c = typeof n === 'string' ? parseCidr(n) : undefined;
+      if (c) bits |= c.ip.family === 4 ? IPV4 : IPV6;
+      else problems.push(`${at(rule, path)} ${JSON.stringify(n)} is not a CIDR`);
     }
   }
-  if (ipVersion !== undefined && [...families].some((f) => f !== ipVersion)) problems.push(`${field} nets do not match ipVersion ${String(ipVersion)}`);
-  selector(v['selector'], `${field}.selector`, problems);
-  selector(v['notSelector'], `${field}.notSelector`, problems);
-  const hasPorts = ports(v['ports'], `${field}.ports`, problems);
-  const hasNotPorts = ports(v['notPorts'], `${field}.notPorts`, problems);
-  return { hasPorts: hasPorts || hasNotPorts, families };
+  // Any family but the rule's ipVersion (every family, when ipVersion is not 4 or 6).
+  const allowed = ipVersion === 4 ? IPV4 : ipVersion === 6 ? IPV6 : 0;
+  if (ipVersion !== undefined && (bits & ~allowed) !== 0) problems.push(`${at(rule, side.name)} nets do not match ipVersion ${String(ipVersion)}`);
+  selector(v['selector'], rule, side.selector, problems);
+  selector(v['notSelector'], rule, side.notSelector, problems);
+  const hasPorts = ports(v['ports'], rule, side.ports, problems);
+  const hasNotPorts = ports(v['notPorts'], rule, side.notPorts, problems);
+  return hasPorts || hasNotPorts ? bits | PORTS : bits;
 }
+
+const PORT_PROTOCOLS: readonly unknown[] = ['TCP', 'UDP', 6, 17];
 
 function rule(r: unknown, field: string, problems: string[]): void {
   if (!isObj(r)) return void problems.push(`${field} must be an object`);
   if (typeof r['action'] !== 'string' || !ACTIONS.includes(r['action'])) problems.push(`${field}.action ${JSON.stringify(r['action'])} must be one of ${ACTIONS.join(', ')}`);
   const ipVersion = r['ipVersion'];
   if (ipVersion !== undefined && ipVersion !== 4 && ipVersion !== 6) problems.push(`${field}.ipVersion must be 4 or 6`);
-  const protocol = protocolOf(r['protocol'], `${field}.protocol`, problems);
-  protocolOf(r['notProtocol'], `${field}.notProtocol`, problems);
-  icmp(r['icmp'], `${field}.icmp`, problems);
-  icmp(r['notICMP'], `${field}.notICMP`, problems);
-  const src = entityRule(r['source'], `${field}.source`, ipVersion, problems);
-  const dst = entityRule(r['destination'], `${field}.destination`, ipVersion, problems);
-  if ((src.hasPorts || dst.hasPorts) && !['TCP', 'UDP', 6, 17].includes(protocol ?? '')) problems.push(`${field}: rules that specify ports must set protocol to TCP or UDP`);
-  if (new Set([...src.families, ...dst.families]).size > 1) problems.push(`${field} mixes IPv4 and IPv6 networks`);
+  const protocol = protocolOf(r['protocol'], field, 'protocol', problems);
+  protocolOf(r['notProtocol'], field, 'notProtocol', problems);
+  icmp(r['icmp'], field, 'icmp', problems);
+  icmp(r['notICMP'], field, 'notICMP', problems);
+  const src = entityRule(r['source'], field, SOURCE, ipVersion, problems);
+  const dst = entityRule(r['destination'], field, DESTINATION, ipVersion, problems);
+  if (((src | dst) & PORTS) !== 0 && !PORT_PROTOCOLS.includes(protocol ?? '')) problems.push(`${field}: rules that specify ports must set protocol to TCP or UDP`);
+  if (((src | dst) & (IPV4 | IPV6)) === (IPV4 | IPV6)) problems.push(`${field} mixes IPv4 and IPv6 networks`);
 }
 
 function rules(v: unknown, field: string, problems: string[]): void {
-  asList(v).forEach((r, i) => rule(r, `${field}[${i}]`, problems));
+  const list = asList(v);
+  for (let i = 0; i < list.length; i++) rule(list[i], `${field}[${i}]`, problems);
 }
 
 function globalNetworkPolicy(o: TargetObject, spec: Json, problems: string[]): void {
   const name = o.apiVersion.startsWith('crd.') ? o.metadata.name.replace(/^default\./, '') : o.metadata.name;
   if (!isDns1123Label(name) && !(name.length <= 253 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name))) problems.push(`name ${JSON.stringify(name)} must be a DNS-1123 label (lowercase alphanumerics and '-')`);
-  selector(spec['selector'], 'spec.selector', problems);
+  selector(spec['selector'], 'spec', 'selector', problems);
   rules(spec['ingress'], 'spec.ingress', problems);
   rules(spec['egress'], 'spec.egress', problems);
   const types = asList(spec['types']);
