@@ -22,34 +22,16 @@ export async function writeFileAtomic(path: string, text: string | Iterable<stri
 
 async function writePieces(path: string, pieces: Iterable<string | Uint8Array>, mode: number): Promise<void> {
   const handle = await open(path, 'w', mode);
-  // One write in flight while the next text is made: a large report is made and written at once.
-  // Text is gathered to about 1 MiB and written as it is (encoded by the write itself): fewer and
-  // larger writes, and no buffer made here for each piece.
+  // One write in flight while the next piece is made: a large report is made and written at once.
   let inflight: Promise<void> | undefined;
-  const send = async (data: string | Uint8Array): Promise<void> => {
-    await inflight;
-    inflight = writeAll(handle, data);
-    // Settled by the next await (or the one below); a failure is not left unobserved meanwhile.
-    inflight.catch(() => undefined);
-  };
-  let text = '';
   try {
     for (const piece of pieces) {
-      if (typeof piece === 'string') {
-        text += piece;
-        if (text.length >= GATHER) {
-          await send(text);
-          text = '';
-        }
-        continue;
-      }
-      if (text !== '') {
-        await send(text);
-        text = '';
-      }
-      await send(piece);
+      const bytes = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
+      await inflight;
+      inflight = writeAll(handle, bytes);
+      // Settled by the next await (or the one below); a failure is not left unobserved meanwhile.
+      inflight.catch(() => undefined);
     }
-    if (text !== '') await send(text);
     await inflight;
   } finally {
     await inflight?.catch(() => undefined);
@@ -57,18 +39,12 @@ async function writePieces(path: string, pieces: Iterable<string | Uint8Array>, 
   }
 }
 
-/** Writes all of `data`: a write may take less than it is given, and the rest follows. */
-async function writeAll(handle: FileHandle, data: string | Uint8Array): Promise<void> {
-  if (typeof data === 'string') {
-    const { bytesWritten } = await handle.write(data);
-    // Short only on a rare write (a full disk fails on the next one): the rest goes as bytes.
-    if (bytesWritten === Buffer.byteLength(data)) return;
-    return writeAll(handle, Buffer.from(data).subarray(bytesWritten));
-  }
-  for (let done = 0; done < data.length; ) done += (await handle.write(data, done)).bytesWritten;
+/** Writes all of `bytes`: a write may take less than it is given, and the rest follows. */
+async function writeAll(handle: FileHandle, bytes: Uint8Array): Promise<void> {
+  for (let done = 0; done < bytes.length; ) done += (await handle.write(bytes, done)).bytesWritten;
 }
 
-/** What is gathered before one write (bytes, or characters of text): pieces are small (64 KiB), and a write each was a cost. */
+/** Bytes gathered before one write: a download's pieces are small (64 KiB), a system call each was a cost. */
 const GATHER = 1 << 20;
 
 /**
