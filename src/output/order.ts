@@ -6,13 +6,20 @@ const isDigit = (c: number): boolean => c >= 48 && c <= 57;
 
 /** The keys of a map in the order `sortKeys` leaves them (an object's own order for such keys): index-like keys first by number, then by code unit. */
 export function orderedKeys(obj: Record<string, unknown>): string[] {
-  const keys: string[] = [];
+  // Object.keys gives the own enumerable keys (what for-in with hasOwn gives), index-like ones
+  // first by number; most maps the tool writes are built in the written order already.
+  let keys = Object.keys(obj);
   let indexLike = false;
-  for (const k in obj) {
-    if (!Object.hasOwn(obj, k) || obj[k] === undefined) continue;
-    keys.push(k);
+  let absent = false;
+  let sorted = true;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    if (obj[k] === undefined) absent = true;
     if (!indexLike && isDigit(k.charCodeAt(0)) && INDEX_KEY.test(k) && Number(k) < 4294967295) indexLike = true;
+    if (sorted && i > 0 && !(keys[i - 1]! < k)) sorted = false;
   }
+  if (absent) keys = keys.filter((k) => obj[k] !== undefined);
+  if (sorted) return keys;
   if (keys.length <= 16) {
     // Maps are small and often nearly in order: an insertion sort, with no comparator calls.
     for (let i = 1; i < keys.length; i++) {
