@@ -4,6 +4,7 @@
  * evaluation vectors follow upstream parser_test.go.
  */
 import test from 'ava';
+import { seededRandom } from './_helpers/random.js';
 import {
   SELECTOR_LABEL_KEY_PATTERN,
   SelectorError,
@@ -536,14 +537,8 @@ test('the tokenizer reads keywords and label keys as upstream regexes do: edge c
 
 test('the tokenizer reads keywords and label keys as upstream regexes do: 50,000 generated selectors', (t) => {
   const parts = ['has(', 'has', 'not', 'in', 'all(', 'all', 'a', 'k', 'Z', '9', '_', '.', '/', '-', 'é', ' ', '\t', '\n', '\r', '\f', '\u00a0', '(', ')', '{', '}', ',', '!', '==', '!=', '&&', '||', '"x"', "'y'", 'k'.repeat(200)];
-  // A fixed generator (mulberry32), so every run tries the same inputs.
-  let seed = 0x5e1ec7;
-  const next = (): number => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let r = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
+  // A fixed generator, so every run tries the same inputs.
+  const next = seededRandom(0x5e1ec7);
   let mismatches = 0;
   let first = '';
   let errors = 0;
@@ -609,13 +604,8 @@ const RENAMES: readonly [string, (key: string) => string | undefined][] = [
 ];
 
 test('renameSelectorLabels gives what renaming key after key gives: texts, renames and errors of 20,000 generated selectors', (t) => {
-  let seed = 0x2e7a3e;
-  const next = (): number => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let r = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
+  // A fixed generator, so every run tries the same inputs.
+  const next = seededRandom(0x2e7a3e);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
   const keys = ['a', 'b', 'c', 'calico/k8s_ns', 'k8s_ns/label/app', 'in.x', 'has', 'all', 'notin.x'];
   const blank = (): string => pick(['', ' ', '  ', '\t']);

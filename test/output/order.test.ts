@@ -1,5 +1,6 @@
 /** orderedKeys: the key order of every map the tool writes, against a reference built from its definition. */
 import test from 'ava';
+import { seededRandom } from '../_helpers/random.js';
 import { orderedKeys } from '../../src/output/order.js';
 
 /** Own enumerable keys with a value; array indexes (below 2^32 - 1, no leading zero) first by number, then by code unit. */
@@ -12,13 +13,7 @@ function reference(obj: Record<string, unknown>): string[] {
 
 test('orderedKeys: 20,000 generated maps (index-like keys, absent values, any insertion order, sorted and not)', (t) => {
   const pool = ['0', '1', '2', '10', '01', '4294967294', '4294967295', '-1', '1.5', 'a', 'b', 'B', 'ab', 'é', '', 'spec', 'metadata', 'apiVersion', 'kind', 'z9', '9z'];
-  let seed = 0x0bde5;
-  const next = (): number => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let r = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededRandom(0x0bde5);
   const mismatches: string[] = [];
   let alreadySorted = 0;
   for (let i = 0; i < 20_000; i++) {
