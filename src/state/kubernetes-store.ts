@@ -3,20 +3,22 @@
  * `calico-migrate` (created when missing), so that its RBAC can grant Secrets there alone. Each
  * journal chunk, plan part and backup part is a Secret of its own, created once and never changed:
  *
- *   run-<run>-journal-<seq>            data.records: JSON lines
+ *   run-<run>-journal-<seq>            data["records.gz"]: JSON lines, gzip
  *   run-<run>-plan-<digest>-<part>     data["content.gz"]: the plan JSON, gzip, split below 1 MiB
  *   run-<run>-backup-<gen>-<part>      data.content: before-images, one generation per apply run
  *
  * all labelled with the run and (a prefix of) the plan hash, and marked `immutable` (servers from
- * 1.21 refuse every change; older ones ignore the field). Plans kept by earlier builds, uncompressed
- * as `run-<run>-plan-<part>` with data.content, are still read.
+ * 1.21 refuse every change; older ones ignore the field). What earlier builds kept uncompressed is
+ * still read: plans as `run-<run>-plan-<part>` with data.content, journal chunks with data.records
+ * (a run begun by an earlier build goes on with compressed chunks after its own).
  */
 import { NAMESPACES, SECRETS } from '../datastore/calico-resources.js';
 import { KubeApiError, type KubeObject } from '../datastore/kube-api.js';
 import type { KubeClient } from '../datastore/kube-client.js';
 import { CalicoMigrateError } from '../errors.js';
 import { mapLimit } from '../util.js';
-import { PARALLEL_PARTS, packText, splitText, unpackText, wholeStream, type RunInfo, type StateStore, type StoredPart } from './types.js';
+import { gunzipSync } from 'node:zlib';
+import { gzipText, PARALLEL_PARTS, packText, splitText, unpackText, wholeStream, type RunInfo, type StateStore, type StoredPart } from './types.js';
 
 export const STATE_NAMESPACE = 'calico-migrate';
 const L = 'calico-migrate.projectcalico.org/';
@@ -28,6 +30,9 @@ const PACKED = `${L}packed`;
 const COUNT = `${L}parts`;
 const INDEX = `${L}index`;
 const PACKED_KEY = 'content.gz';
+/** A journal chunk's lines, gzip; `records` held them uncompressed in earlier builds. */
+const JOURNAL_KEY = 'records.gz';
+const LEGACY_JOURNAL_KEY = 'records';
 /** Decoded bytes per Secret: under the 1 MiB limit with room for keys and metadata. */
 const MAX_PART = 768 * 1024;
 
@@ -36,6 +41,12 @@ const pad = (n: number, w: number) => String(n).padStart(w, '0');
 function dataOf(o: KubeObject, key: string): string {
   const data = (o['data'] as Record<string, string> | undefined) ?? {};
   return Buffer.from(data[key] ?? '', 'base64').toString('utf8');
+}
+
+/** A journal chunk's lines as text: compressed, or as an earlier build kept them. */
+function journalText(o: KubeObject): string {
+  const packed = (o['data'] as Record<string, string> | undefined)?.[JOURNAL_KEY];
+  return packed === undefined ? dataOf(o, LEGACY_JOURNAL_KEY) : gunzipSync(Buffer.from(packed, 'base64')).toString('utf8');
 }
 
 /** The compressed plan parts among stored Secrets, as `wholeStream` takes them. */
@@ -107,10 +118,16 @@ export class KubernetesStateStore implements StateStore {
 
   async appendJournal(run: string, planHash: string, lines: readonly string[]): Promise<void> {
     let seq = this.nextSeq.get(run);
+    // Compressed while the sequence number is looked up: JSON lines shrink about tenfold, and every
+    // chunk is a request the API server takes (and keeps in its etcd) while the writes go on.
+    const packing = gzipText(lines.join(''));
+    // Awaited below; a failure is not left unobserved while the sequence is looked up.
+    packing.catch(() => undefined);
     if (seq === undefined) seq = (await this.parts(run, 'journal')).length;
+    const records = await packing;
     for (let attempt = 0; ; attempt++) {
       try {
-        await this.put(`run-${run}-journal-${pad(seq, 6)}`, this.labels(run, planHash, 'journal'), { records: lines.join('') });
+        await this.put(`run-${run}-journal-${pad(seq, 6)}`, this.labels(run, planHash, 'journal'), { [JOURNAL_KEY]: records });
         this.nextSeq.set(run, seq + 1);
         return;
       } catch (e) {
@@ -122,7 +139,7 @@ export class KubernetesStateStore implements StateStore {
   }
 
   async readJournalLines(run: string): Promise<string[]> {
-    return (await this.parts(run, 'journal')).flatMap((s) => dataOf(s, 'records').split('\n').filter((l) => l !== '').map((l) => `${l}\n`));
+    return (await this.parts(run, 'journal')).flatMap((s) => journalText(s).split('\n').filter((l) => l !== '').map((l) => `${l}\n`));
   }
 
   async savePlan(run: string, planHash: string, text: string): Promise<void> {

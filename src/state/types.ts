@@ -89,6 +89,11 @@ export async function packText(text: string, max: number): Promise<PackedText> {
   return { digest: createHash('sha256').update(bytes).digest('hex').slice(0, 12), parts };
 }
 
+/** The gzip of a text's UTF-8 bytes (compressed on the thread pool: concurrent writers are not held up). */
+export async function gzipText(text: string): Promise<Buffer> {
+  return gzipped(Buffer.from(text, 'utf8'));
+}
+
 /** The text of a packed stream's parts, in order. */
 export async function unpackText(parts: readonly Uint8Array[]): Promise<string> {
   return (await gunzipped(Buffer.concat(parts))).toString('utf8');

@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { Etcd3 } from 'etcd3';
 import { REPO_ROOT, runCli } from '../_helpers/cli.js';
 import { etcdRequest, putV2, startEtcd, type EtcdServer } from '../_helpers/etcd.js';
@@ -130,7 +131,8 @@ function nameOf(o: Record<string, unknown>): string {
 /** The journal records kept in the cluster's Secrets, in chunk order. */
 function secretRecords(c: Cluster): { chunks: number; records: { t: string; key?: string }[] } {
   const chunks = c.server.state.list('v1', 'Secret', 'calico-migrate').filter((s) => nameOf(s).includes('-journal-')).sort((a, b) => (nameOf(a) < nameOf(b) ? -1 : 1));
-  const records = chunks.flatMap((s) => Buffer.from(String((s['data'] as Record<string, string>)['records'] ?? ''), 'base64').toString('utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { t: string; key?: string }));
+  // Each chunk's lines are gzip-compressed (data["records.gz"]).
+  const records = chunks.flatMap((s) => gunzipSync(Buffer.from(String((s['data'] as Record<string, string>)['records.gz'] ?? ''), 'base64')).toString('utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as { t: string; key?: string }));
   return { chunks: chunks.length, records };
 }
 

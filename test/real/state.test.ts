@@ -10,18 +10,19 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { REPO_ROOT, runCli } from '../_helpers/cli.js';
 import { clusterSnapshot } from '../_helpers/control-plane.js';
 import { fixtureNodes, startRealCluster, type RealCluster } from '../_helpers/real-cluster.js';
 
 interface Rec { t: string; key?: string; outcome?: string; run?: string }
 
-/** The journal records kept in the cluster's Secrets, in chunk order (read with kubectl, as an operator could). */
+/** The journal records kept in the cluster's Secrets, in chunk order (read with kubectl and gunzip, as an operator could). */
 async function keptRecords(c: RealCluster): Promise<Rec[]> {
   const r = await c.kubectl(['get', 'secrets', '-n', 'calico-migrate', '-l', 'calico-migrate.projectcalico.org/part=journal', '-o', 'json']);
   if (r.code !== 0) return [];
-  const items = (JSON.parse(r.stdout) as { items: { metadata: { name: string }; data?: { records?: string } }[] }).items.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
-  return items.flatMap((s) => Buffer.from(s.data?.records ?? '', 'base64').toString('utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Rec));
+  const items = (JSON.parse(r.stdout) as { items: { metadata: { name: string }; data?: { 'records.gz'?: string } }[] }).items.sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1));
+  return items.flatMap((s) => gunzipSync(Buffer.from(s.data?.['records.gz'] ?? '', 'base64')).toString('utf8').split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as Rec));
 }
 
 test.serial('real state: killed mid-write on one machine; status, resume and rollback from others, with the run kept in Secrets; the cluster ends exactly as before', async (t) => {

@@ -7,8 +7,9 @@
 import test from 'ava';
 import { Etcd3 } from 'etcd3';
 import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { Journal, readStoredJournal } from '../../src/apply/journal.js';
-import { SECRETS } from '../../src/datastore/calico-resources.js';
+import { NAMESPACES, SECRETS } from '../../src/datastore/calico-resources.js';
 import { KubeClient } from '../../src/datastore/kube-client.js';
 import { resolveSettings } from '../../src/datastore/settings.js';
 import { EtcdStateStore } from '../../src/state/etcd-store.js';
@@ -159,6 +160,39 @@ test('state store (Kubernetes Secrets): split plan and backup, chunked journal, 
       },
     );
     t.deepEqual(c.server.state.list('v1', 'Namespace').map((n) => (n['metadata'] as { name: string }).name).filter((n) => n === 'calico-migrate'), ['calico-migrate'], 'its own namespace, created');
+  } finally {
+    await c.stop();
+  }
+});
+
+test('state store (Kubernetes Secrets): journal chunks are kept gzip-compressed; chunks an earlier build kept uncompressed are still read, before the new ones', async (t) => {
+  const c = await startCluster({ gitVersion: 'v1.33.0' });
+  try {
+    const { settings } = resolveSettings({ flags: { datastoreType: 'kubernetes', kubeconfig: c.kubeconfig }, env: {} });
+    const client = KubeClient.fromSettings(settings, {});
+    const store = new KubernetesStateStore(client);
+    const run = '00000000abcd';
+    const line = (i: number) => `${JSON.stringify({ t: 'intent', key: `GlobalNetworkPolicy/ns-0.policy-${i}`, action: 'create', before: null })}\n`;
+    // A run begun by an earlier build: its first chunk as that build kept it (data.records, plain).
+    await client.create(NAMESPACES, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'calico-migrate' } });
+    await client.create(SECRETS, {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: `run-${run}-journal-000000`, namespace: 'calico-migrate', labels: { 'calico-migrate.projectcalico.org/run': run, 'calico-migrate.projectcalico.org/plan': 'e'.repeat(40), 'calico-migrate.projectcalico.org/part': 'journal' } },
+      type: 'Opaque',
+      data: { records: Buffer.from(line(0) + line(1)).toString('base64') },
+    });
+    const lines = Array.from({ length: 2000 }, (_, i) => line(i + 2));
+    await store.appendJournal(run, 'e'.repeat(64), lines);
+    t.deepEqual(await store.readJournalLines(run), [line(0), line(1), ...lines], 'the earlier chunk first, every line once, in order');
+    const chunks = (await client.list(SECRETS, { namespace: 'calico-migrate', labelSelector: `calico-migrate.projectcalico.org/run=${run}` })).items;
+    const added = chunks.find((s) => s.metadata.name === `run-${run}-journal-000001`);
+    const data = (added?.['data'] ?? {}) as Record<string, string>;
+    t.deepEqual(Object.keys(data), ['records.gz']);
+    const stored = Buffer.from(data['records.gz'] ?? '', 'base64');
+    t.is(gunzipSync(stored).toString('utf8'), lines.join(''), 'gunzip gives the lines back');
+    t.true(stored.length * 10 < lines.join('').length, `${stored.length} bytes kept for ${lines.join('').length} bytes of lines`);
+    t.deepEqual((await store.runs()).find((r) => r.run === run)?.chunks, 2);
   } finally {
     await c.stop();
   }
