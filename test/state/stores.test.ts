@@ -134,12 +134,20 @@ async function exercise(t: import('ava').ExecutionContext, store: StateStore, si
   t.deepEqual(await store.runs(), []);
 }
 
-test('state store (Kubernetes Secrets): split plan and backup, chunked journal, forget', async (t) => {
+/** A Kubernetes state store on a fresh API test server, for the length of `use`. */
+async function withKubernetesStore(use: (store: KubernetesStateStore, client: KubeClient, c: Awaited<ReturnType<typeof startCluster>>) => Promise<void>): Promise<void> {
   const c = await startCluster({ gitVersion: 'v1.33.0' });
   try {
     const { settings } = resolveSettings({ flags: { datastoreType: 'kubernetes', kubeconfig: c.kubeconfig }, env: {} });
     const client = KubeClient.fromSettings(settings, {});
-    const store = new KubernetesStateStore(client);
+    await use(new KubernetesStateStore(client), client, c);
+  } finally {
+    await c.stop();
+  }
+}
+
+test('state store (Kubernetes Secrets): split plan and backup, chunked journal, forget', async (t) => {
+  await withKubernetesStore(async (store, client, c) => {
     const planSecrets = async (run: string) => (await client.list(SECRETS, { namespace: 'calico-migrate', labelSelector: `calico-migrate.projectcalico.org/run=${run},calico-migrate.projectcalico.org/part=plan` })).items;
     await exercise(
       t,
@@ -160,17 +168,11 @@ test('state store (Kubernetes Secrets): split plan and backup, chunked journal, 
       },
     );
     t.deepEqual(c.server.state.list('v1', 'Namespace').map((n) => (n['metadata'] as { name: string }).name).filter((n) => n === 'calico-migrate'), ['calico-migrate'], 'its own namespace, created');
-  } finally {
-    await c.stop();
-  }
+  });
 });
 
 test('state store (Kubernetes Secrets): journal chunks are kept gzip-compressed; chunks an earlier build kept uncompressed are still read, before the new ones', async (t) => {
-  const c = await startCluster({ gitVersion: 'v1.33.0' });
-  try {
-    const { settings } = resolveSettings({ flags: { datastoreType: 'kubernetes', kubeconfig: c.kubeconfig }, env: {} });
-    const client = KubeClient.fromSettings(settings, {});
-    const store = new KubernetesStateStore(client);
+  await withKubernetesStore(async (store, client) => {
     const run = '00000000abcd';
     const line = (i: number) => `${JSON.stringify({ t: 'intent', key: `GlobalNetworkPolicy/ns-0.policy-${i}`, action: 'create', before: null })}\n`;
     // A run begun by an earlier build: its first chunk as that build kept it (data.records, plain).
@@ -193,9 +195,7 @@ test('state store (Kubernetes Secrets): journal chunks are kept gzip-compressed;
     t.is(gunzipSync(stored).toString('utf8'), lines.join(''), 'gunzip gives the lines back');
     t.true(stored.length * 10 < lines.join('').length, `${stored.length} bytes kept for ${lines.join('').length} bytes of lines`);
     t.deepEqual((await store.runs()).find((r) => r.run === run)?.chunks, 2);
-  } finally {
-    await c.stop();
-  }
+  });
 });
 
 test('state store (etcd v3 keys): split plan and backup, chunked journal, forget', async (t) => {
