@@ -444,7 +444,7 @@ export function renameSelectorLabel(text: string, from: string, to: string): str
   const hits = tokens.filter((t) => t.kind === 'label' && t.text === from);
   const first = hits[0];
   if (first === undefined || from === to) return text;
-  const renamed = spliceTokens(text, hits, to);
+  const renamed = spliceTokens(text, hits, () => to);
   const what = `${JSON.stringify(from)} to ${JSON.stringify(to)}`;
   checkRename(renamed, renameSelectorNodeLabel(before, from, to), first.start, what);
   return renamed;
@@ -478,58 +478,41 @@ export function renameSelectorLabels(text: string, rename: (key: string) => stri
     replacements.push(to);
   }
   if (hits.length === 0) return { text, renamed };
-  // One key after another could rename a key that an earlier rename wrote: then only that order says what the text becomes.
-  const chained = renamed.some(([, to]) => targets.get(to) !== undefined && targets.get(to) !== to);
-  if (!chained) {
-    let out = '';
-    let pos = 0;
-    for (let i = 0; i < hits.length; i++) {
-      out += text.slice(pos, hits[i]!.start) + replacements[i]!;
-      pos = hits[i]!.end;
-    }
-    out += text.slice(pos);
-    let expected = before;
-    for (const [from, to] of renamed) expected = renameSelectorNodeLabel(expected, from, to);
-    if (parsesTo(out, expected)) return { text: out, renamed };
-  }
-  // Key after key, for the text, or for the error that names the key that cannot be renamed.
-  let out = text;
-  for (const [from, to] of renamed) out = renameSelectorLabel(out, from, to);
-  return { text: out, renamed };
+  const out = spliceTokens(text, hits, (i) => replacements[i]!);
+  let expected = before;
+  for (const [from, to] of renamed) expected = renameSelectorNodeLabel(expected, from, to);
+  if (renameProblem(out, expected) === undefined) return { text: out, renamed };
+  // Otherwise key after key decides: a rename that writes a key renamed later (a chain) makes
+  // another text, and a key that cannot stand where it stood gets its own error.
+  let keyByKey = text;
+  for (const [from, to] of renamed) keyByKey = renameSelectorLabel(keyByKey, from, to);
+  return { text: keyByKey, renamed };
 }
 
-/** The text parses, to exactly `expected`. */
-function parsesTo(text: string, expected: SelectorNode): boolean {
-  try {
-    return sameSelector(parseSelector(text), expected);
-  } catch (error) {
-    if (error instanceof SelectorError) return false;
-    throw error;
-  }
-}
-
-/** Replaces the source ranges of `hits` (in source order) with `replacement`. */
-function spliceTokens(text: string, hits: readonly SelectorToken[], replacement: string): string {
+/** Replaces the source ranges of `hits` (in source order) with the text `replacement` gives for each. */
+function spliceTokens(text: string, hits: readonly SelectorToken[], replacement: (index: number) => string): string {
   let out = '';
   let pos = 0;
-  for (const hit of hits) {
-    out += text.slice(pos, hit.start) + replacement;
-    pos = hit.end;
+  for (let i = 0; i < hits.length; i++) {
+    out += text.slice(pos, hits[i]!.start) + replacement(i);
+    pos = hits[i]!.end;
   }
   return out + text.slice(pos);
 }
 
-/** Ensures the rewritten text parses to exactly the expected AST. */
-function checkRename(renamed: string, expected: SelectorNode, position: number, what: string): void {
-  let problem: string | undefined;
+/** Why the rewritten text is not exactly the expected AST (it does not parse, or parses to another); undefined when it is. */
+function renameProblem(renamed: string, expected: SelectorNode): string | undefined {
   try {
-    if (!sameSelector(parseSelector(renamed), expected)) {
-      problem = `${JSON.stringify(renamed)} parses to a different selector`;
-    }
+    return sameSelector(parseSelector(renamed), expected) ? undefined : `${JSON.stringify(renamed)} parses to a different selector`;
   } catch (error) {
     if (!(error instanceof SelectorError)) throw error;
-    problem = error.message;
+    return error.message;
   }
+}
+
+/** Ensures the rewritten text parses to exactly the expected AST. */
+function checkRename(renamed: string, expected: SelectorNode, position: number, what: string): void {
+  const problem = renameProblem(renamed, expected);
   if (problem !== undefined) {
     const message = `cannot rename label key ${what} (first at offset ${position}): in the result, ${problem}`;
     throw new SelectorError(message, position);

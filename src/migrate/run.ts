@@ -204,7 +204,8 @@ export function runSteps(snapshot: V1Snapshot, steps: readonly RegisteredStep[],
   const allWritten = replaced === 0 && valid.length === kept.length && namedWithoutObject === 0;
   if (!allWritten) {
     const written = new Set(valid.map((e) => e.id));
-    for (const o of [...outcomes.list]) {
+    // An outcome replaced in its place is one already looked at.
+    for (const o of outcomes.list) {
       if (!isConverted(o.disposition) || (o.targets ?? []).every((t) => written.has(t))) continue;
       const lost = (o.targets ?? []).filter((t) => !written.has(t));
       if (outcomes.replaceWithError(o.origin, 'target-not-written', `fed ${lost.join(', ')}, which is not written because of another record's error`)) replaced++;

@@ -17,7 +17,6 @@ import { KubeApiError, type KubeObject } from '../datastore/kube-api.js';
 import type { KubeClient } from '../datastore/kube-client.js';
 import { CalicoMigrateError } from '../errors.js';
 import { mapLimit } from '../util.js';
-import { gunzipSync } from 'node:zlib';
 import { gzipText, PARALLEL_PARTS, packText, splitText, unpackText, wholeStream, type RunInfo, type StateStore, type StoredPart } from './types.js';
 
 export const STATE_NAMESPACE = 'calico-migrate';
@@ -44,9 +43,9 @@ function dataOf(o: KubeObject, key: string): string {
 }
 
 /** A journal chunk's lines as text: compressed, or as an earlier build kept them. */
-function journalText(o: KubeObject): string {
+async function journalText(o: KubeObject): Promise<string> {
   const packed = (o['data'] as Record<string, string> | undefined)?.[JOURNAL_KEY];
-  return packed === undefined ? dataOf(o, LEGACY_JOURNAL_KEY) : gunzipSync(Buffer.from(packed, 'base64')).toString('utf8');
+  return packed === undefined ? dataOf(o, LEGACY_JOURNAL_KEY) : unpackText([Buffer.from(packed, 'base64')]);
 }
 
 /** The compressed plan parts among stored Secrets, as `wholeStream` takes them. */
@@ -139,7 +138,8 @@ export class KubernetesStateStore implements StateStore {
   }
 
   async readJournalLines(run: string): Promise<string[]> {
-    return (await this.parts(run, 'journal')).flatMap((s) => journalText(s).split('\n').filter((l) => l !== '').map((l) => `${l}\n`));
+    const texts = await Promise.all((await this.parts(run, 'journal')).map(journalText));
+    return texts.flatMap((text) => text.split('\n').filter((l) => l !== '').map((l) => `${l}\n`));
   }
 
   async savePlan(run: string, planHash: string, text: string): Promise<void> {

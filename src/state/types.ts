@@ -83,7 +83,7 @@ const gzipped = promisify(gzip);
 const gunzipped = promisify(gunzip);
 
 export async function packText(text: string, max: number): Promise<PackedText> {
-  const bytes = await gzipped(Buffer.from(text, 'utf8'));
+  const bytes = await gzipText(text);
   const parts: Buffer[] = [];
   for (let at = 0; at < bytes.length; at += max) parts.push(bytes.subarray(at, at + max));
   return { digest: createHash('sha256').update(bytes).digest('hex').slice(0, 12), parts };

@@ -51,9 +51,9 @@ function selector(v: unknown, parent: string, name: string, problems: string[]):
   if (err) problems.push(`${at(parent, name)} ${JSON.stringify(v)} is not a valid selector: ${err}`);
 }
 
-function cidrField(v: unknown, field: string, problems: string[]): Cidr | undefined {
+function cidrField(v: unknown, parent: string, name: string, problems: string[]): Cidr | undefined {
   const c = typeof v === 'string' ? parseCidr(v) : undefined;
-  if (!c) problems.push(`${field} ${JSON.stringify(v)} is not a CIDR`);
+  if (!c) problems.push(`${at(parent, name)} ${JSON.stringify(v)} is not a CIDR`);
   return c;
 }
 
@@ -126,10 +126,8 @@ function entityRule(v: unknown, rule: string, side: Side, ipVersion: unknown, pr
     if (nets === undefined) continue;
     const list = asList(nets);
     for (let i = 0; i < list.length; i++) {
-      const n = list[i];
-      const c = typeof n === 'string' ? parseCidr(n) : undefined;
+      const c = cidrField(list[i], rule, path, problems);
       if (c) bits |= c.ip.family === 4 ? IPV4 : IPV6;
-      else problems.push(`${at(rule, path)} ${JSON.stringify(n)} is not a CIDR`);
     }
   }
   // Any family but the rule's ipVersion (every family, when ipVersion is not 4 or 6).
@@ -183,7 +181,7 @@ const LINK_LOCAL = [parseCidr('169.254.0.0/16'), parseCidr('fe80::/10')].filter(
 export { cidrsOverlap };
 
 function ipPool(spec: Json, problems: string[]): void {
-  const c = cidrField(spec['cidr'], 'spec.cidr', problems);
+  const c = cidrField(spec['cidr'], 'spec', 'cidr', problems);
   if (!c) return;
   if (!sameIp(maskCidr(c).ip, c.ip)) problems.push(`spec.cidr ${String(spec['cidr'])} must be a network address (strictly masked)`);
   if (LINK_LOCAL.some((l) => cidrsOverlap(l, c))) problems.push(`spec.cidr ${String(spec['cidr'])} overlaps the link-local range`);
@@ -217,8 +215,8 @@ function node(spec: Json, problems: string[]): void {
   if (bgp === undefined) return;
   if (!isObj(bgp)) return void problems.push('spec.bgp must be an object');
   if (bgp['ipv4Address'] === undefined && bgp['ipv6Address'] === undefined && bgp['ipv4IPIPTunnelAddr'] === undefined) problems.push('spec.bgp needs ipv4Address, ipv6Address or ipv4IPIPTunnelAddr');
-  if (bgp['ipv4Address'] !== undefined && cidrField(bgp['ipv4Address'], 'spec.bgp.ipv4Address', problems)?.ip.family === 6) problems.push('spec.bgp.ipv4Address is IPv6');
-  if (bgp['ipv6Address'] !== undefined && cidrField(bgp['ipv6Address'], 'spec.bgp.ipv6Address', problems)?.ip.family === 4) problems.push('spec.bgp.ipv6Address is IPv4');
+  if (bgp['ipv4Address'] !== undefined && cidrField(bgp['ipv4Address'], 'spec.bgp', 'ipv4Address', problems)?.ip.family === 6) problems.push('spec.bgp.ipv4Address is IPv6');
+  if (bgp['ipv6Address'] !== undefined && cidrField(bgp['ipv6Address'], 'spec.bgp', 'ipv6Address', problems)?.ip.family === 4) problems.push('spec.bgp.ipv6Address is IPv4');
   ipField(bgp['ipv4IPIPTunnelAddr'], 'spec.bgp.ipv4IPIPTunnelAddr', problems, 4);
 }
 
@@ -248,7 +246,7 @@ function hostEndpoint(spec: Json, problems: string[]): void {
 
 function workloadEndpoint(spec: Json, problems: string[]): void {
   endpointPorts(spec['ports'], problems);
-  asList(spec['ipNetworks']).forEach((n, i) => cidrField(n, `spec.ipNetworks[${i}]`, problems));
+  asList(spec['ipNetworks']).forEach((n, i) => cidrField(n, 'spec', `ipNetworks[${i}]`, problems));
   if (spec['mac'] !== undefined && !MAC.test(String(spec['mac']))) problems.push(`spec.mac ${JSON.stringify(spec['mac'])} is not a MAC address`);
   ipField(spec['ipv4Gateway'], 'spec.ipv4Gateway', problems, 4);
   ipField(spec['ipv6Gateway'], 'spec.ipv6Gateway', problems, 6);
