@@ -11,7 +11,7 @@ if ! node peers/build.mjs >&2; then
 fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-npm run --silent build >&2 || { echo "the build (tsc -p tsconfig.build.json) failed" >&2; exit 1; }
+npm run --silent build >&2 || { echo "the build (npm run build: tsc, then scripts/bundle.mjs) failed" >&2; exit 1; }
 npx ava --tap "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 pass=$(awk '/^# pass /{print $3}' "$log")

@@ -24,7 +24,7 @@ import {
   VersionApi,
   setHeaderOptions,
   type KubeConfig,
-} from '@kubernetes/client-node';
+} from './client-node.js';
 import { request, type Dispatcher } from 'undici';
 import { CalicoMigrateError } from '../errors.js';
 import { apiVersionOf, isNotFound, KubeApiError, resourceName, type KubeObject, type ResourceType, type WriteOptions } from './kube-api.js';

@@ -7,7 +7,7 @@
  * objects are written out as one Kubernetes List and decoded like a dump file, so live and
  * offline reads cannot differ. The lists' resourceVersions are the fingerprint.
  */
-import { ApiException, ApisApi, CoreV1Api, CustomObjectsApi, KubeConfig, VersionApi } from '@kubernetes/client-node';
+import { ApiException, ApisApi, CoreV1Api, CustomObjectsApi, KubeConfig, VersionApi } from './client-node.js';
 import { existsSync } from 'node:fs';
 import { CalicoMigrateError } from '../errors.js';
 import { decodeDump, isRecord } from '../input/dump.js';
