@@ -29,7 +29,7 @@ import { request, type Dispatcher } from 'undici';
 import { CalicoMigrateError } from '../errors.js';
 import { apiVersionOf, isNotFound, KubeApiError, resourceName, type KubeObject, type ResourceType, type WriteOptions } from './kube-api.js';
 import { isRecord } from '../input/dump.js';
-import { DeadlineError, kubeConfigFor, retried, statusOf } from './kubernetes.js';
+import { DeadlineError, kubeConfigFor, networkDetail, retried, statusOf } from './kubernetes.js';
 import type { DatastoreSettings } from './settings.js';
 
 export { apiVersionOf, isConflict, isNotFound, KubeApiError, resourceName, type KubeObject, type ResourceType, type WriteOptions } from './kube-api.js';
@@ -140,9 +140,7 @@ export class KubeClient {
     if (e instanceof DeadlineError) {
       return new CalicoMigrateError('E_TARGET_UNREACHABLE', `the Kubernetes API at ${this.server} gave ${e.message} to ${verb} ${resource}`, { cause: e });
     }
-    const err = e instanceof Error ? e : new Error(String(e));
-    const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
-    const detail = cause?.code ? `${cause.code}: ${cause.message ?? ''}` : err.message;
+    const detail = networkDetail(e);
     if (/CERT|SSL|TLS|SELF_SIGNED|VERIFY/i.test(detail)) {
       return new CalicoMigrateError('E_TARGET_UNREACHABLE', `TLS with ${this.server} failed (${detail}); check the kubeconfig or K8S_CA_FILE, K8S_CERT_FILE and K8S_KEY_FILE`, { cause: e });
     }

@@ -214,6 +214,19 @@ export async function retried<T>(call: () => Promise<T>, sleep: (ms: number) => 
   }
 }
 
+/**
+ * What went wrong with a request that got no answer: the system's error code and message when
+ * there is one (ECONNREFUSED, ENOTFOUND, a TLS code), else the error with what caused it. fetch
+ * says only "fetch failed" and keeps the reason (such as "bad port": fetch refuses ports like
+ * 6000 or 10080) in its cause.
+ */
+export function networkDetail(e: unknown): string {
+  const err = e instanceof Error ? e : new Error(String(e));
+  const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
+  if (cause?.code) return `${cause.code}: ${cause.message ?? ''}`;
+  return cause?.message && cause.message !== err.message ? `${err.message}: ${cause.message}` : err.message;
+}
+
 /** Maps a failed call to an operator-facing error naming the verb and resource. */
 function failure(e: unknown, server: string, verb: string, resource: string): CalicoMigrateError {
   if (e instanceof ApiException) {
@@ -224,9 +237,7 @@ function failure(e: unknown, server: string, verb: string, resource: string): Ca
     }
     return new CalicoMigrateError('E_SOURCE_PROTOCOL', `${server} answered ${e.code}${s.reason ? ` ${s.reason}` : ''} to ${verb} ${resource}${s.message ? `: ${s.message}` : ''}`, { cause: e });
   }
-  const err = e instanceof Error ? e : new Error(String(e));
-  const cause = (err as Error & { cause?: { code?: string; message?: string } }).cause;
-  const detail = cause?.code ? `${cause.code}: ${cause.message ?? ''}` : err.message;
+  const detail = networkDetail(e);
   if (e instanceof DeadlineError) {
     return new CalicoMigrateError('E_SOURCE_UNREACHABLE', `the Kubernetes API at ${server} gave ${e.message} to ${verb} ${resource}`, { cause: e });
   }

@@ -123,6 +123,20 @@ test.serial('kubernetes live: an API server that accepts connections but never a
   }
 });
 
+test.serial('kubernetes live: no server at the address, or a port fetch refuses, is said with its reason (not just "fetch failed")', async (t) => {
+  // A port nothing listens on: taken, then released.
+  const probe = createServer().listen(0, '127.0.0.1');
+  await new Promise((r) => probe.once('listening', r));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((r) => probe.close(r));
+  const at = (endpoint: string) => resolveSettings({ flags: { datastoreType: 'kubernetes', k8sAPIEndpoint: endpoint, k8sToken: TOKEN }, env: {} }).settings;
+  const refused = await t.throwsAsync(readKubernetes(at(`http://127.0.0.1:${port}`), { requestTimeoutMs: 5000, env: {} }));
+  t.is(refused?.message, `cannot reach the Kubernetes API at http://127.0.0.1:${port} (ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:${port})`);
+  // fetch refuses some ports outright (10080 among them) and says why only in its error's cause.
+  const blocked = await t.throwsAsync(readKubernetes(at('http://127.0.0.1:10080'), { requestTimeoutMs: 5000, env: {} }));
+  t.is(blocked?.message, 'cannot reach the Kubernetes API at http://127.0.0.1:10080 (fetch failed: bad port)');
+});
+
 test.serial('kubernetes live: a token the server does not know is a 401 naming what was tried', async (t) => {
   const run = await live(http, ['--to', 'v2.5'], { K8S_TOKEN: 'wrong' });
   t.is(run.code, 1);

@@ -49,17 +49,17 @@ test('npm pack: the tarball installs into an empty project and its bin runs the 
   t.regex(converted.stderr, /objects written to stdout as YAML documents/);
 
   // The Kubernetes client ships as one bundled module (scripts/bundle.mjs), not an import of the
-  // package's 900 modules, and it runs from the installed package: a plan against a port where no
-  // API server listens gets as far as the request, and says it could not reach the server.
+  // package's 900 modules, and it runs from the installed package: a plan against a port fetch refuses
+  // gets as far as the request, and says why it could not reach the server.
   const client = await readFile(join(installed, 'dist', 'src', 'datastore', 'client-node.js'), 'utf8');
   t.regex(client, /^\/\/ @kubernetes\/client-node \d+\.\d+\.\d+ and its dependencies \(but undici\), bundled/);
   t.false(/from\s*["']@kubernetes\/client-node/.test(client));
   const kubeconfig = join(app, 'kubeconfig');
-  await writeFile(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:9", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: abc}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n');
+  await writeFile(kubeconfig, 'apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:10080", insecure-skip-tls-verify: true}}]\nusers: [{name: u, user: {token: abc}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n');
   const planned = await run(bin, ['plan', '--from-file', sample, '--to', 'v2.5', '--kubeconfig', kubeconfig], { cwd: app }).then(
     () => undefined,
     (e: { code: number; stderr: string }) => e,
   );
   t.is(planned?.code, 1);
-  t.regex(planned?.stderr ?? '', /cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:9 to get \/version/);
+  t.regex(planned?.stderr ?? '', /cannot reach the Kubernetes API at https:\/\/127\.0\.0\.1:10080 to get \/version \(fetch failed: bad port\)/);
 });
