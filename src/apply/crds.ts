@@ -163,7 +163,8 @@ export interface EnsureCrdsOptions extends CrdSelection {
   readonly timeoutMs: number;
   /**
    * The pause between two looks once the first seconds have passed. Before that the looks come
-   * sooner (servers establish a CRD within tens to hundreds of ms): 25 ms, doubling up to 100 ms.
+   * sooner (servers establish a CRD within tens to hundreds of ms): every 25 ms for a second, then
+   * doubling up to 100 ms.
    */
   readonly pollMs: number;
   /** Recorded in the installed-by annotation. */
@@ -181,8 +182,14 @@ export interface EnsureCrdsResult {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** While waiting for CRDs to be Established: the first pause, the longest of the quick ones, and how long they go on. */
+/**
+ * While waiting for CRDs to be Established: a look every FIRST_LOOK_MS for the first
+ * FIRST_LOOKS_MS (a server establishes a new CRD within tens to hundreds of ms, and a look at
+ * 100 ms intervals overshot by 50 ms on average), then pauses doubling up to QUICK_LOOK_MAX_MS
+ * until QUICK_LOOKS_MS, then `pollMs`. A look asks only for the CRDs still pending.
+ */
 const FIRST_LOOK_MS = 25;
+const FIRST_LOOKS_MS = 1000;
 const QUICK_LOOK_MAX_MS = 100;
 const QUICK_LOOKS_MS = 3000;
 
@@ -205,24 +212,41 @@ export async function ensureCrds(client: KubeClient, target: TargetVersion, opti
 
   const created: string[] = [];
   const alreadyPresent = states.filter((s) => s.state !== 'absent').map((s) => s.name);
-  for (const s of states.filter((x) => x.state === 'absent')) {
-    const body = crdManifest(s.crd, api.apiVersion, options.toolVersion);
-    if (options.dryRun && !api.serverDryRun) {
-      progress(`would create CRD ${s.name} (${api.apiVersion}; ${api.gitVersion} has no server-side dry run, nothing sent)`);
-      created.push(s.name);
-      continue;
-    }
-    try {
-      await client.create(api.resource, body, { dryRun: options.dryRun });
+  // The missing CRDs are created at once (each recorded as soon as it exists), so that the server
+  // establishes them side by side and their records share a journal append. Every create is
+  // settled before anything is reported or thrown: none is still under way, unrecorded, when the
+  // stage ends. Reported in the CRDs' order, whatever order the answers came in.
+  const absent = states.filter((x) => x.state === 'absent');
+  const outcomes = await Promise.allSettled(
+    absent.map(async (s): Promise<'created' | 'present' | 'not sent'> => {
+      if (options.dryRun && !api.serverDryRun) return 'not sent';
+      try {
+        await client.create(api.resource, crdManifest(s.crd, api.apiVersion, options.toolVersion), { dryRun: options.dryRun });
+      } catch (e) {
+        if (!isConflict(e)) throw e;
+        return 'present';
+      }
       if (!options.dryRun) await options.onCreated?.(s.name, api.apiVersion);
-      progress(options.dryRun ? `would create CRD ${s.name} (${api.apiVersion}; accepted by the server's dry run)` : `created CRD ${s.name} (${api.apiVersion})`);
-      created.push(s.name);
-    } catch (e) {
-      if (!isConflict(e)) throw e;
-      progress(`CRD ${s.name} was created by someone else meanwhile; using it`);
-      alreadyPresent.push(s.name);
+      return 'created';
+    }),
+  );
+  let failure: { reason: unknown } | undefined;
+  outcomes.forEach((o, i) => {
+    const name = absent[i]!.name;
+    if (o.status === 'rejected') {
+      failure ??= o;
+      return;
     }
-  }
+    if (o.value === 'present') {
+      progress(`CRD ${name} was created by someone else meanwhile; using it`);
+      alreadyPresent.push(name);
+      return;
+    }
+    if (o.value === 'not sent') progress(`would create CRD ${name} (${api.apiVersion}; ${api.gitVersion} has no server-side dry run, nothing sent)`);
+    else progress(options.dryRun ? `would create CRD ${name} (${api.apiVersion}; accepted by the server's dry run)` : `created CRD ${name} (${api.apiVersion})`);
+    created.push(name);
+  });
+  if (failure) throw failure.reason;
   if (options.dryRun) return { created, alreadyPresent, api };
 
   let waiting = states.map((s) => s.crd);
@@ -246,7 +270,8 @@ export async function ensureCrds(client: KubeClient, target: TargetVersion, opti
     reported = names;
     waiting = pending.map((s) => s.crd);
     await sleep(Math.max(1, Math.min(pause, deadline - Date.now())));
-    pause = Date.now() - started < QUICK_LOOKS_MS ? Math.min(pause * 2, QUICK_LOOK_MAX_MS, options.pollMs) : options.pollMs;
+    const waited = Date.now() - started;
+    pause = waited < FIRST_LOOKS_MS ? pause : waited < QUICK_LOOKS_MS ? Math.min(pause * 2, QUICK_LOOK_MAX_MS, options.pollMs) : options.pollMs;
   }
   progress(`CRDs Established: ${states.map((s) => s.name).join(', ')}`);
   return { created, alreadyPresent, api };

@@ -201,6 +201,32 @@ test('409 on create (created by someone else meanwhile) counts as present, and i
   t.is(crdPosts(server)[0]?.status, 409);
 });
 
+test('the missing CRDs are created at once: every create is sent before the first is answered', async (t) => {
+  const { server, client } = await cluster();
+  const wanted = CALICO_CRDS['v3.0'].length;
+  server.injectFault({ method: 'POST', path: CRD_PATH, times: Infinity, action: { type: 'latency', ms: 400 } });
+  const recorded: string[] = [];
+  const running = ensureCrds(client, 'v3.0', { ...OPTS, onCreated: async (name) => void recorded.push(name) });
+  await waitFor(() => crdPosts(server).length === wanted);
+  t.true(crdPosts(server).every((q) => q.status === undefined), 'none answered yet');
+  const r = await running;
+  // Reported in the CRDs' order, whatever order the answers came in; each recorded once.
+  t.deepEqual(r.created, names(CALICO_CRDS['v3.0']));
+  t.deepEqual([...recorded].sort(), [...r.created].sort());
+});
+
+test('one create fails: the others are still created and each is recorded before the error is thrown', async (t) => {
+  const { server, client } = await cluster();
+  // The connection of one create (whichever comes first) is dropped before the server handles it.
+  server.injectFault({ method: 'POST', path: CRD_PATH, times: 1, action: { type: 'drop' } });
+  const recorded: string[] = [];
+  const err = await t.throwsAsync(ensureCrds(client, 'v3.0', { ...OPTS, onCreated: async (name) => void recorded.push(name) }));
+  t.regex(err?.message ?? '', /customresourcedefinitions/);
+  const stored = storedCrds(server).map((c) => at(c, 'metadata', 'name') as string);
+  t.is(stored.length, CALICO_CRDS['v3.0'].length - 1);
+  t.deepEqual([...recorded].sort(), [...stored].sort(), 'every CRD that exists was recorded as created by this run');
+});
+
 interface Run {
   code: number;
   stdout: string;
