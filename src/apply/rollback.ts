@@ -63,14 +63,18 @@ export function isNodeBefore(b: KubeObject | NodeBefore | null): b is NodeBefore
 
 const WRITTEN = new Set(['created', 'updated', 'overwritten', 'patched']);
 
+/** Rollback outcomes after which a write no longer needs undoing. */
+const UNDONE: ReadonlySet<string> = new Set(['deleted', 'restored', 'already-gone']);
+
 /**
  * Keys the journal's runs wrote (or may have written: an intent with no answer), in the order first
  * written, excluding those already undone. A key whose attempts all failed or found the object
- * already as planned was never written, and is left alone.
+ * already as planned was never written, and is left alone. The journal is read in order: a
+ * rollback that undid a key ends its history, and a later apply that writes it again (a rehearsal
+ * rolled back, then applied for real) starts a new one, with the before-image of that apply.
  */
 export function writtenKeys(records: readonly JournalRecord[]): Written[] {
   const byKey = new Map<string, Written>();
-  const undone = new Set<string>();
   for (const r of records) {
     if (r.t === 'intent') {
       const w = byKey.get(r.key);
@@ -82,10 +86,31 @@ export function writtenKeys(records: readonly JournalRecord[]): Written[] {
       w.lastVersion = r.resourceVersion;
       w.confirmed = true;
     } else if (w && !w.confirmed) w.settled = true;
-    if (r.t === 'rollback' && ['deleted', 'restored', 'already-gone'].includes(r.outcome)) undone.add(r.key);
+    if (r.t === 'rollback' && UNDONE.has(r.outcome)) byKey.delete(r.key);
   }
-  return [...byKey.values()].filter((w) => !undone.has(w.key) && !(w.settled && !w.confirmed));
+  return [...byKey.values()].filter((w) => !(w.settled && !w.confirmed));
 }
+
+/**
+ * The CRDs the journal's runs installed that no later rollback removed (deleted, or found gone),
+ * in the order installed: like writes, read in journal order, so a CRD installed again after a
+ * rollback removed it is the next rollback's to remove.
+ */
+export function installedCrds(records: readonly JournalRecord[]): Extract<JournalRecord, { t: 'crd-created' }>[] {
+  const byName = new Map<string, Extract<JournalRecord, { t: 'crd-created' }>>();
+  for (const r of records) {
+    if (r.t === 'crd-created') {
+      byName.delete(r.name);
+      byName.set(r.name, r);
+    } else if (r.t === 'rollback' && (r.outcome === 'deleted' || r.outcome === 'already-gone') && r.key.startsWith(CRD_KEY_PREFIX)) {
+      byName.delete(r.key.slice(CRD_KEY_PREFIX.length));
+    }
+  }
+  return [...byName.values()];
+}
+
+/** How a rollback record names a CRD. */
+export const CRD_KEY_PREFIX = 'CustomResourceDefinition/';
 
 /**
  * Undoes the journal's writes, newest first, kind by kind (a bounded number at a time within one

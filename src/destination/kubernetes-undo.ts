@@ -9,7 +9,7 @@ import type { KubeClient } from '../datastore/kube-client.js';
 import { CALICO_CRD_GROUP, CRDS_V1, CRDS_V1BETA1, NODES } from '../datastore/calico-resources.js';
 import { NODE_KEYS_ANNOTATION, writtenByPlan } from '../plan/ownership.js';
 import type { JournalRecord, NodeBefore } from '../apply/journal.js';
-import { isNodeBefore, keyNames, type RollbackStep, type Written } from '../apply/rollback.js';
+import { CRD_KEY_PREFIX, installedCrds, isNodeBefore, keyNames, type RollbackStep, type Written } from '../apply/rollback.js';
 
 interface UndoContext {
   readonly client: KubeClient;
@@ -63,11 +63,9 @@ async function undoNode(o: UndoContext, w: Written, before: NodeBefore): Promise
 export async function removeCrds(client: KubeClient, records: readonly JournalRecord[]): Promise<RollbackStep[]> {
   const o = { client, records };
   const steps: RollbackStep[] = [];
-  const undone = new Set(o.records.flatMap((r) => (r.t === 'rollback' && (r.outcome === 'deleted' || r.outcome === 'already-gone') ? [r.key] : [])));
-  const created = o.records.filter((r): r is Extract<JournalRecord, { t: 'crd-created' }> => r.t === 'crd-created' && !undone.has(`CustomResourceDefinition/${r.name}`));
-  for (const r of [...created].reverse()) {
+  for (const r of installedCrds(o.records).reverse()) {
     const crdType = r.apiVersion.endsWith('v1beta1') ? CRDS_V1BETA1 : CRDS_V1;
-    const key = `CustomResourceDefinition/${r.name}`;
+    const key = `${CRD_KEY_PREFIX}${r.name}`;
     const plural = r.name.slice(0, r.name.length - CALICO_CRD_GROUP.length - 1);
     try {
       if (!(await o.client.get(crdType, r.name))) {

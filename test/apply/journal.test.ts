@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { capped, Journal, plannedWrites, readJournal, withWrites, type JournalRecord } from '../../src/apply/journal.js';
 import { journalStatus } from '../../src/apply/status.js';
-import { writtenKeys } from '../../src/apply/rollback.js';
+import { installedCrds, writtenKeys } from '../../src/apply/rollback.js';
 
 const RESOURCE = { group: 'crd.projectcalico.org', version: 'v1', plural: 'ippools', kind: 'IPPool', namespaced: false };
 
@@ -53,6 +53,44 @@ test('journal: rollback undoes confirmed and unanswered writes, never failed one
   ]);
   const undone = [...records, at('rollback', { key: 'IPPool/created', outcome: 'deleted' })];
   t.deepEqual(writtenKeys(undone).map((w) => w.key), ['IPPool/unanswered', 'IPPool/retried'], 'keys already undone are skipped');
+});
+
+test('journal: a key written again after a rollback undid it is undone again, from the later write\'s before-image; one the rollback kept stays', (t) => {
+  const older = { apiVersion: 'crd.projectcalico.org/v1', kind: 'IPPool', metadata: { name: 'changed', resourceVersion: '3' } };
+  const newer = { apiVersion: 'crd.projectcalico.org/v1', kind: 'IPPool', metadata: { name: 'changed', resourceVersion: '40' } };
+  const records = [
+    at('crd-created', { name: 'ippools.crd.projectcalico.org', apiVersion: 'apiextensions.k8s.io/v1' }),
+    at('intent', { key: 'IPPool/created', action: 'create', resource: RESOURCE, before: null }),
+    at('done', { key: 'IPPool/created', action: 'create', outcome: 'created', resourceVersion: '7' }),
+    at('intent', { key: 'IPPool/changed', action: 'update', resource: RESOURCE, before: older }),
+    at('done', { key: 'IPPool/changed', action: 'update', outcome: 'updated', resourceVersion: '8' }),
+    at('intent', { key: 'IPPool/kept', action: 'create', resource: RESOURCE, before: null }),
+    at('done', { key: 'IPPool/kept', action: 'create', outcome: 'created', resourceVersion: '9' }),
+    at('rollback', { key: 'IPPool/kept', outcome: 'kept' }),
+    at('rollback', { key: 'IPPool/changed', outcome: 'restored' }),
+    at('rollback', { key: 'IPPool/created', outcome: 'deleted' }),
+    at('rollback', { key: 'CustomResourceDefinition/ippools.crd.projectcalico.org', outcome: 'deleted' }),
+  ];
+  t.deepEqual(writtenKeys(records).map((w) => w.key), ['IPPool/kept'], 'after the rollback only what it kept is left');
+  t.deepEqual(installedCrds(records), []);
+  const again = [
+    ...records,
+    at('crd-created', { name: 'ippools.crd.projectcalico.org', apiVersion: 'apiextensions.k8s.io/v1' }),
+    at('intent', { key: 'IPPool/changed', action: 'update', resource: RESOURCE, before: newer }),
+    at('done', { key: 'IPPool/changed', action: 'update', outcome: 'updated', resourceVersion: '41' }),
+    at('intent', { key: 'IPPool/created', action: 'create', resource: RESOURCE, before: null }),
+    at('done', { key: 'IPPool/created', action: 'create', outcome: 'created', resourceVersion: '42' }),
+  ];
+  t.deepEqual(
+    writtenKeys(again).map((w) => [w.key, w.before === null ? null : (w.before as { metadata: { resourceVersion: string } }).metadata.resourceVersion, w.lastVersion]),
+    [
+      ['IPPool/kept', null, '9'],
+      ['IPPool/changed', '40', '41'],
+      ['IPPool/created', null, '42'],
+    ],
+    'the later apply\'s writes are undone, each to what it found',
+  );
+  t.deepEqual(installedCrds(again).map((r) => r.name), ['ippools.crd.projectcalico.org'], 'the CRD installed again is the next rollback\'s to remove');
 });
 
 test('journal: a run of 20,000 planned writes is a begin record and continuations, each line small; status counts them all', async (t) => {

@@ -423,6 +423,43 @@ test.serial('rollback: a failed apply resumed by running the same command again 
   }
 });
 
+for (const state of ['local', 'target'] as const) {
+  test.serial(`rollback: applied, rolled back and applied again (a rehearsal), the second apply is undone completely too (state ${state})`, async (t) => {
+    const c = await start(V133);
+    try {
+      const before = await snapshot(c, V133);
+      const apply = ['apply', '--state', state, '--to', 'v2.5', ...V133.sourceArgs, '--yes', '-o', 'json'];
+      const rollback = ['rollback', '--state', state, '--yes', '-o', 'json'];
+      const first = await cli(c, apply);
+      t.is(first.code, 0, first.stdout + first.stderr);
+      t.deepEqual(json<ApplyResult>(t, first).summary, { created: 14 });
+      const undo1 = await cli(c, rollback);
+      t.is(undo1.code, 0, undo1.stdout + undo1.stderr);
+      await untilCrds(c, 0);
+      t.deepEqual(await snapshot(c, V133), before);
+
+      // The same plan again (the cluster is as it was), so the same run and journal go on.
+      const second = await cli(c, apply);
+      t.is(second.code, 0, second.stdout + second.stderr);
+      t.is(json<ApplyResult>(t, second).plan?.hash, json<ApplyResult>(t, first).plan?.hash);
+      t.deepEqual(json<ApplyResult>(t, second).summary, { created: 14 });
+      const status = await cli(c, ['status', '--state', state, '-o', 'json']);
+      t.regex(status.stdout, /"undoable": 14\b/, 'status counts the second apply\'s writes as undoable');
+
+      const undo2 = await cli(c, rollback);
+      t.is(undo2.code, 0, undo2.stdout + undo2.stderr);
+      const steps = json<RollbackResult>(t, undo2).steps;
+      t.is(steps.filter((x) => x.outcome === 'deleted' && !x.key.startsWith('CustomResourceDefinition/')).length, 14, `the second apply's objects are deleted: ${JSON.stringify(steps)}`);
+      t.is(steps.filter((x) => x.outcome === 'deleted' && x.key.startsWith('CustomResourceDefinition/')).length, 5, 'and the CRDs it installed again');
+      await untilCrds(c, 0);
+      t.deepEqual(await calicoCrdNames(c), []);
+      t.deepEqual(await snapshot(c, V133), before);
+    } finally {
+      await c.stop();
+    }
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // 4. Stale plans
 // ---------------------------------------------------------------------------------------------

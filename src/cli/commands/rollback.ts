@@ -8,7 +8,7 @@ import { checkAccess, describeRefusals } from '../../apply/access-check.js';
 import { rollbackUnderLock } from '../../apply/engine.js';
 import { lockTarget } from '../../apply/lock.js';
 import { permissionsFor } from '../../apply/permissions.js';
-import { writtenKeys } from '../../apply/rollback.js';
+import { installedCrds, writtenKeys } from '../../apply/rollback.js';
 import { kubernetesDestination } from '../../destination/kubernetes.js';
 import { CalicoMigrateError, EXIT } from '../../errors.js';
 import type { TargetVersion } from '../../model/target.js';
@@ -51,8 +51,7 @@ async function rollbackRun(opts: RollbackCliOptions, io: CliIo, store: StateStor
   if (!found) throw new CalicoMigrateError('E_USAGE', store ? `no run is kept in ${store.describe()}` : `no journal found in ${opts.stateDir}; give --journal FILE (the apply printed its path), or --state target`);
   const { records, location: path } = found;
   const todo = writtenKeys(records);
-  const undoneCrds = new Set(records.flatMap((r) => (r.t === 'rollback' && (r.outcome === 'deleted' || r.outcome === 'already-gone') ? [r.key] : [])));
-  const crds = records.filter((r) => r.t === 'crd-created' && !undoneCrds.has(`CustomResourceDefinition/${r.name}`)).length;
+  const crds = installedCrds(records).length;
   const begin = records.find((r) => r.t === 'begin');
   const target: TargetVersion = begin?.t === 'begin' && (begin.target === 'v2.5' || begin.target === 'v3.0') ? begin.target : 'v2.5';
   const lines = [`journal ${path}: ${todo.length} write(s) to undo${crds > 0 ? `, and ${crds} CRD(s) it installed, if empty` : ''}`, ...todo.map((w) => `  ${w.before === null ? 'delete ' : 'restore'} ${w.key}`)];
