@@ -66,6 +66,11 @@ const WRITTEN = new Set(['created', 'updated', 'overwritten', 'patched']);
 /** Rollback outcomes after which a write no longer needs undoing. */
 const UNDONE: ReadonlySet<string> = new Set(['deleted', 'restored', 'already-gone']);
 
+/** A rollback record that undid its key's write: what the journal says before it about that key is over. */
+export function undid(r: JournalRecord): r is Extract<JournalRecord, { t: 'rollback' }> {
+  return r.t === 'rollback' && UNDONE.has(r.outcome);
+}
+
 /**
  * Keys the journal's runs wrote (or may have written: an intent with no answer), in the order first
  * written, excluding those already undone. A key whose attempts all failed or found the object
@@ -86,7 +91,7 @@ export function writtenKeys(records: readonly JournalRecord[]): Written[] {
       w.lastVersion = r.resourceVersion;
       w.confirmed = true;
     } else if (w && !w.confirmed) w.settled = true;
-    if (r.t === 'rollback' && UNDONE.has(r.outcome)) byKey.delete(r.key);
+    if (undid(r)) byKey.delete(r.key);
   }
   return [...byKey.values()].filter((w) => !(w.settled && !w.confirmed));
 }

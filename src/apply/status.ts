@@ -3,7 +3,7 @@
  * left to do. Pure; `status` adds the lock from the cluster.
  */
 import { plannedWrites, type JournalRecord } from './journal.js';
-import { writtenKeys } from './rollback.js';
+import { undid, writtenKeys } from './rollback.js';
 import { completedIn, pauseOf } from './cut-over.js';
 
 export interface JournalStatus {
@@ -44,6 +44,11 @@ export function journalStatus(records: readonly JournalRecord[]): JournalStatus 
       failed.delete(r.key);
     }
     if (r.t === 'failed' && !done.has(r.key)) failed.add(r.key);
+    // Undone by a rollback: a write after it (the plan applied again) is what counts.
+    if (undid(r)) {
+      done.delete(r.key);
+      failed.delete(r.key);
+    }
   }
   const tail = [...records].reverse().find((r) => r.t === 'end' || r.t === 'rollback-end' || r.t === 'begin');
   const lastOutcome: JournalStatus['lastOutcome'] =

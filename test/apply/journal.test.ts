@@ -93,6 +93,31 @@ test('journal: a key written again after a rollback undid it is undone again, fr
   t.deepEqual(installedCrds(again).map((r) => r.name), ['ippools.crd.projectcalico.org'], 'the CRD installed again is the next rollback\'s to remove');
 });
 
+test('status: after a rollback and a second apply of the plan that stopped part-way, only the second apply\'s writes count as done', (t) => {
+  const keys = ['IPPool/a', 'IPPool/b', 'IPPool/c'];
+  const begin = at('begin', { planHash: 'h'.repeat(64), target: 'v2.5', server: 'https://k', overwrite: false, writes: keys.map((key) => ({ key, action: 'create' })) });
+  const applied = (key: string, v: string) => [at('intent', { key, action: 'create', resource: RESOURCE, before: null }), at('done', { key, action: 'create', outcome: 'created', resourceVersion: v })];
+  const records = [
+    begin,
+    ...keys.flatMap((k, i) => applied(k, String(i + 1))),
+    at('end', { outcome: 'applied' }),
+    ...keys.map((key) => at('rollback', { key, outcome: 'deleted' })),
+    at('rollback-end', { outcome: 'rolled-back' }),
+    begin,
+    ...applied('IPPool/a', '10'),
+    at('intent', { key: 'IPPool/b', action: 'create', resource: RESOURCE, before: null }),
+    at('failed', { key: 'IPPool/b', action: 'create', error: '500' }),
+    at('end', { outcome: 'failed' }),
+  ];
+  const s = journalStatus(records);
+  t.is(s.runs, 2);
+  t.is(s.lastOutcome, 'failed');
+  t.deepEqual(s.done, ['IPPool/a']);
+  t.deepEqual(s.failed, ['IPPool/b']);
+  t.deepEqual(s.remaining, ['IPPool/b', 'IPPool/c']);
+  t.is(s.undoable, 1);
+});
+
 test('journal: a run of 20,000 planned writes is a begin record and continuations, each line small; status counts them all', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'calico-migrate-journal-'));
   const path = join(dir, 'journal.jsonl');
