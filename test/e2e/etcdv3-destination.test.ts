@@ -182,6 +182,31 @@ test.serial('etcd v3 road: the destination can be a second etcd: the source stay
   }
 });
 
+test.serial('etcd v3 road: applied, rolled back and applied again (a rehearsal), the second apply is undone completely too', async (t) => {
+  const second = await startEtcd({ enableV2: false });
+  try {
+    const other = ['--target-datastore-type', 'etcdv3', '--target-etcd-endpoints', second.endpoint];
+    const client = new Etcd3({ hosts: second.endpoint });
+    try {
+      for (const round of [1, 2]) {
+        const applied = await runCli(['apply', '--to', 'v3.0', ...other, '--yes', '-o', 'json'], dir, source());
+        t.is(applied.code, 0, applied.stdout + applied.stderr);
+        t.deepEqual((JSON.parse(applied.stdout) as { summary: Record<string, number> }).summary, { created: 39 }, `apply ${round}`);
+        const status = await runCli(['status', ...other, '-o', 'json'], dir, source());
+        t.like(JSON.parse(status.stdout) as object, { status: { lastOutcome: 'applied', runs: round, undoable: 39 } }, `status after apply ${round}`);
+        const rolled = await runCli(['rollback', ...other, '--yes', '-o', 'json'], dir, source());
+        t.is(rolled.code, 0, rolled.stdout + rolled.stderr);
+        t.is((JSON.parse(rolled.stdout) as { steps: unknown[] }).steps.length, 39, `rollback ${round} undoes the 39 writes`);
+        t.deepEqual(await client.getAll().prefix('/calico/').strings(), {}, `empty after rollback ${round}`);
+      }
+    } finally {
+      client.close();
+    }
+  } finally {
+    await second.stop();
+  }
+});
+
 test.serial('etcd v3 road: a live etcd v3 source in the destination\'s own keyspace is refused, saying why', async (t) => {
   // The v1 keys copied into the v3 keyspace (as `etcdctl migrate` leaves them): the source and the destination share it.
   await loadV3Dump(etcd!, JSON.parse(await readFile(`${REPO_ROOT}/fixtures/sources/etcd-typical/etcd-v3.json`, 'utf8')) as unknown);
