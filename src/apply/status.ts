@@ -71,11 +71,10 @@ export function journalStatus(records: readonly JournalRecord[]): JournalStatus 
 }
 
 function cutOverOf(records: readonly JournalRecord[]): Pick<JournalStatus, 'cutOver'> {
-  const pauses = records.filter((r): r is Extract<JournalRecord, { t: 'pause' }> => r.t === 'pause');
-  const first = pauses[0];
-  if (!first) return {};
-  const open = pauseOf(records);
-  return { cutOver: { flag: first.flag, before: first.before, paused: open !== undefined, completed: completedIn(records) } };
+  // The last pause: the one still open, or the latest given back (a cut-over rehearsed, aborted and run again pauses again).
+  const last = records.findLast((r): r is Extract<JournalRecord, { t: 'pause' }> => r.t === 'pause');
+  if (!last) return {};
+  return { cutOver: { flag: last.flag, before: last.before, paused: pauseOf(records) !== undefined, completed: completedIn(records) } };
 }
 
 /** The next thing to do, in words. */

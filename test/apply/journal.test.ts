@@ -118,6 +118,17 @@ test('status: after a rollback and a second apply of the plan that stopped part-
   t.is(s.undoable, 1);
 });
 
+test('status: a cut-over paused, given back and paused again shows the open pause and what it will give back', (t) => {
+  const flag = 'etcd v2 key /calico/v1/Ready';
+  const records = [
+    at('pause', { flag, before: 'true' }),
+    at('resume', { flag, outcome: 'restored', reason: 'abort' }),
+    at('pause', { flag, before: null }),
+  ];
+  t.deepEqual(journalStatus(records).cutOver, { flag, before: null, paused: true, completed: false });
+  t.deepEqual(journalStatus(records.slice(0, 2)).cutOver, { flag, before: 'true', paused: false, completed: false });
+});
+
 test('journal: a run of 20,000 planned writes is a begin record and continuations, each line small; status counts them all', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'calico-migrate-journal-'));
   const path = join(dir, 'journal.jsonl');
