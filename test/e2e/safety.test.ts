@@ -460,6 +460,41 @@ for (const state of ['local', 'target'] as const) {
   });
 }
 
+test.serial('rollback: an --overwrite apply rehearsed, rolled back, the object changed by hand, applied again: the backup holds what the second apply replaced, and rollback restores it', async (t) => {
+  const c = await start(V133);
+  try {
+    seedHandMadePool(c, V133);
+    const apply = ['apply', '--state', 'local', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '--overwrite', '-o', 'json'];
+    const first = await cli(c, apply);
+    t.is(first.code, 0, first.stdout + first.stderr);
+    const undo1 = await cli(c, ['rollback', '--state', 'local', '--yes', '-o', 'json']);
+    t.is(undo1.code, 0, undo1.stdout + undo1.stderr);
+    t.deepEqual((await getObject(c, 'ippools.crd.projectcalico.org', POOL))?.spec, HAND_MADE_POOL.spec, 'the rehearsal is undone');
+
+    // Someone changes the pool before the real apply.
+    const edit = await kubectl(c, ['patch', 'ippools.crd.projectcalico.org', POOL, '--type', 'merge', '-p', '{"spec":{"nat-outgoing":true}}']);
+    t.is(edit.code, 0, edit.stderr);
+    const changed = { ...HAND_MADE_POOL.spec as object, 'nat-outgoing': true };
+
+    const second = await cli(c, apply);
+    t.is(second.code, 0, second.stdout + second.stderr);
+    const result = json<ApplyResult>(t, second);
+    t.deepEqual(result.summary, { created: 13, overwritten: 1 });
+    // The plan holds what it replaces, so the changed pool makes it another plan: another run, with a backup of its own.
+    t.not(result.plan?.hash, json<ApplyResult>(t, first).plan?.hash);
+    // What an operator restores by hand from the backup (the last image of an object wins when a List is applied).
+    const backup = YAML.parse(await readFile(result.backup ?? '', 'utf8')) as { items: Obj[] };
+    const images = backup.items.filter((o) => o.metadata.name === POOL);
+    t.deepEqual(images[images.length - 1]?.spec, changed, `the backup's last image of the pool is the one the second apply replaced: ${JSON.stringify(images.map((o) => o.spec))}`);
+
+    const undo2 = await cli(c, ['rollback', '--state', 'local', '--yes', '-o', 'json']);
+    t.is(undo2.code, 0, undo2.stdout + undo2.stderr);
+    t.deepEqual((await getObject(c, 'ippools.crd.projectcalico.org', POOL))?.spec, changed, 'rollback restores the pool as the second apply found it');
+  } finally {
+    await c.stop();
+  }
+});
+
 // ---------------------------------------------------------------------------------------------
 // 4. Stale plans
 // ---------------------------------------------------------------------------------------------
