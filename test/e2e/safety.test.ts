@@ -24,6 +24,7 @@ import type { AuthzAttributes } from '../k8s-server/auth.js';
 import { runCli } from '../_helpers/cli.js';
 import { cli, KDD_FILES, kubectl, startCluster, TOKEN, writes, type Cluster } from '../_helpers/cluster.js';
 import { jsonOutput } from '../_helpers/cluster-assert.js';
+import { seededRandom } from '../_helpers/random.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -494,6 +495,58 @@ test.serial('rollback: an --overwrite apply rehearsed, rolled back, the object c
     await c.stop();
   }
 });
+
+/**
+ * Generated sequences of what operators do around an upgrade: applies that complete, applies that
+ * stop part-way (creating IPPools is refused until allowed again), and rollbacks, in any order.
+ * After every rollback, and after a last one, the cluster is exactly as before the first apply:
+ * whatever the history, one rollback undoes what is left of it.
+ */
+for (const [seed, state] of [[1, 'target'], [2, 'local'], [3, 'target'], [4, 'local']] as const) {
+  test.serial(`rollback: a generated history of applies, part-way applies and rollbacks always rolls back to the cluster as it was (seed ${seed}, state ${state})`, async (t) => {
+    const denyPools = ({ info }: AuthzAttributes): boolean | { allowed: boolean; reason: string } =>
+      info.path !== '' && info.verb === 'create' && info.resource === 'ippools' ? { allowed: false, reason: 'denied by the change-freeze admission policy' } : true;
+    const c = await startCluster({ gitVersion: 'v1.33.0', files: [KDD_FILES[2] ?? ''], tokens: { [TOKEN]: 'operator' }, policy: () => true });
+    try {
+      const before = await snapshot(c, V133);
+      const random = seededRandom(seed);
+      const history: string[] = [];
+      let applied = false;
+      const rollback = async (): Promise<void> => {
+        c.server.setPolicy(() => true);
+        const r = await cli(c, ['rollback', '--state', state, '--yes', '-o', 'json']);
+        history.push(`rollback: ${r.code}`);
+        // Before any apply there is nothing to roll back, and no run to find: a usage error.
+        if (applied) t.is(r.code, 0, `${history.join(', ')}\n${r.stdout}${r.stderr}`);
+        else t.regex(`${r.code} ${r.stderr}`, /^1 calico-migrate: error: no (journal found|run is kept)/, history.join(', '));
+        await untilCrds(c, 0);
+        t.deepEqual(await snapshot(c, V133), before, `after ${history.join(', ')}`);
+      };
+      for (let step = 0; step < 9; step++) {
+        const pick = random();
+        if (pick < 0.4) {
+          c.server.setPolicy(() => true);
+          const r = await cli(c, ['apply', '--state', state, '--to', 'v2.5', ...V133.sourceArgs, '--yes', '-o', 'json']);
+          history.push(`apply: ${r.code}`);
+          applied = true;
+          t.is(r.code, 0, `${history.join(', ')}\n${r.stdout}${r.stderr}`);
+        } else if (pick < 0.7) {
+          c.server.setPolicy(denyPools);
+          const r = await cli(c, ['apply', '--state', state, '--to', 'v2.5', ...V133.sourceArgs, '--yes', '-o', 'json']);
+          history.push(`part-way apply: ${r.code}`);
+          applied = true;
+          t.true(r.code === 0 || r.code === 1, `${history.join(', ')}\n${r.stdout}${r.stderr}`);
+        } else {
+          await rollback();
+        }
+      }
+      await rollback();
+      t.log(history.join(', '));
+    } finally {
+      await c.stop();
+    }
+  });
+}
 
 // ---------------------------------------------------------------------------------------------
 // 4. Stale plans
