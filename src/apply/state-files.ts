@@ -17,17 +17,22 @@ const under = (cwd: string, path: string): string => (isAbsolute(path) ? path : 
 /** `--journal` as given, or the newest journal in the state directory (none: undefined). */
 export async function findJournal(journal: string | undefined, stateDir: string, cwd: string): Promise<string | undefined> {
   if (journal) return under(cwd, journal);
+  return (await journalsIn(stateDir, cwd))[0];
+}
+
+/** The journals in the state directory, newest first (none, or no directory: empty). */
+export async function journalsIn(stateDir: string, cwd: string): Promise<string[]> {
   const dir = under(cwd, stateDir);
   let names: string[];
   try {
     names = (await readdir(dir)).filter((n) => n.endsWith('.journal'));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new CalicoMigrateError('E_INPUT_READ', `${dir}: cannot list the state directory (${(e as Error).message})`, { cause: e });
   }
   const dated = await Promise.all(names.map(async (n) => ({ path: join(dir, n), mtime: (await stat(join(dir, n))).mtimeMs })));
   dated.sort((a, b) => b.mtime - a.mtime || (a.path < b.path ? -1 : 1));
-  return dated[0]?.path;
+  return dated.map((d) => d.path);
 }
 
 export interface StateOptions {

@@ -496,14 +496,45 @@ test.serial('rollback: an --overwrite apply rehearsed, rolled back, the object c
   }
 });
 
+test.serial('rollback: a later plan (made after the pool was changed by hand) is its own run; rolling it back names the earlier run still in place, and its command undoes that too', async (t) => {
+  const c = await start(V133);
+  try {
+    const before = await snapshot(c, V133);
+    const apply = ['apply', '--to', 'v2.5', ...V133.sourceArgs, '--yes', '-o', 'json'];
+    const first = await cli(c, apply);
+    t.is(first.code, 0, first.stdout + first.stderr);
+    const label = await kubectl(c, ['label', 'ippools.crd.projectcalico.org', POOL, 'edited-by=hand']);
+    t.is(label.code, 0, label.stderr);
+    const second = await cli(c, apply);
+    t.is(second.code, 0, second.stdout + second.stderr);
+    const hashes = [first, second].map((r) => json<ApplyResult>(t, r).plan?.hash ?? '');
+    t.not(hashes[1], hashes[0], 'the changed pool made another plan');
+
+    const latest = await cli(c, ['rollback', '--yes']);
+    t.is(latest.code, 0, latest.stdout + latest.stderr);
+    const run = (hashes[0] ?? '').slice(0, 12);
+    t.regex(latest.stdout, new RegExp(`another run still holds what a rollback would undo \\(newest first; undo them in this order\\):\\n {2}Secrets run-${run}-\\* in namespace calico-migrate on \\S+: 14 write\\(s\\) and 5 CRD\\(s\\): calico-migrate rollback --state target --run ${run}\\n`));
+    // The earlier run's pool was changed since (by hand, then restored as the later run found it): kept, then forced.
+    const earlier = await cli(c, ['rollback', '--state', 'target', '--run', run, '--yes']);
+    t.is(earlier.code, 3, earlier.stdout + earlier.stderr);
+    t.false(earlier.stdout.includes('another run'), 'nothing else is left to name');
+    const forced = await cli(c, ['rollback', '--state', 'target', '--run', run, '--yes', '--force']);
+    t.is(forced.code, 0, forced.stdout + forced.stderr);
+    await untilCrds(c, 0);
+    t.deepEqual(await snapshot(c, V133), before);
+  } finally {
+    await c.stop();
+  }
+});
+
 /**
  * Generated sequences of what operators do around an upgrade: applies that complete, applies that
  * stop part-way (creating IPPools is refused until allowed again), and rollbacks, in any order.
  * After every rollback, and after a last one, the cluster is exactly as before the first apply:
  * whatever the history, one rollback undoes what is left of it.
  */
-for (const [seed, state] of [[1, 'target'], [2, 'local'], [3, 'target'], [4, 'local']] as const) {
-  test.serial(`rollback: a generated history of applies, part-way applies and rollbacks always rolls back to the cluster as it was (seed ${seed}, state ${state})`, async (t) => {
+for (const [seed, state] of [[1, 'target'], [2, 'local'], [3, 'target'], [4, 'local'], [5, 'target'], [6, 'local']] as const) {
+  test.serial(`rollback: a generated history of applies, part-way applies, edits by hand and rollbacks always rolls back to the cluster as it was (seed ${seed}, state ${state})`, async (t) => {
     const denyPools = ({ info }: AuthzAttributes): boolean | { allowed: boolean; reason: string } =>
       info.path !== '' && info.verb === 'create' && info.resource === 'ippools' ? { allowed: false, reason: 'denied by the change-freeze admission policy' } : true;
     const c = await startCluster({ gitVersion: 'v1.33.0', files: [KDD_FILES[2] ?? ''], tokens: { [TOKEN]: 'operator' }, policy: () => true });
@@ -512,30 +543,59 @@ for (const [seed, state] of [[1, 'target'], [2, 'local'], [3, 'target'], [4, 'lo
       const random = seededRandom(seed);
       const history: string[] = [];
       let applied = false;
+      /** The pool the tool wrote was changed by hand since: a rollback keeps it unless forced. */
+      let edited = false;
       const rollback = async (): Promise<void> => {
         c.server.setPolicy(() => true);
-        const r = await cli(c, ['rollback', '--state', state, '--yes', '-o', 'json']);
-        history.push(`rollback: ${r.code}`);
-        // Before any apply there is nothing to roll back, and no run to find: a usage error.
-        if (applied) t.is(r.code, 0, `${history.join(', ')}\n${r.stdout}${r.stderr}`);
-        else t.regex(`${r.code} ${r.stderr}`, /^1 calico-migrate: error: no (journal found|run is kept)/, history.join(', '));
+        let args = ['rollback', '--state', state, '--yes', '-o', 'json'];
+        // One rollback undoes one run; the others still in place are named, newest first, and undone in turn.
+        for (let round = 0; round < 5; round++) {
+          let r = await cli(c, args);
+          history.push(`rollback: ${r.code}`);
+          if (!applied) {
+            // Before any apply there is nothing to roll back, and no run to find: a usage error.
+            t.regex(`${r.code} ${r.stderr}`, /^1 calico-migrate: error: no (journal found|run is kept)/, history.join(', '));
+            break;
+          }
+          if (r.code === 3) {
+            // Something was changed by hand since: kept and said to be; --force undoes it too.
+            t.true(edited, history.join(', '));
+            t.true(json<RollbackResult & { others?: unknown }>(t, r).steps.some((x) => x.key === POOL_KEY && x.outcome === 'kept'), `${history.join(', ')}\n${r.stdout}`);
+            r = await cli(c, [...args, '--force']);
+            history.push(`rollback --force: ${r.code}`);
+          }
+          t.is(r.code, 0, `${history.join(', ')}\n${r.stdout}${r.stderr}`);
+          const next = json<{ others?: { run?: string; journal?: string }[] }>(t, r).others?.[0];
+          if (!next) break;
+          args = ['rollback', '--state', state, ...(next.run ? ['--run', next.run] : ['--journal', next.journal ?? '']), '--yes', '-o', 'json'];
+        }
+        edited = false;
         await untilCrds(c, 0);
         t.deepEqual(await snapshot(c, V133), before, `after ${history.join(', ')}`);
       };
       for (let step = 0; step < 9; step++) {
         const pick = random();
-        if (pick < 0.4) {
+        if (pick < 0.35) {
           c.server.setPolicy(() => true);
           const r = await cli(c, ['apply', '--state', state, '--to', 'v2.5', ...V133.sourceArgs, '--yes', '-o', 'json']);
           history.push(`apply: ${r.code}`);
           applied = true;
           t.is(r.code, 0, `${history.join(', ')}\n${r.stdout}${r.stderr}`);
-        } else if (pick < 0.7) {
+        } else if (pick < 0.6) {
           c.server.setPolicy(denyPools);
           const r = await cli(c, ['apply', '--state', state, '--to', 'v2.5', ...V133.sourceArgs, '--yes', '-o', 'json']);
           history.push(`part-way apply: ${r.code}`);
           applied = true;
           t.true(r.code === 0 || r.code === 1, `${history.join(', ')}\n${r.stdout}${r.stderr}`);
+        } else if (pick < 0.8) {
+          // Someone labels the pool the tool wrote (when it is there and not edited already).
+          const pool = await getObject(c, 'ippools.crd.projectcalico.org', POOL);
+          if (pool?.metadata.annotations?.[TOOL] !== undefined && !edited) {
+            const r = await kubectl(c, ['label', 'ippools.crd.projectcalico.org', POOL, `edited-at-step=${step}`]);
+            t.is(r.code, 0, r.stderr);
+            edited = true;
+            history.push('edit');
+          } else history.push('(no pool to edit)');
         } else {
           await rollback();
         }
