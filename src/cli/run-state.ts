@@ -10,7 +10,9 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { pauseOf } from '../apply/cut-over.js';
 import { Journal, readJournal, readStoredJournal, type JournalRecord } from '../apply/journal.js';
-import { findJournal, isUnfinished, statePaths, unfinishedJournal, type StatePaths } from '../apply/state-files.js';
+import { findJournal, isUnfinished, journalsIn, statePaths, unfinishedJournal, type StatePaths } from '../apply/state-files.js';
+import { installedCrds, writtenKeys } from '../apply/rollback.js';
+import { sameCluster } from '../plan/file.js';
 import { journalStatus } from '../apply/status.js';
 import { CalicoMigrateError } from '../errors.js';
 import type { TargetVersion } from '../model/target.js';
@@ -130,4 +132,54 @@ export async function findRun(o: { choice: StateChoice; store?: StateStore; run?
   const path = await findJournal(o.journal, o.stateDir, o.cwd);
   if (!path) return undefined;
   return { location: path, records: await readJournal(path), open: () => Journal.open(path, writerId()) };
+}
+
+/** Another run, on the same cluster, that still holds writes (or CRDs) a rollback would undo. */
+export interface OtherRun {
+  readonly location: string;
+  /** The run's id, when it is kept in the target. */
+  readonly run?: string;
+  /** The run's journal, when it is kept locally. */
+  readonly journal?: string;
+  readonly writes: number;
+  readonly crds: number;
+  /** The command that rolls it back. */
+  readonly rollback: string;
+}
+
+/**
+ * One rollback undoes one run: the latest (or the one named). Another run whose writes are still in
+ * place (a plan made after the cluster changed, say) is listed, newest first, with the command that
+ * undoes it, so that nothing a migration wrote is left behind unmentioned. Local journals of other
+ * clusters in the same state directory are not listed.
+ */
+export async function otherRuns(o: { choice: StateChoice; store?: StateStore; runs?: readonly KeptRun[]; stateDir: string; cwd: string }, found: FoundRun): Promise<OtherRun[]> {
+  const state = o.choice;
+  const here = journalStatus(found.records);
+  const store = o.choice === 'target' ? o.store : undefined;
+  const candidates: { location: string; run?: string; journal?: string; records: readonly JournalRecord[] }[] = store
+    ? (o.runs ?? (await readRuns(store))).filter((x) => x.r.run !== found.run).map((x) => ({ location: store.describe(x.r.run), run: x.r.run, records: x.records }))
+    : await Promise.all((await journalsIn(o.stateDir, o.cwd)).filter((p) => p !== found.location).map(async (p) => ({ location: p, journal: p, records: await readJournal(p) })));
+  return candidates
+    .filter((x) => {
+      const s = journalStatus(x.records);
+      return sameCluster({ server: s.server ?? '', id: s.cluster }, { server: here.server ?? '', id: here.cluster });
+    })
+    .map((x) => ({ ...x, writes: writtenKeys(x.records).length, crds: installedCrds(x.records).length, last: x.records[x.records.length - 1]?.time ?? '' }))
+    .filter((x) => x.writes > 0 || x.crds > 0)
+    .sort((a, b) => (a.last > b.last ? -1 : a.last < b.last ? 1 : a.location < b.location ? -1 : 1))
+    .map((x) => ({
+      location: x.location,
+      ...(x.run ? { run: x.run } : {}),
+      ...(x.journal ? { journal: x.journal } : {}),
+      writes: x.writes,
+      crds: x.crds,
+      rollback: `calico-migrate rollback --state ${state} ${x.run ? `--run ${x.run}` : `--journal ${x.journal ?? ''}`}`,
+    }));
+}
+
+export function othersText(others: readonly OtherRun[]): string {
+  if (others.length === 0) return '';
+  const what = (o: OtherRun) => `${o.writes} write(s)${o.crds > 0 ? ` and ${o.crds} CRD(s)` : ''}`;
+  return `${others.length === 1 ? 'another run still holds' : `${others.length} other runs still hold`} what a rollback would undo (newest first; undo them in this order):\n${others.map((o) => `  ${o.location}: ${what(o)}: ${o.rollback}`).join('\n')}\n`;
 }

@@ -514,6 +514,10 @@ test.serial('rollback: a later plan (made after the pool was changed by hand) is
     t.is(latest.code, 0, latest.stdout + latest.stderr);
     const run = (hashes[0] ?? '').slice(0, 12);
     t.regex(latest.stdout, new RegExp(`another run still holds what a rollback would undo \\(newest first; undo them in this order\\):\\n {2}Secrets run-${run}-\\* in namespace calico-migrate on \\S+: 14 write\\(s\\) and 5 CRD\\(s\\): calico-migrate rollback --state target --run ${run}\\n`));
+    // status says the same: the run it shows is rolled back, and the earlier one is still in place.
+    const status = await cli(c, ['status', '-o', 'json']);
+    t.is(status.code, 0, status.stderr);
+    t.like(JSON.parse(status.stdout) as object, { status: { lastOutcome: 'rolled-back' }, others: [{ run, writes: 14, crds: 5, rollback: `calico-migrate rollback --state target --run ${run}` }] });
     // The earlier run's pool was changed since (by hand, then restored as the later run found it): kept, then forced.
     const earlier = await cli(c, ['rollback', '--state', 'target', '--run', run, '--yes']);
     t.is(earlier.code, 3, earlier.stdout + earlier.stderr);
@@ -522,6 +526,8 @@ test.serial('rollback: a later plan (made after the pool was changed by hand) is
     t.is(forced.code, 0, forced.stdout + forced.stderr);
     await untilCrds(c, 0);
     t.deepEqual(await snapshot(c, V133), before);
+    const after = await cli(c, ['status']);
+    t.false(after.stdout.includes('still hold'), after.stdout);
   } finally {
     await c.stop();
   }

@@ -9,9 +9,6 @@ import { rollbackUnderLock } from '../../apply/engine.js';
 import { lockTarget } from '../../apply/lock.js';
 import { permissionsFor } from '../../apply/permissions.js';
 import { installedCrds, writtenKeys } from '../../apply/rollback.js';
-import { readJournal, type JournalRecord } from '../../apply/journal.js';
-import { journalsIn } from '../../apply/state-files.js';
-import { journalStatus } from '../../apply/status.js';
 import { kubernetesDestination } from '../../destination/kubernetes.js';
 import { CalicoMigrateError, EXIT } from '../../errors.js';
 import type { TargetVersion } from '../../model/target.js';
@@ -23,7 +20,7 @@ import type { CliIo } from '../io.js';
 import { resolveSource } from '../source.js';
 import { resolveDestination } from '../destination.js';
 import type { Destination } from '../../destination/types.js';
-import { findRun, readRuns, withStore, type FoundRun, type StateChoice } from '../run-state.js';
+import { findRun, otherRuns, othersText, withStore, type FoundRun, type OtherRun, type StateChoice } from '../run-state.js';
 import type { StateStore } from '../../state/types.js';
 import { cutOverState } from '../../apply/cut-over.js';
 import { giveBackPause } from '../pause.js';
@@ -59,7 +56,7 @@ async function rollbackRun(opts: RollbackCliOptions, io: CliIo, store: StateStor
   const target: TargetVersion = begin?.t === 'begin' && (begin.target === 'v2.5' || begin.target === 'v3.0') ? begin.target : 'v2.5';
   const lines = [`journal ${path}: ${todo.length} write(s) to undo${crds > 0 ? `, and ${crds} CRD(s) it installed, if empty` : ''}`, ...todo.map((w) => `  ${w.before === null ? 'delete ' : 'restore'} ${w.key}`)];
   if (todo.length === 0 && crds === 0) {
-    const others = await otherRuns(opts, io, store, found);
+    const others = await otherRuns({ choice: opts.state ?? 'local', ...(store ? { store } : {}), stateDir: opts.stateDir, cwd: io.cwd }, found);
     if (opts.output === 'json') io.stdout.write(serialize({ result: 'nothing-to-do', exitCode: EXIT.ok, journal: path, steps: [], ...(others.length > 0 ? { others } : {}) }, 'json'));
     else io.stdout.write(`${lines[0]}\nnothing to roll back (exit 0)\n${othersText(others)}`);
     return EXIT.ok;
@@ -84,7 +81,7 @@ async function rollbackRun(opts: RollbackCliOptions, io: CliIo, store: StateStor
     await opened.check?.();
     const refusal = await opened.refusal?.();
     if (refusal) throw new CalicoMigrateError('E_USAGE', refusal);
-    const code = await undo(opts, io, found, opened.destination, await otherRuns(opts, io, store, found));
+    const code = await undo(opts, io, found, opened.destination, await otherRuns({ choice: opts.state ?? 'local', ...(store ? { store } : {}), stateDir: opts.stateDir, cwd: io.cwd }, found));
     const resumed = await giveBackPause(records, found, opts.source, io);
     if (resumed) io.stderr.write(`${resumed.line}\n`);
     return resumed && !resumed.ok && code === EXIT.ok ? EXIT.blocked : code;
@@ -119,55 +116,6 @@ async function openDestination(opts: RollbackCliOptions, io: CliIo, target: Targ
     },
     close: () => undefined,
   };
-}
-
-/** Another run, on the same cluster, that still holds writes (or CRDs) a rollback would undo. */
-export interface OtherRun {
-  readonly location: string;
-  /** The run's id, when it is kept in the target. */
-  readonly run?: string;
-  /** The run's journal, when it is kept locally. */
-  readonly journal?: string;
-  readonly writes: number;
-  readonly crds: number;
-  /** The command that rolls it back. */
-  readonly rollback: string;
-}
-
-/**
- * One rollback undoes one run: the latest (or the one named). Another run whose writes are still in
- * place (a plan made after the cluster changed, say) is listed, newest first, with the command that
- * undoes it, so that nothing a migration wrote is left behind unmentioned. Local journals of other
- * clusters in the same state directory are not listed.
- */
-async function otherRuns(opts: RollbackCliOptions, io: CliIo, store: StateStore | undefined, found: FoundRun): Promise<OtherRun[]> {
-  const state = opts.state ?? 'local';
-  const here = journalStatus(found.records);
-  const candidates: { location: string; run?: string; journal?: string; records: readonly JournalRecord[] }[] = store
-    ? (await readRuns(store)).filter((x) => x.r.run !== found.run).map((x) => ({ location: store.describe(x.r.run), run: x.r.run, records: x.records }))
-    : await Promise.all((await journalsIn(opts.stateDir, io.cwd)).filter((p) => p !== found.location).map(async (p) => ({ location: p, journal: p, records: await readJournal(p) })));
-  return candidates
-    .filter((x) => {
-      const s = journalStatus(x.records);
-      return sameCluster({ server: s.server ?? '', id: s.cluster }, { server: here.server ?? '', id: here.cluster });
-    })
-    .map((x) => ({ ...x, writes: writtenKeys(x.records).length, crds: installedCrds(x.records).length, last: x.records[x.records.length - 1]?.time ?? '' }))
-    .filter((x) => x.writes > 0 || x.crds > 0)
-    .sort((a, b) => (a.last > b.last ? -1 : a.last < b.last ? 1 : a.location < b.location ? -1 : 1))
-    .map((x) => ({
-      location: x.location,
-      ...(x.run ? { run: x.run } : {}),
-      ...(x.journal ? { journal: x.journal } : {}),
-      writes: x.writes,
-      crds: x.crds,
-      rollback: `calico-migrate rollback --state ${state} ${x.run ? `--run ${x.run}` : `--journal ${x.journal ?? ''}`}`,
-    }));
-}
-
-function othersText(others: readonly OtherRun[]): string {
-  if (others.length === 0) return '';
-  const what = (o: OtherRun) => `${o.writes} write(s)${o.crds > 0 ? ` and ${o.crds} CRD(s)` : ''}`;
-  return `${others.length === 1 ? 'another run still holds' : `${others.length} other runs still hold`} what a rollback would undo (newest first; undo them in this order):\n${others.map((o) => `  ${o.location}: ${what(o)}: ${o.rollback}`).join('\n')}\n`;
 }
 
 async function undo(opts: RollbackCliOptions, io: CliIo, found: FoundRun, destination: Destination, others: readonly OtherRun[]): Promise<number> {

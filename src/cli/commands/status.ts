@@ -2,7 +2,7 @@
  * `calico-migrate status`: who holds the migration lock (and whether it is stale), how the last
  * apply recorded in the journal ended, and what is left to do.
  */
-import { findRun, openStore, readRuns, runRef, type StateChoice } from '../run-state.js';
+import { findRun, openStore, otherRuns, othersText, readRuns, runRef, type OtherRun, type StateChoice } from '../run-state.js';
 import type { LockInfo } from '../../apply/lock.js';
 import { journalStatus, whatIsLeft, type JournalStatus } from '../../apply/status.js';
 import { kubernetesDestination } from '../../destination/kubernetes.js';
@@ -68,9 +68,13 @@ export async function runStatus(opts: StatusOptions, io: CliIo): Promise<number>
   const target = opts.state === 'target' ? await openStore(opts.source, opts.destination ?? {}, io) : undefined;
   let runs: { run: string; status: JournalStatus }[] | undefined;
   let found: Awaited<ReturnType<typeof findRun>>;
+  let others: OtherRun[] = [];
   try {
     const kept = target ? await readRuns(target.store) : undefined;
-    found = await findRun({ choice: opts.state ?? 'local', ...(target ? { store: target.store } : {}), ...(kept ? { runs: kept } : {}), ...(opts.run ? { run: opts.run } : {}), ...(opts.journal ? { journal: opts.journal } : {}), stateDir: opts.stateDir, cwd: io.cwd });
+    const where = { choice: opts.state ?? 'local', ...(target ? { store: target.store } : {}), ...(kept ? { runs: kept } : {}), stateDir: opts.stateDir, cwd: io.cwd };
+    found = await findRun({ ...where, ...(opts.run ? { run: opts.run } : {}), ...(opts.journal ? { journal: opts.journal } : {}) });
+    // Other runs on this cluster whose writes are still in place: rolling back this one leaves them.
+    if (found) others = await otherRuns(where, found);
     if (opts.all && kept) runs = kept.map((k) => ({ run: k.r.run, status: journalStatus(k.records) }));
   } catch (e) {
     if (!target || e instanceof CalicoMigrateError) throw e;
@@ -82,7 +86,7 @@ export async function runStatus(opts: StatusOptions, io: CliIo): Promise<number>
   const journal: JournalStatus | undefined = found ? journalStatus(found.records) : undefined;
   const left = journal && found ? whatIsLeft(journal, runRef(found)) : target ? `no run is kept in ${target.store.describe()}` : 'no journal found: nothing has been applied from here (give --journal or --state-dir, or --state target)';
   if (opts.output === 'json') {
-    io.stdout.write(serialize({ lock: lock ?? null, ...(lockError ? { lockError } : {}), ...(cutOver ? { datastore: cutOver } : {}), journal: path ?? null, status: journal ?? null, next: left, ...(runs ? { runs } : {}) }, 'json'));
+    io.stdout.write(serialize({ lock: lock ?? null, ...(lockError ? { lockError } : {}), ...(cutOver ? { datastore: cutOver } : {}), journal: path ?? null, status: journal ?? null, next: left, ...(runs ? { runs } : {}), ...(others.length > 0 ? { others } : {}) }, 'json'));
     return EXIT.ok;
   }
   const lines = [describeLock(lock, lockError)];
@@ -98,6 +102,6 @@ export async function runStatus(opts: StatusOptions, io: CliIo): Promise<number>
   if (cutOver && cutOver !== 'none') lines.push(`v3 datastore: ${DATASTORE_STATE[cutOver]}`);
   lines.push(`next:     ${left}`);
   for (const r of runs ?? []) lines.push(`run ${r.run}: plan ${r.status.planHash?.slice(0, 12) ?? '?'}, ${r.status.lastOutcome}${r.status.lastTime ? ` at ${r.status.lastTime}` : ''}, ${r.status.done.length} of ${r.status.planned} done`);
-  io.stdout.write(`${lines.join('\n')}\n`);
+  io.stdout.write(`${lines.join('\n')}\n${othersText(others)}`);
   return EXIT.ok;
 }
