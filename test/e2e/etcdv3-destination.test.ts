@@ -16,6 +16,7 @@ import type { TargetObject } from '../../src/model/target.js';
 import { REPO_ROOT, runCli } from '../_helpers/cli.js';
 import { loadV3Dump, startEtcd, type EtcdServer } from '../_helpers/etcd.js';
 import { convertedItems } from '../_helpers/items.js';
+import { seededRandom } from '../_helpers/random.js';
 
 const V2_DUMP = `${REPO_ROOT}/fixtures/sources/etcd-typical/etcd-v2.json`;
 let etcd: EtcdServer | undefined;
@@ -206,6 +207,74 @@ test.serial('etcd v3 road: applied, rolled back and applied again (a rehearsal),
     await second.stop();
   }
 });
+
+/**
+ * Generated histories on an etcd v3 destination: applies, edits by hand of a stored resource, and
+ * rollbacks in any order. After every rollback (a kept object forced, the other runs it names
+ * undone in turn) the destination's /calico/ keyspace is empty again, as before the first apply.
+ */
+for (const seed of [12, 14, 18, 40]) {
+  test.serial(`etcd v3 road: a generated history of applies, edits by hand and rollbacks always rolls back to an empty keyspace (seed ${seed})`, async (t) => {
+    const second = await startEtcd({ enableV2: false });
+    const client = new Etcd3({ hosts: second.endpoint });
+    try {
+      const other = ['--target-datastore-type', 'etcdv3', '--target-etcd-endpoints', second.endpoint];
+      const random = seededRandom(seed);
+      const history: string[] = [];
+      let applied = false;
+      let edited = false;
+      const rollback = async (): Promise<void> => {
+        let args = ['rollback', ...other, '--yes', '-o', 'json'];
+        for (let round = 0; round < 5; round++) {
+          let r = await runCli(args, dir, source());
+          history.push(`rollback: ${r.code}`);
+          if (!applied) {
+            t.regex(`${r.code} ${r.stderr}`, /^1 calico-migrate: error: no run is kept/, history.join(', '));
+            break;
+          }
+          if (r.code === 3) {
+            t.true(edited, `${history.join(', ')}\n${r.stdout}`);
+            r = await runCli([...args, '--force'], dir, source());
+            history.push(`rollback --force: ${r.code}`);
+          }
+          t.is(r.code, 0, `${history.join(', ')}\n${r.stdout}${r.stderr}`);
+          const next = (JSON.parse(r.stdout) as { others?: { run: string }[] }).others?.[0];
+          if (!next) break;
+          args = ['rollback', ...other, '--run', next.run, '--yes', '-o', 'json'];
+        }
+        edited = false;
+        t.deepEqual(await client.getAll().prefix('/calico/').keys(), [], `after ${history.join(', ')}`);
+      };
+      for (let step = 0; step < 8; step++) {
+        const pick = random();
+        if (pick < 0.45) {
+          const r = await runCli(['apply', '--to', 'v3.0', ...other, '--yes', '-o', 'json'], dir, source());
+          history.push(`apply: ${r.code}`);
+          applied = true;
+          t.is(r.code, 0, `${history.join(', ')}\n${r.stdout}${r.stderr}`);
+        } else if (pick < 0.7) {
+          // Someone edits a stored IP pool (when the tool has written one and it is not edited already).
+          const keys = (await client.getAll().prefix('/calico/resources/v3/projectcalico.org/ippools/').keys()).sort();
+          const key = keys[0];
+          if (key !== undefined && !edited) {
+            const value = JSON.parse((await client.get(key).string()) ?? '{}') as { metadata: { labels?: Record<string, string> } };
+            value.metadata.labels = { ...value.metadata.labels, 'edited-at-step': String(step) };
+            await client.put(key).value(JSON.stringify(value));
+            edited = true;
+            history.push('edit');
+          } else history.push('(no pool to edit)');
+        } else {
+          await rollback();
+        }
+      }
+      await rollback();
+      t.log(history.join(', '));
+    } finally {
+      client.close();
+      await second.stop();
+    }
+  });
+}
 
 test.serial('etcd v3 road: a live etcd v3 source in the destination\'s own keyspace is refused, saying why', async (t) => {
   // The v1 keys copied into the v3 keyspace (as `etcdctl migrate` leaves them): the source and the destination share it.
