@@ -107,7 +107,7 @@ export function installedCrds(records: readonly JournalRecord[]): Extract<Journa
     if (r.t === 'crd-created') {
       byName.delete(r.name);
       byName.set(r.name, r);
-    } else if (r.t === 'rollback' && (r.outcome === 'deleted' || r.outcome === 'already-gone') && r.key.startsWith(CRD_KEY_PREFIX)) {
+    } else if (undid(r) && r.key.startsWith(CRD_KEY_PREFIX)) {
       byName.delete(r.key.slice(CRD_KEY_PREFIX.length));
     }
   }

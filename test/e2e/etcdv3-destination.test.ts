@@ -17,6 +17,7 @@ import { REPO_ROOT, runCli } from '../_helpers/cli.js';
 import { loadV3Dump, startEtcd, type EtcdServer } from '../_helpers/etcd.js';
 import { convertedItems } from '../_helpers/items.js';
 import { seededRandom } from '../_helpers/random.js';
+import { rollBackEverything } from '../_helpers/rollback-chain.js';
 
 const V2_DUMP = `${REPO_ROOT}/fixtures/sources/etcd-typical/etcd-v2.json`;
 let etcd: EtcdServer | undefined;
@@ -224,24 +225,7 @@ for (const seed of [12, 14, 18, 40]) {
       let applied = false;
       let edited = false;
       const rollback = async (): Promise<void> => {
-        let args = ['rollback', ...other, '--yes', '-o', 'json'];
-        for (let round = 0; round < 5; round++) {
-          let r = await runCli(args, dir, source());
-          history.push(`rollback: ${r.code}`);
-          if (!applied) {
-            t.regex(`${r.code} ${r.stderr}`, /^1 calico-migrate: error: no run is kept/, history.join(', '));
-            break;
-          }
-          if (r.code === 3) {
-            t.true(edited, `${history.join(', ')}\n${r.stdout}`);
-            r = await runCli([...args, '--force'], dir, source());
-            history.push(`rollback --force: ${r.code}`);
-          }
-          t.is(r.code, 0, `${history.join(', ')}\n${r.stdout}${r.stderr}`);
-          const next = (JSON.parse(r.stdout) as { others?: { run: string }[] }).others?.[0];
-          if (!next) break;
-          args = ['rollback', ...other, '--run', next.run, '--yes', '-o', 'json'];
-        }
+        await rollBackEverything(t, (args) => runCli(args, dir, source()), ['rollback', ...other], { history, applied, edited });
         edited = false;
         t.deepEqual(await client.getAll().prefix('/calico/').keys(), [], `after ${history.join(', ')}`);
       };

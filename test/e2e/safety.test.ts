@@ -25,6 +25,7 @@ import { runCli } from '../_helpers/cli.js';
 import { cli, KDD_FILES, kubectl, startCluster, TOKEN, writes, type Cluster } from '../_helpers/cluster.js';
 import { jsonOutput } from '../_helpers/cluster-assert.js';
 import { seededRandom } from '../_helpers/random.js';
+import { rollBackEverything } from '../_helpers/rollback-chain.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -553,28 +554,7 @@ for (const [seed, state] of [[1, 'target'], [2, 'local'], [3, 'target'], [4, 'lo
       let edited = false;
       const rollback = async (): Promise<void> => {
         c.server.setPolicy(() => true);
-        let args = ['rollback', '--state', state, '--yes', '-o', 'json'];
-        // One rollback undoes one run; the others still in place are named, newest first, and undone in turn.
-        for (let round = 0; round < 5; round++) {
-          let r = await cli(c, args);
-          history.push(`rollback: ${r.code}`);
-          if (!applied) {
-            // Before any apply there is nothing to roll back, and no run to find: a usage error.
-            t.regex(`${r.code} ${r.stderr}`, /^1 calico-migrate: error: no (journal found|run is kept)/, history.join(', '));
-            break;
-          }
-          if (r.code === 3) {
-            // Something was changed by hand since: kept and said to be; --force undoes it too.
-            t.true(edited, history.join(', '));
-            t.true(json<RollbackResult & { others?: unknown }>(t, r).steps.some((x) => x.key === POOL_KEY && x.outcome === 'kept'), `${history.join(', ')}\n${r.stdout}`);
-            r = await cli(c, [...args, '--force']);
-            history.push(`rollback --force: ${r.code}`);
-          }
-          t.is(r.code, 0, `${history.join(', ')}\n${r.stdout}${r.stderr}`);
-          const next = json<{ others?: { run?: string; journal?: string }[] }>(t, r).others?.[0];
-          if (!next) break;
-          args = ['rollback', '--state', state, ...(next.run ? ['--run', next.run] : ['--journal', next.journal ?? '']), '--yes', '-o', 'json'];
-        }
+        await rollBackEverything(t, (args) => cli(c, args), ['rollback', '--state', state], { history, applied, edited, keptKey: POOL_KEY });
         edited = false;
         await untilCrds(c, 0);
         t.deepEqual(await snapshot(c, V133), before, `after ${history.join(', ')}`);

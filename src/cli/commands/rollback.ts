@@ -20,7 +20,7 @@ import type { CliIo } from '../io.js';
 import { resolveSource } from '../source.js';
 import { resolveDestination } from '../destination.js';
 import type { Destination } from '../../destination/types.js';
-import { findRun, otherRuns, othersText, withStore, type FoundRun, type OtherRun, type StateChoice } from '../run-state.js';
+import { findRun, otherRuns, othersText, readRuns, withStore, type FoundRun, type OtherRun, type StateChoice } from '../run-state.js';
 import type { StateStore } from '../../state/types.js';
 import { cutOverState } from '../../apply/cut-over.js';
 import { giveBackPause } from '../pause.js';
@@ -47,7 +47,9 @@ export async function runRollback(opts: RollbackCliOptions, io: CliIo): Promise<
 }
 
 async function rollbackRun(opts: RollbackCliOptions, io: CliIo, store: StateStore | undefined): Promise<number> {
-  const found = await findRun({ choice: opts.state ?? 'local', ...(store ? { store } : {}), ...(opts.run ? { run: opts.run } : {}), ...(opts.journal ? { journal: opts.journal } : {}), stateDir: opts.stateDir, cwd: io.cwd });
+  // The runs kept in the target are read once: for the one to roll back, and for the others still in place.
+  const where = { choice: opts.state ?? 'local', ...(store ? { store, runs: await readRuns(store) } : {}), stateDir: opts.stateDir, cwd: io.cwd };
+  const found = await findRun({ ...where, ...(opts.run ? { run: opts.run } : {}), ...(opts.journal ? { journal: opts.journal } : {}) });
   if (!found) throw new CalicoMigrateError('E_USAGE', store ? `no run is kept in ${store.describe()}` : `no journal found in ${opts.stateDir}; give --journal FILE (the apply printed its path), or --state target`);
   const { records, location: path } = found;
   const todo = writtenKeys(records);
@@ -56,7 +58,7 @@ async function rollbackRun(opts: RollbackCliOptions, io: CliIo, store: StateStor
   const target: TargetVersion = begin?.t === 'begin' && (begin.target === 'v2.5' || begin.target === 'v3.0') ? begin.target : 'v2.5';
   const lines = [`journal ${path}: ${todo.length} write(s) to undo${crds > 0 ? `, and ${crds} CRD(s) it installed, if empty` : ''}`, ...todo.map((w) => `  ${w.before === null ? 'delete ' : 'restore'} ${w.key}`)];
   if (todo.length === 0 && crds === 0) {
-    const others = await otherRuns({ choice: opts.state ?? 'local', ...(store ? { store } : {}), stateDir: opts.stateDir, cwd: io.cwd }, found);
+    const others = await otherRuns(where, found);
     if (opts.output === 'json') io.stdout.write(serialize({ result: 'nothing-to-do', exitCode: EXIT.ok, journal: path, steps: [], ...(others.length > 0 ? { others } : {}) }, 'json'));
     else io.stdout.write(`${lines[0]}\nnothing to roll back (exit 0)\n${othersText(others)}`);
     return EXIT.ok;
@@ -81,7 +83,7 @@ async function rollbackRun(opts: RollbackCliOptions, io: CliIo, store: StateStor
     await opened.check?.();
     const refusal = await opened.refusal?.();
     if (refusal) throw new CalicoMigrateError('E_USAGE', refusal);
-    const code = await undo(opts, io, found, opened.destination, await otherRuns({ choice: opts.state ?? 'local', ...(store ? { store } : {}), stateDir: opts.stateDir, cwd: io.cwd }, found));
+    const code = await undo(opts, io, found, opened.destination, await otherRuns(where, found));
     const resumed = await giveBackPause(records, found, opts.source, io);
     if (resumed) io.stderr.write(`${resumed.line}\n`);
     return resumed && !resumed.ok && code === EXIT.ok ? EXIT.blocked : code;
